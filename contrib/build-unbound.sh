@@ -1,0 +1,96 @@
+#!/bin/sh
+# Build Unbound from Debian's own patched source package with the dynlib
+# module enabled, so that tapir-pop.so can be loaded into it.
+#
+# Debian's packaged unbound is built without --with-dynlibmodule and cannot
+# load us.  We therefore rebuild Debian's source with Debian's feature flags
+# plus --with-dynlibmodule into a prefix.  The configured source tree is kept
+# because the module compiles against its config.h and internal headers.
+#
+# The result is cached outside the checkout, keyed by the source version and
+# the configure flags, so reruns take seconds.  On success the last line of
+# output is the cache directory; it holds:
+#   src/     the configured and built Unbound tree (--with-unbound-source)
+#   prefix/  the installed Unbound (sbin/unbound, sbin/unbound-control ...)
+#
+# Environment:
+#   TAPIR_POP_CACHE   cache root (default /var/cache/tapir-pop)
+#   TAPIR_POP_NO_APT  set to 1 to skip apt-get (packages already present)
+set -eu
+
+cache_root=${TAPIR_POP_CACHE:-/var/cache/tapir-pop}
+
+# Debian's flags (debian/rules of unbound 1.17.1-2), minus the Python module
+# and pyunbound which need swig and do not change anything we compile against,
+# plus the dynlib module.  --disable-flto keeps the exported symbols usable.
+UNBOUND_FLAGS="--disable-rpath --with-libevent --enable-tfo-client \
+--enable-tfo-server --enable-subnet --enable-dnstap --enable-systemd \
+--with-libnghttp2 --with-chroot-dir= --with-dnstap-socket-path=/run/dnstap.sock \
+--with-rootkey-file=/usr/share/dns/root.key --with-dynlibmodule"
+
+log() { printf 'build-unbound: %s\n' "$*" >&2; }
+
+run_apt() {
+	[ "${TAPIR_POP_NO_APT:-0}" = 1 ] && return 0
+	# Our own deb-src entry: a fresh machine has only binary sources.
+	src_list=/etc/apt/sources.list.d/tapir-pop-deb-src.sources
+	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
+	   ! grep -qs '^deb-src' /etc/apt/sources.list; then
+		log "adding deb-src entry $src_list"
+		cat > "$src_list" <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+		apt-get update -qq
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		dpkg-dev bison flex libevent-dev libexpat1-dev libssl-dev \
+		libnghttp2-dev libsystemd-dev libprotobuf-c-dev protobuf-c-compiler \
+		nettle-dev pkg-config libtool autoconf automake make gcc >/dev/null
+}
+
+run_apt
+
+version=$(apt-cache showsrc unbound 2>/dev/null | sed -n 's/^Version: //p' |
+	sort -V | tail -n 1)
+[ -n "$version" ] || { log "apt-cache showsrc unbound found no source package"; exit 1; }
+flags_hash=$(printf '%s' "$UNBOUND_FLAGS" | sha256sum | cut -c1-12)
+dir="$cache_root/unbound-$version-$flags_hash"
+
+if [ -f "$dir/.complete" ]; then
+	log "reusing cached Unbound $version in $dir"
+	printf '%s\n' "$dir"
+	exit 0
+fi
+
+log "building Unbound $version with dynlib into $dir"
+rm -rf "$dir"
+mkdir -p "$dir/download"
+( cd "$dir/download" && apt-get source -qq "unbound=$version" >/dev/null 2>&1 ) || {
+	log "apt-get source unbound=$version failed"; exit 1; }
+srcdir=$(find "$dir/download" -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
+mv "$srcdir" "$dir/src"
+rm -rf "$dir/download"
+cd "$dir/src"
+# shellcheck disable=SC2086
+./configure --prefix="$dir/prefix" $UNBOUND_FLAGS \
+	CFLAGS="-g -O2 -fno-omit-frame-pointer" >"$dir/configure.log" 2>&1 || {
+	tail -n 30 "$dir/configure.log" >&2; log "configure failed"; exit 1; }
+make -j"$(nproc)" >"$dir/make.log" 2>&1 || {
+	tail -n 30 "$dir/make.log" >&2; log "make failed"; exit 1; }
+make install >"$dir/install.log" 2>&1 || {
+	tail -n 30 "$dir/install.log" >&2; log "make install failed"; exit 1; }
+"$dir/prefix/sbin/unbound" -V | grep -q dynlibmod || {
+	log "built unbound lacks dynlibmod"; exit 1; }
+printf '%s\n%s\n' "$version" "$UNBOUND_FLAGS" > "$dir/.complete"
+log "done: $dir"
+printf '%s\n' "$dir"

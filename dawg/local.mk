@@ -1,0 +1,1 @@
+# dawg/: DAWG reader and builder.

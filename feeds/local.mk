@@ -1,0 +1,1 @@
+# feeds/: feed parsers and threads.

@@ -1,0 +1,2 @@
+# tests/: unit tests (cmocka, TAP output), integration tests against real
+# servers, benchmarks and fuzzers.
