@@ -1,13 +1,50 @@
-# module/: the policy core (no Unbound headers, no I/O) and the Unbound
-# adapter (the only code that includes Unbound's headers).
+# module/: the policy core (no Unbound headers, no I/O in the store) and the
+# Unbound adapter, the only code that includes Unbound's headers.
 
-# Names, config, policy store: built and unit-tested without Unbound.
+# Names, logging, threads: the base every component uses.
 noinst_LTLIBRARIES += module/libtapir_core.la
 module_libtapir_core_la_SOURCES = \
-	module/names.c module/names.h
+	module/names.c module/names.h \
+	module/log.c module/log.h \
+	module/thread.c module/thread.h \
+	module/flushq.c module/flushq.h
 module_libtapir_core_la_LIBADD = $(PTHREAD_LIBS)
 
 # The policy store and its reader reclamation.
 noinst_LTLIBRARIES += module/libtapir_policy.la
 module_libtapir_policy_la_SOURCES =
 module_libtapir_policy_la_LIBADD = module/libtapir_core.la $(PTHREAD_LIBS)
+
+# The runtime without Unbound: configuration, engine, file feeds.
+noinst_LTLIBRARIES += module/libtapir_engine.la
+module_libtapir_engine_la_SOURCES = \
+	module/conf.c module/conf.h \
+	module/engine.c module/engine.h \
+	feeds/listfile.c feeds/listfile.h \
+	feeds/feed_file.c feeds/feed_file.h
+module_libtapir_engine_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DTAPIR_DEFAULT_CONFIG='"$(sysconfdir)/unbound/tapir-pop.conf"'
+module_libtapir_engine_la_LIBADD = module/libtapir_policy.la \
+	module/libtapir_core.la $(PTHREAD_LIBS)
+
+# The Unbound module itself, built only against a configured Unbound tree.
+# Only the six dynlib entry points are exported: the unbound binary exports
+# all its own functions (config_read, log_err ...), and any other symbol
+# of ours would be at risk of binding to one of those, or theirs to ours.
+if WITH_UNBOUND
+pkglib_LTLIBRARIES += module/tapir-pop.la
+endif
+module_tapir_pop_la_SOURCES = module/tapir_pop.c module/tapir_pop.h \
+	module/ub_cache.c module/ub_cache.h
+module_tapir_pop_la_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) \
+	-I$(UNBOUND_SOURCE)
+module_tapir_pop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-export-symbols-regex '^(init|deinit|operate|inform_super|clear|get_mem)$$'
+module_tapir_pop_la_LIBADD = module/libtapir_engine.la
+
+man_MANS = module/tapir-pop.conf.5
+EXTRA_DIST += module/tapir-pop.conf.5.in
+CLEANFILES += module/tapir-pop.conf.5
+module/tapir-pop.conf.5: $(top_srcdir)/module/tapir-pop.conf.5.in
+	$(MKDIR_P) module
+	sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(top_srcdir)/module/tapir-pop.conf.5.in > $@

@@ -1,2 +1,41 @@
 # tests/: unit tests (cmocka, TAP output), integration tests against real
-# servers, benchmarks and fuzzers.
+# servers, benchmarks and fuzzers.  Component owners add their own unit
+# tests in their directory's fragment; this one holds the shared ones.
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_names
+tests_unit_test_names_SOURCES = tests/unit/test_names.c
+tests_unit_test_names_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_names_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_conf
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = module/libtapir_engine.la $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_listfile
+tests_unit_test_listfile_SOURCES = tests/unit/test_listfile.c
+tests_unit_test_listfile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_listfile_LDADD = module/libtapir_engine.la $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test_flushq
+tests_unit_test_flushq_SOURCES = tests/unit/test_flushq.c
+tests_unit_test_flushq_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_flushq_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
+
+TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
+	tests/unit/test_flushq
+
+# Integration tests: real Unbound with the module, queried with dig.
+TESTS += tests/integration/test_skeleton.sh tests/integration/test_actions.sh \
+	tests/integration/test_cache.sh
+EXTRA_DIST += tests/integration/lib.sh \
+	tests/integration/lsan.supp tests/integration/test_skeleton.sh \
+	tests/integration/test_actions.sh tests/integration/test_cache.sh
+
+# Fuzzing: every tests/fuzz/fuzz_*.c is a libFuzzer target; make check runs
+# a short smoke of each, tests/fuzz/run.sh runs them for longer.
+TESTS += tests/fuzz/smoke.sh
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/smoke.sh \
+	tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_listfile.c

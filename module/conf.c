@@ -1,0 +1,660 @@
+/*
+ * module/conf.c - tapir-pop.conf, in Unbound's own syntax.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ *
+ * The parser is line based: a line holds a clause name ("server:"), or a
+ * key and its values ("answer-ttl: 60", "numsources: 2 nxdomain").  Values
+ * are words or quoted strings.  Each clause has a table of keys; a key's
+ * handler converts and checks its values, so every error is reported with
+ * the file, line and key in one place.
+ */
+#include "tapir_config.h"
+#include "module/conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef TAPIR_DEFAULT_CONFIG
+#define TAPIR_DEFAULT_CONFIG "/etc/unbound/tapir-pop.conf"
+#endif
+
+/** Largest config file we read; a policy file is small. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+/** Most values a key takes. */
+#define VALUES_MAX 4
+
+/** Parser state for one file. */
+struct parser {
+	const char *file;        /* name for messages */
+	unsigned line;           /* current line */
+	const char *key;         /* current key, for messages */
+	struct tapir_conf *cfg;      /* being built */
+	struct tapir_conf_source *source; /* open source clause, if any */
+	struct tapir_conf_source **source_tail;
+	char *err;
+	size_t errlen;
+};
+
+/** The clauses. */
+enum clause { CLAUSE_NONE, CLAUSE_SERVER, CLAUSE_POLICY, CLAUSE_SOURCE };
+
+/** A key's handler gets its values, already unquoted. */
+typedef int (*key_handler)(struct parser *p, char **v, int n);
+
+/** One key of a clause. */
+struct key_def {
+	const char *name;
+	enum clause clause;
+	int min_values, max_values;
+	key_handler handler;
+};
+
+static int
+fail(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->key)
+		snprintf(p->err, p->errlen, "%s:%u: %s: %s", p->file, p->line,
+			p->key, msg);
+	else
+		snprintf(p->err, p->errlen, "%s:%u: %s", p->file, p->line, msg);
+	return -1;
+}
+
+static int
+set_string(struct parser *p, char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return fail(p, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int
+parse_uint(struct parser *p, const char *s, unsigned long max,
+	unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return fail(p, "'%s' is not a number", s);
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return fail(p, "'%s' is not a number", s);
+	if (v > max)
+		return fail(p, "%lu is larger than %lu", v, max);
+	*out = v;
+	return 0;
+}
+
+static int
+parse_bool(struct parser *p, const char *s, int *out)
+{
+	if (strcmp(s, "yes") == 0)
+		*out = 1;
+	else if (strcmp(s, "no") == 0)
+		*out = 0;
+	else
+		return fail(p, "expected yes or no, not '%s'", s);
+	return 0;
+}
+
+static int
+parse_name(struct parser *p, const char *s, uint8_t *wire, size_t *len)
+{
+	int r = name_from_text(s, strlen(s), wire, len);
+
+	if (r != NAME_OK)
+		return fail(p, "bad name '%s': %s", s, name_strerror(r));
+	return 0;
+}
+
+static int
+parse_action(struct parser *p, const char *s, enum policy_action *out)
+{
+	if (policy_action_from_name(s, out) != 0 || *out == POLICY_ACTION_NONE)
+		return fail(p, "unknown action '%s' (expected nxdomain, nodata, "
+			"drop, passthru, redirect or tcp-only)", s);
+	return 0;
+}
+
+/* ---- server: ---- */
+
+static int
+key_state_dir(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->state_dir, v[0]);
+}
+
+static int
+key_policy_zone(struct parser *p, char **v, int n)
+{
+	return parse_name(p, v[0], p->cfg->policy_zone,
+		&p->cfg->policy_zone_len);
+}
+
+static int
+key_answer_ttl(struct parser *p, char **v, int n)
+{
+	unsigned long ttl;
+
+	if (parse_uint(p, v[0], 604800, &ttl))
+		return -1;
+	p->cfg->answer_ttl = (uint32_t)ttl;
+	return 0;
+}
+
+static int
+key_file_poll(struct parser *p, char **v, int n)
+{
+	unsigned long ms;
+
+	if (parse_uint(p, v[0], 3600000, &ms))
+		return -1;
+	if (ms < 10)
+		return fail(p, "must be at least 10 ms");
+	p->cfg->file_poll_ms = (unsigned)ms;
+	return 0;
+}
+
+/* ---- policy: ---- */
+
+static int
+key_allowlist_action(struct parser *p, char **v, int n)
+{
+	return parse_action(p, v[0], &p->cfg->rules.allow_action);
+}
+
+static int
+key_denylist_action(struct parser *p, char **v, int n)
+{
+	return parse_action(p, v[0], &p->cfg->rules.deny_action);
+}
+
+static int
+key_numsources(struct parser *p, char **v, int n)
+{
+	unsigned long count;
+
+	if (parse_uint(p, v[0], 64, &count) ||
+	    parse_action(p, v[1], &p->cfg->rules.numsources_action))
+		return -1;
+	p->cfg->rules.numsources = (unsigned)count;
+	return 0;
+}
+
+static int
+key_numtags(struct parser *p, char **v, int n)
+{
+	unsigned long count;
+
+	if (parse_uint(p, v[0], 32, &count) ||
+	    parse_action(p, v[1], &p->cfg->rules.numtags_action))
+		return -1;
+	p->cfg->rules.numtags = (unsigned)count;
+	return 0;
+}
+
+static int
+key_tag_source(struct parser *p, char **v, int n)
+{
+	if (strlen(v[0]) >= sizeof(p->cfg->rules.tag_source))
+		return fail(p, "name too long");
+	strcpy(p->cfg->rules.tag_source, v[0]);
+	return 0;
+}
+
+static int
+key_redirect_a(struct parser *p, char **v, int n)
+{
+	struct tapir_conf_redirect *r = &p->cfg->redirect;
+
+	if (r->num_a >= TAPIR_CONF_REDIRECT_MAX)
+		return fail(p, "at most %d addresses", TAPIR_CONF_REDIRECT_MAX);
+	if (inet_pton(AF_INET, v[0], &r->a[r->num_a]) != 1)
+		return fail(p, "'%s' is not an IPv4 address", v[0]);
+	r->num_a++;
+	return 0;
+}
+
+static int
+key_redirect_aaaa(struct parser *p, char **v, int n)
+{
+	struct tapir_conf_redirect *r = &p->cfg->redirect;
+
+	if (r->num_aaaa >= TAPIR_CONF_REDIRECT_MAX)
+		return fail(p, "at most %d addresses", TAPIR_CONF_REDIRECT_MAX);
+	if (inet_pton(AF_INET6, v[0], &r->aaaa[r->num_aaaa]) != 1)
+		return fail(p, "'%s' is not an IPv6 address", v[0]);
+	r->num_aaaa++;
+	return 0;
+}
+
+static int
+key_redirect_cname(struct parser *p, char **v, int n)
+{
+	return parse_name(p, v[0], p->cfg->redirect.cname,
+		&p->cfg->redirect.cname_len);
+}
+
+/* ---- source: ---- */
+
+static int
+key_source_name(struct parser *p, char **v, int n)
+{
+	struct tapir_conf_source *s;
+
+	if (!*v[0])
+		return fail(p, "empty source name");
+	if (strlen(v[0]) >= sizeof(p->cfg->rules.tag_source))
+		return fail(p, "name too long");
+	for (s = p->cfg->sources; s; s = s->next)
+		if (s != p->source && s->name && strcmp(s->name, v[0]) == 0)
+			return fail(p, "duplicate source name '%s' (line %u)",
+				v[0], s->line);
+	return set_string(p, &p->source->name, v[0]);
+}
+
+static int
+key_source_list(struct parser *p, char **v, int n)
+{
+	if (policy_list_from_name(v[0], &p->source->list) != 0)
+		return fail(p, "unknown list '%s' (expected allowlist, "
+			"denylist or doubtlist)", v[0]);
+	return 0;
+}
+
+static int
+key_source_type(struct parser *p, char **v, int n)
+{
+	if (strcmp(v[0], "file") == 0)
+		p->source->type = TAPIR_CONF_SOURCE_FILE;
+	else
+		return fail(p, "unknown source type '%s' (expected file)",
+			v[0]);
+	return 0;
+}
+
+static int
+key_source_file(struct parser *p, char **v, int n)
+{
+	if (!*v[0])
+		return fail(p, "empty file name");
+	return set_string(p, &p->source->file, v[0]);
+}
+
+static int
+key_source_format(struct parser *p, char **v, int n)
+{
+	if (strcmp(v[0], "text") == 0)
+		p->source->format = TAPIR_CONF_FORMAT_TEXT;
+	else if (strcmp(v[0], "csv") == 0)
+		p->source->format = TAPIR_CONF_FORMAT_CSV;
+	else
+		return fail(p, "unknown format '%s' (expected text or csv)",
+			v[0]);
+	return 0;
+}
+
+static int
+key_source_column(struct parser *p, char **v, int n)
+{
+	unsigned long col;
+
+	if (parse_uint(p, v[0], 1024, &col))
+		return -1;
+	if (col == 0)
+		return fail(p, "columns count from 1");
+	p->source->column = (unsigned)col;
+	return 0;
+}
+
+static int
+key_source_match(struct parser *p, char **v, int n)
+{
+	if (strcmp(v[0], "exact") == 0)
+		p->source->flags &= ~(unsigned)POLICY_SOURCE_SUBDOMAINS;
+	else if (strcmp(v[0], "subdomains") == 0)
+		p->source->flags |= POLICY_SOURCE_SUBDOMAINS;
+	else
+		return fail(p, "unknown match '%s' (expected exact or "
+			"subdomains)", v[0]);
+	return 0;
+}
+
+static int
+key_source_action_override(struct parser *p, char **v, int n)
+{
+	int on;
+
+	if (parse_bool(p, v[0], &on))
+		return -1;
+	if (on)
+		p->source->flags |= POLICY_SOURCE_ACTION_OVERRIDE;
+	else
+		p->source->flags &= ~(unsigned)POLICY_SOURCE_ACTION_OVERRIDE;
+	return 0;
+}
+
+static const struct key_def keys[] = {
+	{ "state-dir", CLAUSE_SERVER, 1, 1, key_state_dir },
+	{ "policy-zone", CLAUSE_SERVER, 1, 1, key_policy_zone },
+	{ "answer-ttl", CLAUSE_SERVER, 1, 1, key_answer_ttl },
+	{ "file-poll-interval", CLAUSE_SERVER, 1, 1, key_file_poll },
+	{ "allowlist-action", CLAUSE_POLICY, 1, 1, key_allowlist_action },
+	{ "denylist-action", CLAUSE_POLICY, 1, 1, key_denylist_action },
+	{ "numsources", CLAUSE_POLICY, 2, 2, key_numsources },
+	{ "numtags", CLAUSE_POLICY, 2, 2, key_numtags },
+	{ "tag-source", CLAUSE_POLICY, 1, 1, key_tag_source },
+	{ "redirect-a", CLAUSE_POLICY, 1, 1, key_redirect_a },
+	{ "redirect-aaaa", CLAUSE_POLICY, 1, 1, key_redirect_aaaa },
+	{ "redirect-cname", CLAUSE_POLICY, 1, 1, key_redirect_cname },
+	{ "name", CLAUSE_SOURCE, 1, 1, key_source_name },
+	{ "list", CLAUSE_SOURCE, 1, 1, key_source_list },
+	{ "type", CLAUSE_SOURCE, 1, 1, key_source_type },
+	{ "file", CLAUSE_SOURCE, 1, 1, key_source_file },
+	{ "format", CLAUSE_SOURCE, 1, 1, key_source_format },
+	{ "column", CLAUSE_SOURCE, 1, 1, key_source_column },
+	{ "match", CLAUSE_SOURCE, 1, 1, key_source_match },
+	{ "action-override", CLAUSE_SOURCE, 1, 1, key_source_action_override },
+};
+
+static const char *const clause_names[] = {
+	[CLAUSE_NONE] = "", [CLAUSE_SERVER] = "server",
+	[CLAUSE_POLICY] = "policy", [CLAUSE_SOURCE] = "source",
+};
+
+/* Split a line into words, unquoting "..." and '...' and cutting at an
+ * unquoted '#'.  Works in place; returns the number of words or -1. */
+static int
+split_words(struct parser *p, char *s, char **words, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		char quote;
+		while (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		if (!*s || *s == '#')
+			return n;
+		if (n == max)
+			return fail(p, "too many values");
+		if (*s == '"' || *s == '\'') {
+			quote = *s++;
+			words[n++] = s;
+			while (*s && *s != quote)
+				s++;
+			if (!*s)
+				return fail(p, "unterminated quoted string");
+			*s++ = 0;
+			if (*s && *s != ' ' && *s != '\t' && *s != '\r' &&
+			    *s != '#')
+				return fail(p, "text after closing quote");
+			continue;
+		}
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r' &&
+		       *s != '#')
+			s++;
+		if (*s == '#') {
+			*s = 0;
+			return n;
+		}
+		if (*s)
+			*s++ = 0;
+	}
+}
+
+static int
+open_source(struct parser *p)
+{
+	struct tapir_conf_source *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return fail(p, "out of memory");
+	s->line = p->line;
+	s->list = POLICY_LIST_DENY;
+	s->type = TAPIR_CONF_SOURCE_FILE;
+	s->format = TAPIR_CONF_FORMAT_TEXT;
+	s->column = 2;
+	*p->source_tail = s;
+	p->source_tail = &s->next;
+	p->source = s;
+	p->cfg->num_sources++;
+	return 0;
+}
+
+/* Check a finished source clause: what the keys alone cannot. */
+static int
+check_source(struct parser *p, struct tapir_conf_source *s)
+{
+	p->key = NULL;
+	p->line = s->line;
+	if (!s->name)
+		return fail(p, "source: missing 'name'");
+	if (s->type == TAPIR_CONF_SOURCE_FILE && !s->file)
+		return fail(p, "source '%s': type file needs 'file'", s->name);
+	return 0;
+}
+
+static int
+uses_action(const struct policy_rules *r, enum policy_action a)
+{
+	return r->allow_action == a || r->deny_action == a ||
+	    (r->numsources && r->numsources_action == a) ||
+	    (r->numtags && r->numtags_action == a);
+}
+
+static int
+check_conf(struct parser *p)
+{
+	struct tapir_conf_source *s;
+
+	for (s = p->cfg->sources; s; s = s->next)
+		if (check_source(p, s))
+			return -1;
+	p->key = NULL;
+	if (uses_action(&p->cfg->rules, POLICY_ACTION_REDIRECT) &&
+	    !p->cfg->redirect.num_a && !p->cfg->redirect.num_aaaa &&
+	    !p->cfg->redirect.cname_len) {
+		snprintf(p->err, p->errlen, "%s: the redirect action needs "
+			"redirect-a, redirect-aaaa or redirect-cname in "
+			"policy:", p->file);
+		return -1;
+	}
+	if (p->cfg->redirect.cname_len &&
+	    (p->cfg->redirect.num_a || p->cfg->redirect.num_aaaa)) {
+		snprintf(p->err, p->errlen, "%s: redirect-cname cannot be "
+			"combined with redirect-a or redirect-aaaa", p->file);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_line(struct parser *p, char *line, enum clause *clause)
+{
+	char *words[VALUES_MAX + 2];
+	char *colon;
+	const struct key_def *k;
+	size_t i;
+	int n;
+
+	p->key = NULL;
+	n = split_words(p, line, words, VALUES_MAX + 2);
+	if (n <= 0)
+		return n;
+	colon = strchr(words[0], ':');
+	if (!colon || colon[1]) {
+		return fail(p, "expected 'key: value', got '%s'", words[0]);
+	}
+	*colon = 0;
+	p->key = words[0];
+	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++) {
+		if (strcmp(words[0], clause_names[i]) != 0)
+			continue;
+		if (n > 1)
+			return fail(p, "a clause takes no value");
+		*clause = (enum clause)i;
+		if (*clause == CLAUSE_SOURCE)
+			return open_source(p);
+		p->source = NULL;
+		return 0;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		k = &keys[i];
+		if (strcmp(words[0], k->name) != 0 || k->clause != *clause)
+			continue;
+		if (n - 1 < k->min_values || n - 1 > k->max_values) {
+			if (k->min_values == k->max_values)
+				return fail(p, "takes %d value%s, got %d",
+					k->min_values,
+					k->min_values == 1 ? "" : "s", n - 1);
+			return fail(p, "takes %d to %d values, got %d",
+				k->min_values, k->max_values, n - 1);
+		}
+		return k->handler(p, words + 1, n - 1);
+	}
+	if (*clause == CLAUSE_NONE)
+		return fail(p, "key outside a clause (start with server:, "
+			"policy: or source:)");
+	return fail(p, "unknown key in %s: clause", clause_names[*clause]);
+}
+
+static void
+conf_defaults(struct tapir_conf *cfg)
+{
+	size_t len;
+
+	policy_rules_default(&cfg->rules);
+	name_from_text("tapir-pop.", 10, cfg->policy_zone, &len);
+	cfg->policy_zone_len = len;
+	cfg->answer_ttl = 60;
+	cfg->file_poll_ms = 1000;
+}
+
+int
+tapir_conf_parse(const char *name, const char *text, size_t len,
+	struct tapir_conf **out, char *err, size_t errlen)
+{
+	struct parser p = { 0 };
+	enum clause clause = CLAUSE_NONE;
+	char *buf, *line, *next;
+
+	*out = NULL;
+	p.file = name;
+	p.err = err;
+	p.errlen = errlen;
+	if (!(p.cfg = calloc(1, sizeof(*p.cfg))) ||
+	    !(p.cfg->path = strdup(name)) || !(buf = malloc(len + 1))) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		tapir_conf_free(p.cfg);
+		return -1;
+	}
+	conf_defaults(p.cfg);
+	p.source_tail = &p.cfg->sources;
+	memcpy(buf, text, len);
+	buf[len] = 0;
+	/* A NUL would silently end the text for the string functions. */
+	if (memchr(buf, 0, len)) {
+		const char *c;
+		p.line = 1;
+		for (c = buf; *c; c++)
+			p.line += *c == '\n';
+		fail(&p, "NUL byte in file");
+		goto error;
+	}
+	for (line = buf; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		p.line++;
+		if (parse_line(&p, line, &clause) < 0)
+			goto error;
+	}
+	if (check_conf(&p))
+		goto error;
+	free(buf);
+	*out = p.cfg;
+	return 0;
+error:
+	free(buf);
+	tapir_conf_free(p.cfg);
+	return -1;
+}
+
+int
+tapir_conf_read(const char *path, struct tapir_conf **out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			strerror(errno));
+		return -1;
+	}
+	text = malloc(CONFIG_FILE_MAX + 1);
+	if (!text) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f) || len > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
+			"read error" : "larger than 1 MiB");
+		fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	r = tapir_conf_parse(path, text, len, out, err, errlen);
+	free(text);
+	return r;
+}
+
+void
+tapir_conf_free(struct tapir_conf *cfg)
+{
+	struct tapir_conf_source *s, *next;
+
+	if (!cfg)
+		return;
+	for (s = cfg->sources; s; s = next) {
+		next = s->next;
+		free(s->name);
+		free(s->file);
+		free(s);
+	}
+	free(cfg->path);
+	free(cfg->state_dir);
+	free(cfg);
+}
+
+const char *
+tapir_conf_default_path(void)
+{
+	const char *env = getenv(TAPIR_CONF_PATH_ENV);
+
+	return (env && *env) ? env : TAPIR_DEFAULT_CONFIG;
+}

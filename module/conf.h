@@ -1,0 +1,131 @@
+/*
+ * module/conf.h - tapir-pop.conf, in Unbound's own syntax.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ *
+ * unbound.conf rejects keys it does not know, so the module reads its own
+ * file.  It uses Unbound's syntax (a "clause:" line, then "key: value"
+ * lines, "#" comments, quoted strings, repeated "source:" clauses) so an
+ * Unbound operator has nothing new to learn.  Every error names the file,
+ * the line and the key; a bad file makes the module's init fail, so Unbound
+ * refuses to start instead of running with a silent default.
+ */
+#ifndef TAPIR_CONF_H
+#define TAPIR_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "module/names.h"
+#include "module/policy.h"
+
+/** Environment variable that overrides the compiled-in config path. */
+#define TAPIR_CONF_PATH_ENV "TAPIR_POP_CONF"
+
+/** Where a source's data comes from. */
+enum tapir_conf_source_type {
+	TAPIR_CONF_SOURCE_FILE /**< a text or CSV list file */
+};
+
+/** Format of a list file. */
+enum tapir_conf_format {
+	TAPIR_CONF_FORMAT_TEXT, /**< one name per line, '#' comments */
+	TAPIR_CONF_FORMAT_CSV   /**< header row, the name in a configured column */
+};
+
+/** Most addresses one redirect rule may hold. */
+#define TAPIR_CONF_REDIRECT_MAX 8
+
+/** One "source:" clause. */
+struct tapir_conf_source {
+	/** Unique source name, as the policy store and control tool show it. */
+	char *name;
+	/** List class the source feeds. */
+	enum policy_list list;
+	/** Where the data comes from. */
+	enum tapir_conf_source_type type;
+	/** Path of the list file (type file). */
+	char *file;
+	/** File format (type file). */
+	enum tapir_conf_format format;
+	/** 1-based column of the name in a CSV file. */
+	unsigned column;
+	/** POLICY_SOURCE_* flags (match: subdomains, action-override). */
+	unsigned flags;
+	/** Line of the clause, for messages about the source. */
+	unsigned line;
+	/** Next source, in file order. */
+	struct tapir_conf_source *next;
+};
+
+/** The redirect action's local data. */
+struct tapir_conf_redirect {
+	/** IPv4 addresses answered to A queries. */
+	struct in_addr a[TAPIR_CONF_REDIRECT_MAX];
+	/** Number of entries in a. */
+	unsigned num_a;
+	/** IPv6 addresses answered to AAAA queries. */
+	struct in6_addr aaaa[TAPIR_CONF_REDIRECT_MAX];
+	/** Number of entries in aaaa. */
+	unsigned num_aaaa;
+	/** CNAME target (canonical wire), or cname_len 0 for none. */
+	uint8_t cname[NAME_WIRE_MAX];
+	/** Length of cname; 0 when unset. */
+	size_t cname_len;
+};
+
+/** The whole configuration, owned by the caller of tapir_conf_read(). */
+struct tapir_conf {
+	/** Path the configuration was read from. */
+	char *path;
+	/** Directory for persisted state; NULL if none. */
+	char *state_dir;
+	/** Owner name of the synthesised SOA (canonical wire). */
+	uint8_t policy_zone[NAME_WIRE_MAX];
+	/** Length of policy_zone. */
+	size_t policy_zone_len;
+	/** TTL of synthesised answers and of the SOA's negative TTL. */
+	uint32_t answer_ttl;
+	/** How often a file source checks its file for changes, in ms. */
+	unsigned file_poll_ms;
+	/** The decision rules. */
+	struct policy_rules rules;
+	/** Local data for the redirect action. */
+	struct tapir_conf_redirect redirect;
+	/** Sources in file order. */
+	struct tapir_conf_source *sources;
+	/** Number of sources. */
+	unsigned num_sources;
+};
+
+/**
+ * Read and validate a configuration file.
+ * @param path: file to read.
+ * @param out: on success, the new configuration (free with tapir_conf_free).
+ * @param err: on failure, "FILE:LINE: KEY: reason" or "FILE: reason".
+ * @param errlen: size of err.
+ * @return 0 on success, -1 on error.
+ */
+int tapir_conf_read(const char *path, struct tapir_conf **out, char *err,
+	size_t errlen);
+
+/**
+ * Parse a configuration held in memory; as tapir_conf_read() with the file's
+ * name given for messages.  Used by the fuzzer and the unit tests.
+ */
+int tapir_conf_parse(const char *name, const char *text, size_t len,
+	struct tapir_conf **out, char *err, size_t errlen);
+
+/**
+ * Free a configuration; NULL is fine.
+ */
+void tapir_conf_free(struct tapir_conf *cfg);
+
+/**
+ * The path of the config file to use: the environment variable
+ * TAPIR_CONF_PATH_ENV if set and non-empty, else the compiled-in default.
+ */
+const char *tapir_conf_default_path(void);
+
+#endif /* TAPIR_CONF_H */

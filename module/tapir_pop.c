@@ -1,0 +1,707 @@
+/*
+ * module/tapir_pop.c - the Unbound adapter: dynlib entry points.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ *
+ * This file and ub_cache.c are the only ones that include Unbound's
+ * headers.  Unbound's
+ * dynlib module loads us with dlopen() and calls the six functions below.
+ * init builds an engine (config, policy store, feed threads); operate
+ * judges every new top-level query against the store and either answers
+ * it here (NXDOMAIN, NODATA, DROP, redirect data, TC for tcp-only) or
+ * passes it on to the validator and iterator; deinit stops everything,
+ * because Unbound unmaps the library right after it on every reload.
+ *
+ * The struct layouts we touch follow the config.h of the Unbound tree we
+ * were compiled against, so init first checks that the running unbound
+ * binary is the one that tree built, and refuses to start otherwise.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "util/module.h"
+#include "util/log.h"
+#include "util/config_file.h"
+#include "util/regional.h"
+#include "util/net_help.h"
+#include "util/netevent.h"
+#include "util/data/msgreply.h"
+#include "util/data/packed_rrset.h"
+#include "util/data/dname.h"
+#include "services/cache/dns.h"
+#include "services/mesh.h"
+#include "daemon/worker.h"
+#include "dynlibmod/dynlibmod.h"
+#include "sldns/rrdef.h"
+#include "sldns/sbuffer.h"
+
+#include "module/tapir_pop.h"
+#include "module/engine.h"
+#include "module/flushq.h"
+#include "module/log.h"
+#include "module/names.h"
+#include "module/policy.h"
+#include "module/ub_cache.h"
+
+/* Reader slots: one per Unbound worker thread plus one for our own use. */
+#define EXTRA_READERS 1
+/* Names queued for cache removal beyond which the whole cache is dropped:
+ * name-by-name removal of a huge update would take longer than a refill. */
+#define FLUSH_QUEUE_MAX 65536
+
+/** The module's state for one init/deinit cycle, in dynlibmod's dyn_env. */
+struct tapir_module {
+	struct engine *engine;
+	struct policy_store *store;
+	unsigned num_readers;
+	uint32_t answer_ttl;
+	/* The synthesised SOA: owner and rdata in wire format. */
+	uint8_t soa_owner[NAME_WIRE_MAX];
+	size_t soa_owner_len;
+	uint8_t soa_rdata[2 * NAME_WIRE_MAX + 20];
+	size_t soa_rdata_len;
+	struct tapir_conf_redirect redirect;
+	/* Cache invalidation: the queue, and the private name whose query
+	 * makes a worker drain it. */
+	struct flushq *flushq;
+	uint8_t nudge[NAME_WIRE_MAX];
+	size_t nudge_len;
+	/* Set at the end of init: the initial load needs no flush (the
+	 * caches are empty at start and cleared on reload). */
+	volatile int serving;
+};
+
+/* ---- identity of the running Unbound ---- */
+
+struct identity_search {
+	const char *needle;
+	size_t len;
+	int found;
+};
+
+static int
+search_main_program(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct identity_search *s = arg;
+	int i;
+
+	(void)size;
+	/* The first object is the main program; we look no further. */
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R))
+			continue;
+		if (memmem((const void *)(info->dlpi_addr + ph->p_vaddr),
+		    ph->p_filesz, s->needle, s->len)) {
+			s->found = 1;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* The configure line of the tree we were built against (it holds the
+ * version's prefix and every feature flag that changes struct layouts)
+ * must appear verbatim in the running binary, which prints it for -V.
+ * Scanning our own process works inside a chroot, where /proc and the
+ * binary's path may be out of reach. */
+static int
+unbound_identity_matches(void)
+{
+	struct identity_search s = { CONFCMDLINE, sizeof(CONFCMDLINE) - 1, 0 };
+
+	dl_iterate_phdr(search_main_program, &s);
+	return s.found;
+}
+
+/* ---- logging ---- */
+
+static void
+unbound_log_sink(enum tapir_log_level level, const char *msg)
+{
+	switch (level) {
+	case TAPIR_LOG_ERR:
+		log_err("tapir-pop: %s", msg);
+		break;
+	case TAPIR_LOG_WARN:
+		log_warn("tapir-pop: %s", msg);
+		break;
+	case TAPIR_LOG_INFO:
+		log_info("tapir-pop: %s", msg);
+		break;
+	case TAPIR_LOG_DEBUG:
+		verbose(VERB_ALGO, "tapir-pop: %s", msg);
+		break;
+	}
+}
+
+/* ---- init / deinit ---- */
+
+/* Inside a chroot Unbound strips the chroot prefix from its own file
+ * names; do the same, so the operator writes full paths everywhere. */
+static const char *
+strip_chroot(const struct config_file *cfg, const char *path)
+{
+	size_t len;
+
+	if (!cfg->chrootdir || !cfg->chrootdir[0])
+		return path;
+	len = strlen(cfg->chrootdir);
+	while (len > 1 && cfg->chrootdir[len - 1] == '/')
+		len--;
+	if (strncmp(path, cfg->chrootdir, len) == 0 && path[len] == '/')
+		return path + len;
+	return path;
+}
+
+static void
+build_soa(struct tapir_module *m, const struct tapir_conf *cfg)
+{
+	static const uint8_t hostmaster[] = "\012hostmaster";
+	uint8_t *p = m->soa_rdata;
+	uint32_t fields[5];
+	size_t i;
+
+	memcpy(m->soa_owner, cfg->policy_zone, cfg->policy_zone_len);
+	m->soa_owner_len = cfg->policy_zone_len;
+	/* MNAME is the policy zone, RNAME hostmaster.<zone>, serial 1; the
+	 * minimum is the answer TTL so caches below keep the negative answer
+	 * exactly as long as a positive one. */
+	memcpy(p, cfg->policy_zone, cfg->policy_zone_len);
+	p += cfg->policy_zone_len;
+	if (cfg->policy_zone_len + sizeof(hostmaster) - 1 <= NAME_WIRE_MAX) {
+		memcpy(p, hostmaster, sizeof(hostmaster) - 1);
+		p += sizeof(hostmaster) - 1;
+	}
+	memcpy(p, cfg->policy_zone, cfg->policy_zone_len);
+	p += cfg->policy_zone_len;
+	fields[0] = 1;
+	fields[1] = 3600;
+	fields[2] = 600;
+	fields[3] = 86400;
+	fields[4] = cfg->answer_ttl;
+	for (i = 0; i < 5; i++) {
+		uint32_t v = htonl(fields[i]);
+		memcpy(p, &v, 4);
+		p += 4;
+	}
+	m->soa_rdata_len = (size_t)(p - m->soa_rdata);
+}
+
+/* The address our own nudge query goes to: the first interface Unbound
+ * listens on, with a wildcard replaced by loopback. */
+static int
+resolver_address(const struct config_file *cfg, struct sockaddr_storage *ss,
+	socklen_t *len)
+{
+	const char *ifname = cfg->num_ifs > 0 ? cfg->ifs[0] : "127.0.0.1";
+	char host[128];
+	const char *at;
+	int port = cfg->port;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	snprintf(host, sizeof(host), "%s", ifname);
+	if ((at = strchr(ifname, '@')) != NULL) {
+		host[at - ifname] = 0;
+		port = atoi(at + 1);
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (strcmp(host, "0.0.0.0") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	else if (strcmp(host, "::") == 0 || strcmp(host, "::0") == 0)
+		snprintf(host, sizeof(host), "::1");
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+/* The engine reports every added or changed name here (feed threads). */
+static void
+name_changed(void *arg, const uint8_t *name, int subtree)
+{
+	struct tapir_module *m = arg;
+
+	if (m->serving)
+		flushq_push(m->flushq, name, subtree);
+}
+
+/* The nudge name: a random label under "flush.<policy-zone>", so that
+ * only our own thread triggers drains. */
+static void
+make_nudge_name(struct tapir_module *m, const struct tapir_conf *cfg)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t rnd[8];
+	size_t i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		memcpy(rnd, &m, sizeof(rnd) < sizeof(m) ? sizeof(rnd) :
+			sizeof(m));
+	m->nudge[0] = 16;
+	for (i = 0; i < 8; i++) {
+		m->nudge[1 + 2 * i] = (uint8_t)hex[rnd[i] >> 4];
+		m->nudge[2 + 2 * i] = (uint8_t)hex[rnd[i] & 15];
+	}
+	memcpy(m->nudge + 17, "\005flush", 6);
+	m->nudge_len = 23;
+	if (m->nudge_len + cfg->policy_zone_len <= NAME_WIRE_MAX) {
+		memcpy(m->nudge + m->nudge_len, cfg->policy_zone,
+			cfg->policy_zone_len);
+		m->nudge_len += cfg->policy_zone_len;
+	} else {
+		m->nudge[m->nudge_len++] = 0;
+	}
+}
+
+int
+init(struct module_env *env, int id)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	struct tapir_module *m;
+	struct tapir_conf *cfg;
+	const char *path;
+	char err[1024];
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+
+	tapir_log_set_sink(unbound_log_sink);
+	if (!unbound_identity_matches()) {
+		log_err("tapir-pop: this module was built against Unbound %s "
+			"configured as \"%s\"; the running unbound is a "
+			"different build and its internal layouts may differ: "
+			"refusing to load", PACKAGE_VERSION, CONFCMDLINE);
+		return 0;
+	}
+	path = strip_chroot(env->cfg, tapir_conf_default_path());
+	if (tapir_conf_read(path, &cfg, err, sizeof(err)) != 0) {
+		log_err("tapir-pop: %s", err);
+		return 0;
+	}
+	log_info("tapir-pop: using configuration %s", path);
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		tapir_conf_free(cfg);
+		log_err("tapir-pop: out of memory");
+		return 0;
+	}
+	build_soa(m, cfg);
+	make_nudge_name(m, cfg);
+	m->answer_ttl = cfg->answer_ttl;
+	m->redirect = cfg->redirect;
+	m->num_readers = (unsigned)(env->cfg->num_threads > 0 ?
+		env->cfg->num_threads : 1) + EXTRA_READERS;
+	if (resolver_address(env->cfg, &addr, &addrlen) != 0 ||
+	    !(m->flushq = flushq_create((struct sockaddr *)&addr, addrlen,
+	    m->nudge, FLUSH_QUEUE_MAX))) {
+		log_err("tapir-pop: cannot set up cache invalidation (the "
+			"first interface must be an address Unbound answers "
+			"on)");
+		tapir_conf_free(cfg);
+		free(m);
+		return 0;
+	}
+	m->engine = engine_create(cfg, m->num_readers, name_changed, m, err,
+		sizeof(err));
+	if (!m->engine) {
+		log_err("tapir-pop: %s", err);
+		flushq_destroy(m->flushq);
+		free(m);
+		return 0;
+	}
+	m->store = engine_store(m->engine);
+	m->serving = 1;
+	de->dyn_env = m;
+	return 1;
+}
+
+void
+deinit(struct module_env *env, int id)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	struct tapir_module *m;
+
+	if (!de || !(m = de->dyn_env))
+		return;
+	/* Joins every thread we started: the library is unmapped next.
+	 * Feeds first: they push into the flush queue. */
+	engine_destroy(m->engine);
+	flushq_destroy(m->flushq);
+	free(m);
+	de->dyn_env = NULL;
+	tapir_log_set_sink(NULL);
+}
+
+/* ---- answers ---- */
+
+/* One rrset of count records, all in the query region.  rdata[i] holds
+ * rdlen[i] bytes of RDATA without the length prefix. */
+static struct ub_packed_rrset_key *
+make_rrset(struct regional *region, uint8_t *owner, size_t owner_len,
+	uint16_t type, uint32_t ttl, const uint8_t *const *rdata,
+	const size_t *rdlen, size_t count)
+{
+	struct ub_packed_rrset_key *key;
+	struct packed_rrset_data *d;
+	size_t total = sizeof(*d), i;
+	uint8_t *p;
+
+	for (i = 0; i < count; i++)
+		total += sizeof(size_t) + sizeof(uint8_t *) + sizeof(time_t) +
+		    2 + rdlen[i];
+	key = regional_alloc_zero(region, sizeof(*key));
+	d = regional_alloc_zero(region, total);
+	if (!key || !d)
+		return NULL;
+	key->entry.key = key;
+	key->entry.data = d;
+	key->rk.dname = owner;
+	key->rk.dname_len = owner_len;
+	key->rk.type = htons(type);
+	key->rk.rrset_class = htons(LDNS_RR_CLASS_IN);
+	d->ttl = ttl;
+	d->count = count;
+	d->trust = rrset_trust_auth_noAA;
+	d->security = sec_status_insecure;
+	packed_rrset_ptr_fixup(d);
+	p = (uint8_t *)&d->rr_ttl[count];
+	for (i = 0; i < count; i++) {
+		d->rr_len[i] = 2 + rdlen[i];
+		d->rr_data[i] = p;
+		d->rr_ttl[i] = ttl;
+		sldns_write_uint16(p, (uint16_t)rdlen[i]);
+		memcpy(p + 2, rdata[i], rdlen[i]);
+		p += 2 + rdlen[i];
+	}
+	return key;
+}
+
+/* A reply: rcode, at most one answer rrset, and the SOA in authority for
+ * negative answers (so caches below us can cache them, RFC 2308). */
+static int
+answer(struct tapir_module *m, struct module_qstate *qstate, int rcode,
+	struct ub_packed_rrset_key *ans, int with_soa, int truncated)
+{
+	struct query_info *q = &qstate->qinfo;
+	struct dns_msg *msg;
+	uint8_t *owner;
+
+	msg = dns_msg_create(q->qname, q->qname_len, q->qtype, q->qclass,
+		qstate->region, 2);
+	if (!msg)
+		return 0;
+	msg->rep->flags = (uint16_t)(BIT_QR | BIT_AA | BIT_RA | rcode |
+		(truncated ? BIT_TC : 0));
+	msg->rep->authoritative = 1;
+	msg->rep->security = sec_status_insecure;
+	msg->rep->ttl = m->answer_ttl;
+	msg->rep->prefetch_ttl = m->answer_ttl;
+	msg->rep->serve_expired_ttl = m->answer_ttl;
+	if (ans) {
+		msg->rep->rrsets[msg->rep->rrset_count++] = ans;
+		msg->rep->an_numrrsets++;
+	}
+	if (with_soa) {
+		const uint8_t *rd = m->soa_rdata;
+		struct ub_packed_rrset_key *soa;
+		owner = regional_alloc_init(qstate->region, m->soa_owner,
+			m->soa_owner_len);
+		if (!owner)
+			return 0;
+		soa = make_rrset(qstate->region, owner, m->soa_owner_len,
+			LDNS_RR_TYPE_SOA, m->answer_ttl, &rd, &m->soa_rdata_len,
+			1);
+		if (!soa)
+			return 0;
+		msg->rep->rrsets[msg->rep->rrset_count++] = soa;
+		msg->rep->ns_numrrsets++;
+	}
+	qstate->return_msg = msg;
+	qstate->return_rcode = LDNS_RCODE_NOERROR;
+	return 1;
+}
+
+/* The redirect action: the configured CNAME for every type, or the
+ * configured addresses for A/AAAA; other types get NODATA. */
+static int
+answer_redirect(struct tapir_module *m, struct module_qstate *qstate)
+{
+	const struct tapir_conf_redirect *r = &m->redirect;
+	struct query_info *q = &qstate->qinfo;
+	const uint8_t *rdata[TAPIR_CONF_REDIRECT_MAX];
+	size_t rdlen[TAPIR_CONF_REDIRECT_MAX], i, count = 0;
+	uint16_t type = q->qtype;
+	struct ub_packed_rrset_key *rrset;
+	uint8_t *owner;
+
+	if (r->cname_len) {
+		type = LDNS_RR_TYPE_CNAME;
+		rdata[0] = r->cname;
+		rdlen[0] = r->cname_len;
+		count = 1;
+	} else if (q->qtype == LDNS_RR_TYPE_A) {
+		for (i = 0; i < r->num_a; i++) {
+			rdata[count] = (const uint8_t *)&r->a[i];
+			rdlen[count++] = 4;
+		}
+	} else if (q->qtype == LDNS_RR_TYPE_AAAA) {
+		for (i = 0; i < r->num_aaaa; i++) {
+			rdata[count] = (const uint8_t *)&r->aaaa[i];
+			rdlen[count++] = 16;
+		}
+	}
+	if (!count)
+		return answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 1, 0);
+	owner = regional_alloc_init(qstate->region, q->qname, q->qname_len);
+	if (!owner)
+		return 0;
+	rrset = make_rrset(qstate->region, owner, q->qname_len, type,
+		m->answer_ttl, rdata, rdlen, count);
+	return rrset && answer(m, qstate, LDNS_RCODE_NOERROR, rrset, 0, 0);
+}
+
+/* Whether the client that started this query came over UDP. */
+static int
+client_over_udp(struct module_qstate *qstate)
+{
+	struct mesh_reply *r = qstate->mesh_info->reply_list;
+
+	return r && r->query_reply.c && r->query_reply.c->type == comm_udp;
+}
+
+/* RFC 8914 Extended DNS Error, sent when the client used EDNS. */
+static void
+add_ede(struct module_qstate *qstate, const struct policy_decision *d)
+{
+	char text[96];
+
+	snprintf(text, sizeof(text), "tapir-pop: %s by %s",
+		policy_action_name(d->action), policy_rule_name(d->rule));
+	edns_opt_list_append_ede(&qstate->edns_opts_front_out, qstate->region,
+		d->rule == POLICY_RULE_DENY ? LDNS_EDE_BLOCKED :
+		LDNS_EDE_FILTERED, text);
+}
+
+/* Answer the query as the decision says; 1 when answered (or dropped)
+ * here, 0 to let the query resolve normally. */
+static int
+apply(struct tapir_module *m, struct module_qstate *qstate, int id,
+	const struct policy_decision *d)
+{
+	int done = 0;
+
+	switch (d->action) {
+	case POLICY_ACTION_NONE:
+	case POLICY_ACTION_PASSTHRU:
+		return 0;
+	case POLICY_ACTION_NXDOMAIN:
+		done = answer(m, qstate, LDNS_RCODE_NXDOMAIN, NULL, 1, 0);
+		break;
+	case POLICY_ACTION_NODATA:
+		done = answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 1, 0);
+		break;
+	case POLICY_ACTION_REDIRECT:
+		done = answer_redirect(m, qstate);
+		break;
+	case POLICY_ACTION_TCP_ONLY:
+		if (!client_over_udp(qstate))
+			return 0;
+		done = answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 0, 1);
+		break;
+	case POLICY_ACTION_DROP:
+		qstate->is_drop = 1;
+		qstate->return_msg = NULL;
+		done = 1;
+		break;
+	}
+	if (!done)
+		return 0;
+	if (d->action != POLICY_ACTION_DROP && qstate->env->cfg->ede)
+		add_ede(qstate, d);
+	qstate->ext_state[id] = module_finished;
+	return 1;
+}
+
+/* Decide for one name of the query (the qname, or a name its answer's
+ * CNAME chain reaches).  The decision's data pointer is only valid inside
+ * the read section, so the answer is built inside it too. */
+static int
+decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
+	int id, uint8_t *wire, size_t max, struct policy_decision *d)
+{
+	uint8_t name[NAME_WIRE_MAX];
+	size_t len;
+	unsigned reader;
+	int done;
+
+	d->action = POLICY_ACTION_NONE;
+	len = name_canonicalise_wire(wire, max, name);
+	if (!len)
+		return 0;
+	reader = (unsigned)((struct worker *)qstate->env->worker)->thread_num;
+	if (reader >= m->num_readers - EXTRA_READERS)
+		return 0;
+	policy_read_begin(m->store, reader);
+	policy_decide(m->store, name, len, (int64_t)*qstate->env->now, d);
+	done = apply(m, qstate, id, d);
+	policy_read_end(m->store, reader);
+	return done;
+}
+
+static int
+is_nudge(struct tapir_module *m, struct query_info *q)
+{
+	return q->qname_len == m->nudge_len &&
+	    query_dname_compare(q->qname, m->nudge) == 0;
+}
+
+/* Our own nudge query: remove what the feeds queued from the caches. */
+static void
+drain_flush_queue(struct tapir_module *m, struct module_qstate *qstate,
+	int id)
+{
+	struct flushq_work work;
+
+	flushq_take(m->flushq, &work);
+	ub_cache_flush(qstate->env, &work);
+	free(work.items);
+	answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 1, 0);
+	qstate->ext_state[id] = module_finished;
+}
+
+/* Marks, in minfo, a query whose name the allowlist let through: its
+ * CNAME chain is not judged (the allowlist is absolute). */
+static const int allowlisted_mark;
+
+/* A new client query. */
+static void
+judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
+{
+	struct query_info *q = &qstate->qinfo;
+	struct policy_decision d;
+
+	if (is_nudge(m, q)) {
+		drain_flush_queue(m, qstate, id);
+		return;
+	}
+	if (decide_and_apply(m, qstate, id, q->qname, q->qname_len, &d)) {
+		/* No client waiting: a prefetch of a cached name that is now
+		 * blocked.  Its old answer must not be served any more. */
+		if (!qstate->mesh_info->reply_list)
+			ub_cache_remove_name(qstate->env, q->qname,
+				q->qname_len);
+		return;
+	}
+	if (d.rule == POLICY_RULE_ALLOW)
+		qstate->minfo[id] = (void *)&allowlisted_mark;
+	qstate->ext_state[id] = module_wait_module;
+}
+
+/* CNAME cloaking: a passed-through name whose answer's CNAME chain reaches
+ * a blocked name gets the block too.  The iterator has already cached the
+ * chain under the query name, so that entry is removed right here. */
+static void
+judge_chain(struct tapir_module *m, struct module_qstate *qstate, int id)
+{
+	struct reply_info *rep = qstate->return_msg ?
+		qstate->return_msg->rep : NULL;
+	struct policy_decision d;
+	size_t i;
+
+	if (!rep || qstate->minfo[id] == &allowlisted_mark)
+		return;
+	for (i = 0; i < rep->an_numrrsets && i < rep->rrset_count; i++) {
+		struct ub_packed_rrset_key *k = rep->rrsets[i];
+		struct packed_rrset_data *data = k->entry.data;
+		int hit = 0;
+		if (query_dname_compare(k->rk.dname, qstate->qinfo.qname) != 0)
+			hit = decide_and_apply(m, qstate, id, k->rk.dname,
+				k->rk.dname_len, &d);
+		/* The chain's last target may have no RRset in the answer
+		 * (NXDOMAIN or NODATA there): check CNAME targets too. */
+		if (!hit && ntohs(k->rk.type) == LDNS_RR_TYPE_CNAME &&
+		    data->count > 0 && data->rr_len[0] > 2)
+			hit = decide_and_apply(m, qstate, id,
+				data->rr_data[0] + 2, data->rr_len[0] - 2, &d);
+		if (hit) {
+			ub_cache_remove_name(qstate->env, qstate->qinfo.qname,
+				qstate->qinfo.qname_len);
+			return;
+		}
+	}
+}
+
+void
+operate(struct module_qstate *qstate, enum module_ev event, int id,
+	struct outbound_entry *outbound)
+{
+	struct dynlibmod_env *de = qstate->env->modinfo[id];
+	struct tapir_module *m = de->dyn_env;
+	/* Only client queries are judged: the iterator's own sub-queries
+	 * (NS addresses ...) have a super state. */
+	int top = qstate->mesh_info->super_set.count == 0 &&
+		qstate->qinfo.qclass == LDNS_RR_CLASS_IN;
+
+	(void)outbound;
+	switch (event) {
+	case module_event_new:
+		if (top) {
+			judge_new(m, qstate, id);
+			return;
+		}
+		qstate->ext_state[id] = module_wait_module;
+		return;
+	case module_event_pass:
+		qstate->ext_state[id] = module_wait_module;
+		return;
+	case module_event_moddone:
+		qstate->ext_state[id] = module_finished;
+		if (top)
+			judge_chain(m, qstate, id);
+		return;
+	default:
+		qstate->ext_state[id] = module_error;
+		return;
+	}
+}
+
+void
+inform_super(struct module_qstate *qstate, int id,
+	struct module_qstate *super)
+{
+	(void)qstate;
+	(void)id;
+	(void)super;
+}
+
+void
+clear(struct module_qstate *qstate, int id)
+{
+	qstate->minfo[id] = NULL;
+}
+
+size_t
+get_mem(struct module_env *env, int id)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	struct tapir_module *m = de ? de->dyn_env : NULL;
+
+	return m ? sizeof(*m) + policy_store_memory(m->store) : 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * tests/fuzz/fuzz_conf.c - libFuzzer target: the tapir-pop.conf parser.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ */
+/* fuzz-sources: module/conf.c module/names.c module/policy.c module/epoch.c */
+/* fuzz-libs: -lpthread */
+#include "tapir_config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "module/conf.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tapir_conf *cfg;
+	char err[512];
+
+	if (tapir_conf_parse("fuzz.conf", (const char *)data, size, &cfg, err,
+	    sizeof(err)) == 0)
+		tapir_conf_free(cfg);
+	return 0;
+}

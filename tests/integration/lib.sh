@@ -1,0 +1,226 @@
+# tests/integration/lib.sh - shared harness for the integration tests.
+#
+# Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+#
+# Each test script sources this file, starts real servers on 127.0.0.1
+# high ports in its own temporary directory, and reports in TAP.  Every
+# server started is recorded by PID and stopped on exit, whatever happens;
+# every wait is bounded.
+#
+# Environment (set by make check): top_srcdir, top_builddir, UNBOUND_SBIN,
+# and SAN_LIBASAN when the module is built with AddressSanitizer (the
+# unbound binary is not, so the runtime is preloaded).
+
+set -u
+
+T_NUM=0
+T_FAILED=0
+T_PIDS=""
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tapir-pop-test.XXXXXX")
+
+ok() {
+	T_NUM=$((T_NUM + 1))
+	echo "ok $T_NUM - $*"
+}
+
+not_ok() {
+	T_NUM=$((T_NUM + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_NUM - $*"
+}
+
+# check DESCRIPTION COMMAND...: one TAP line from a command's exit status.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+diag() {
+	printf '# %s\n' "$@"
+}
+
+# Stop every server we started, by PID, then remove the directory.
+cleanup() {
+	for pid in $T_PIDS; do
+		stop_pid "$pid"
+	done
+	if [ "$T_FAILED" -gt 0 ] && [ -n "${KEEP_TEST_DIR:-}" ]; then
+		diag "kept $T_DIR"
+	else
+		rm -rf "$T_DIR"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+finish() {
+	echo "1..$T_NUM"
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
+
+# stop_pid PID: TERM, wait up to 10 s, then KILL.
+stop_pid() {
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		diag "pid $1 ignored TERM; killing"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+	T_PIDS=$(echo "$T_PIDS" | sed "s/\b$1\b//")
+	return 0
+}
+
+# A free TCP and UDP port on 127.0.0.1 in the high range.
+free_port() {
+	while :; do
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		if ! ss -Hlnu "sport = :$p" | grep -q . &&
+		   ! ss -Hlnt "sport = :$p" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+MODULE_SO="$top_builddir/module/.libs/tapir-pop.so"
+
+require_unbound() {
+	[ -n "${UNBOUND_SBIN:-}" ] && [ -x "$UNBOUND_SBIN/unbound" ] ||
+		skip_all "no Unbound built with dynlib (configure --with-unbound-source)"
+	[ -f "$MODULE_SO" ] || skip_all "module not built"
+	command -v dig >/dev/null || skip_all "dig not installed"
+}
+
+# write_unbound_conf DIR PORT: an unbound.conf that loads the module,
+# serves example. from a local auth-zone (no network needed) and has a
+# unix control socket for unbound-control.  UB_EXTRA adds server: lines.
+write_unbound_conf() {
+	cat > "$1/unbound.conf" <<UBCONF
+server:
+	interface: 127.0.0.1
+	port: $2
+	do-ip6: no
+	do-daemonize: no
+	use-syslog: no
+	logfile: ""
+	verbosity: 1
+	log-time-ascii: yes
+	chroot: ""
+	username: ""
+	directory: "$1"
+	pidfile: "$1/unbound.pid"
+	num-threads: 2
+	so-reuseport: no
+	access-control: 127.0.0.0/8 allow
+	module-config: "dynlib validator iterator"
+	ede: yes
+${UB_EXTRA:-}
+dynlib:
+	dynlib-file: "$MODULE_SO"
+remote-control:
+	control-enable: yes
+	control-interface: "$1/control.sock"
+	control-use-cert: no
+auth-zone:
+	name: "example."
+	zonefile: "$top_srcdir/contrib/demo/example.zone"
+	for-upstream: yes
+	for-downstream: no
+	fallback-enabled: no
+UBCONF
+}
+
+# start_unbound DIR PORT: start unbound with DIR/unbound.conf and
+# TAPIR_POP_CONF=DIR/tapir-pop.conf; log in DIR/unbound.log.  Returns 0
+# once it answers, 1 if it exited (UB_PID is set either way).
+start_unbound() {
+	(
+		export TAPIR_POP_CONF="$1/tapir-pop.conf"
+		if [ -n "${SAN_LIBASAN:-}" ]; then
+			export LD_PRELOAD="$SAN_LIBASAN"
+			export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$1/asan"
+			export UBSAN_OPTIONS="print_stacktrace=1:log_path=$1/ubsan"
+			export LSAN_OPTIONS="suppressions=$top_srcdir/tests/integration/lsan.supp"
+		fi
+		exec "$UNBOUND_SBIN/unbound" -d -c "$1/unbound.conf"
+	) > "$1/unbound.log" 2>&1 &
+	UB_PID=$!
+	T_PIDS="$T_PIDS $UB_PID"
+	i=0
+	while [ $i -lt 200 ]; do
+		if ! kill -0 "$UB_PID" 2>/dev/null; then
+			wait "$UB_PID" 2>/dev/null
+			UB_STATUS=$?
+			return 1
+		fi
+		if dig +tries=1 +time=1 -p "$2" @127.0.0.1 ns.example. \
+		    >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	diag "unbound did not answer within 20 s"
+	return 1
+}
+
+# ub_query PORT NAME [TYPE] [dig options]: prints dig's full output.
+ub_query() {
+	p=$1
+	n=$2
+	shift 2
+	dig +tries=1 +time=2 -p "$p" @127.0.0.1 "$n" "$@" 2>&1
+}
+
+# rcode_of PORT NAME [TYPE]: prints the rcode (NOERROR, NXDOMAIN ...).
+rcode_of() {
+	ub_query "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+}
+
+# Sanitizer reports the module caused, if any (ASan/UBSan log files).
+sanitizer_reports() {
+	cat "$1"/asan.* "$1"/ubsan.* 2>/dev/null
+}
+
+# wait_for SECONDS COMMAND...: poll every 50 ms until the command succeeds.
+wait_for() {
+	limit=$(( $1 * 20 ))
+	shift
+	i=0
+	while [ $i -lt $limit ]; do
+		"$@" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# rcode_is PORT NAME TYPE RCODE: whether the query gets that rcode.
+rcode_is() {
+	[ "$(rcode_of "$1" "$2" "$3")" = "$4" ]
+}
+
+# answer_is PORT NAME TYPE TEXT: whether dig +short prints exactly TEXT.
+answer_is() {
+	[ "$(dig +short +tries=1 +time=2 -p "$1" @127.0.0.1 "$2" "$3" 2>&1)" = "$4" ]
+}
+
+# ub_control DIR COMMAND...: unbound-control on the test's socket.
+ub_control() {
+	d=$1
+	shift
+	"$UNBOUND_SBIN/unbound-control" -c "$d/unbound.conf" "$@"
+}

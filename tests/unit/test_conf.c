@@ -1,0 +1,199 @@
+/*
+ * tests/unit/test_conf.c - the tapir-pop.conf parser.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ */
+#include "tapir_config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "module/conf.h"
+
+static struct tapir_conf *
+parse_ok(const char *text)
+{
+	struct tapir_conf *cfg = NULL;
+	char err[512] = "";
+
+	if (tapir_conf_parse("t.conf", text, strlen(text), &cfg, err,
+	    sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	return cfg;
+}
+
+static void
+assert_error(const char *text, const char *expect)
+{
+	struct tapir_conf *cfg = NULL;
+	char err[512] = "";
+
+	assert_int_equal(tapir_conf_parse("t.conf", text, strlen(text), &cfg,
+		err, sizeof(err)), -1);
+	assert_null(cfg);
+	if (!strstr(err, expect))
+		fail_msg("error '%s' lacks '%s'", err, expect);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct tapir_conf *cfg = parse_ok("# nothing but a comment\n\n");
+
+	(void)state;
+	assert_int_equal(cfg->answer_ttl, 60);
+	assert_int_equal(cfg->policy_zone_len, 11);
+	assert_memory_equal(cfg->policy_zone, "\011tapir-pop", 11);
+	assert_int_equal(cfg->rules.allow_action, POLICY_ACTION_PASSTHRU);
+	assert_int_equal(cfg->rules.deny_action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(cfg->rules.numsources, 0);
+	assert_int_equal(cfg->num_sources, 0);
+	assert_null(cfg->sources);
+	tapir_conf_free(cfg);
+}
+
+static void
+test_full(void **state)
+{
+	struct tapir_conf *cfg = parse_ok(
+		"server:\n"
+		"    state-dir: \"/var/lib/unbound/tapir-pop\"\n"
+		"    policy-zone: \"Policy.Example\"   # folded\n"
+		"    answer-ttl: 30\n"
+		"policy:\n"
+		"\tdenylist-action: drop\n"
+		"\tnumsources: 2 nodata\n"
+		"\tnumtags: 3 nxdomain\n"
+		"\ttag-source: 'dns-tapir'\n"
+		"\tredirect-a: 192.0.2.1\n"
+		"\tredirect-a: 192.0.2.2\n"
+		"\tredirect-aaaa: 2001:db8::1\n"
+		"source:\n"
+		"    name: \"local # deny\"\n"
+		"    list: denylist\n"
+		"    type: file\n"
+		"    file: /etc/unbound/deny.txt\n"
+		"    match: subdomains\n"
+		"source:\n"
+		"    name: second\n"
+		"    list: allowlist\n"
+		"    file: allow.csv\n"
+		"    format: csv\n"
+		"    column: 3\n"
+		"    action-override: yes\n");
+	struct tapir_conf_source *s;
+
+	(void)state;
+	assert_string_equal(cfg->state_dir, "/var/lib/unbound/tapir-pop");
+	assert_memory_equal(cfg->policy_zone, "\6policy\7example", 16);
+	assert_int_equal(cfg->answer_ttl, 30);
+	assert_int_equal(cfg->rules.deny_action, POLICY_ACTION_DROP);
+	assert_int_equal(cfg->rules.numsources, 2);
+	assert_int_equal(cfg->rules.numsources_action, POLICY_ACTION_NODATA);
+	assert_int_equal(cfg->rules.numtags, 3);
+	assert_string_equal(cfg->rules.tag_source, "dns-tapir");
+	assert_int_equal(cfg->redirect.num_a, 2);
+	assert_int_equal(cfg->redirect.a[1].s_addr, htonl(0xc0000202));
+	assert_int_equal(cfg->redirect.num_aaaa, 1);
+	assert_int_equal(cfg->num_sources, 2);
+	s = cfg->sources;
+	assert_string_equal(s->name, "local # deny");
+	assert_int_equal(s->list, POLICY_LIST_DENY);
+	assert_string_equal(s->file, "/etc/unbound/deny.txt");
+	assert_int_equal(s->flags, POLICY_SOURCE_SUBDOMAINS);
+	assert_int_equal(s->line, 13);
+	s = s->next;
+	assert_string_equal(s->name, "second");
+	assert_int_equal(s->list, POLICY_LIST_ALLOW);
+	assert_int_equal(s->format, TAPIR_CONF_FORMAT_CSV);
+	assert_int_equal(s->column, 3);
+	assert_int_equal(s->flags, POLICY_SOURCE_ACTION_OVERRIDE);
+	assert_null(s->next);
+	tapir_conf_free(cfg);
+}
+
+static void
+test_errors_name_file_line_key(void **state)
+{
+	(void)state;
+	assert_error("server:\n  answer-ttl: 60\n  bogus-key: 1\n",
+		"t.conf:3: bogus-key: unknown key in server: clause");
+	assert_error("answer-ttl: 5\n",
+		"t.conf:1: answer-ttl: key outside a clause");
+	assert_error("server:\n  answer-ttl: sixty\n",
+		"t.conf:2: answer-ttl: 'sixty' is not a number");
+	assert_error("server:\n  answer-ttl: 999999999\n",
+		"t.conf:2: answer-ttl: 999999999 is larger than 604800");
+	assert_error("policy:\n  numsources: 2\n",
+		"t.conf:2: numsources: takes 2 values, got 1");
+	assert_error("policy:\n  denylist-action: block\n",
+		"t.conf:2: denylist-action: unknown action 'block'");
+	assert_error("policy:\n  redirect-a: 2001:db8::1\n",
+		"t.conf:2: redirect-a: '2001:db8::1' is not an IPv4 address");
+	assert_error("server:\n  policy-zone: a..b\n",
+		"t.conf:2: policy-zone: bad name 'a..b': empty label");
+	assert_error("server:\n  state-dir: \"/var/lib\n",
+		"t.conf:2: state-dir: unterminated quoted string");
+	assert_error("server: 1\n", "t.conf:1: server: a clause takes no value");
+	assert_error("server\n", "t.conf:1: expected 'key: value'");
+	assert_error("source:\n  list: greylist\n",
+		"t.conf:2: list: unknown list 'greylist'");
+	assert_error("source:\n  type: ftp\n",
+		"t.conf:2: type: unknown source type 'ftp'");
+	assert_error("source:\n  match: regex\n",
+		"t.conf:2: match: unknown match 'regex'");
+	assert_error("source:\n  column: 0\n",
+		"t.conf:2: column: columns count from 1");
+	assert_error("source:\n  action-override: maybe\n",
+		"t.conf:2: action-override: expected yes or no");
+	assert_error("server:\n  answer-ttl: 1\n\0x\n", "t.conf:3: NUL byte");
+}
+
+static void
+test_errors_whole_config(void **state)
+{
+	(void)state;
+	assert_error("source:\n  list: denylist\n  file: x\n",
+		"t.conf:1: source: missing 'name'");
+	assert_error("source:\n  name: a\n  list: denylist\n",
+		"t.conf:1: source 'a': type file needs 'file'");
+	assert_error("source:\n  name: a\n  file: x\nsource:\n  name: a\n",
+		"t.conf:5: name: duplicate source name 'a' (line 2)");
+	assert_error("policy:\n  denylist-action: redirect\n",
+		"the redirect action needs redirect-a");
+	assert_error("policy:\n  redirect-a: 192.0.2.1\n"
+		"  redirect-cname: x.example\n",
+		"redirect-cname cannot be combined");
+}
+
+static void
+test_read_file(void **state)
+{
+	struct tapir_conf *cfg = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(tapir_conf_read("/nonexistent/tapir-pop.conf", &cfg,
+		err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/tapir-pop.conf: cannot "
+		"open"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors_name_file_line_key),
+		cmocka_unit_test(test_errors_whole_config),
+		cmocka_unit_test(test_read_file),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}
