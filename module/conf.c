@@ -285,9 +285,175 @@ key_source_type(struct parser *p, char **v, int n)
 {
 	if (strcmp(v[0], "file") == 0)
 		p->source->type = TAPIR_CONF_SOURCE_FILE;
+	else if (strcmp(v[0], "rpz") == 0)
+		p->source->type = TAPIR_CONF_SOURCE_RPZ;
 	else
-		return fail(p, "unknown source type '%s' (expected file)",
-			v[0]);
+		return fail(p, "unknown source type '%s' (expected file or "
+			"rpz)", v[0]);
+	return 0;
+}
+
+/* "192.0.2.1", "192.0.2.1@5353", "2001:db8::1@53" (Unbound's notation). */
+static int
+parse_addr(struct parser *p, const char *s, unsigned default_port,
+	struct tapir_conf_addr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *at = strchr(s, '@');
+	unsigned long port = default_port;
+	size_t hlen = at ? (size_t)(at - s) : strlen(s);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
+
+	if (hlen >= sizeof(host))
+		return fail(p, "'%s' is not an address", s);
+	memcpy(host, s, hlen);
+	host[hlen] = 0;
+	if (at) {
+		if (parse_uint(p, at + 1, 65535, &port))
+			return -1;
+		if (port == 0)
+			return fail(p, "port 0 in '%s'", s);
+	}
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		out->len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		out->len = sizeof(*sin6);
+	} else {
+		return fail(p, "'%s' is not an address", s);
+	}
+	return 0;
+}
+
+static int
+key_rpz_zone(struct parser *p, char **v, int n)
+{
+	return parse_name(p, v[0], p->source->rpz.zone,
+		&p->source->rpz.zone_len);
+}
+
+static int
+key_rpz_primary(struct parser *p, char **v, int n)
+{
+	struct tapir_conf_rpz *r = &p->source->rpz;
+
+	if (r->num_primaries >= TAPIR_CONF_ADDRS_MAX)
+		return fail(p, "at most %d primaries", TAPIR_CONF_ADDRS_MAX);
+	if (parse_addr(p, v[0], 53, &r->primaries[r->num_primaries]))
+		return -1;
+	r->num_primaries++;
+	return 0;
+}
+
+static int
+key_rpz_tsig_key(struct parser *p, char **v, int n)
+{
+	uint8_t wire[NAME_WIRE_MAX];
+	size_t len;
+
+	if (parse_name(p, v[0], wire, &len))
+		return -1;
+	return set_string(p, &p->source->rpz.tsig_name, v[0]);
+}
+
+static int
+key_rpz_tsig_algorithm(struct parser *p, char **v, int n)
+{
+	static const char *const known[] = { "hmac-md5", "hmac-sha1",
+		"hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512" };
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (strcasecmp(v[0], known[i]) == 0)
+			return set_string(p, &p->source->rpz.tsig_algorithm,
+				known[i]);
+	return fail(p, "unknown TSIG algorithm '%s'", v[0]);
+}
+
+static int
+key_rpz_tsig_secret(struct parser *p, char **v, int n)
+{
+	const char *c;
+
+	if (!*v[0])
+		return fail(p, "empty secret");
+	for (c = v[0]; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		    (*c >= '0' && *c <= '9') || *c == '+' || *c == '/' ||
+		    *c == '='))
+			return fail(p, "the secret is not base64");
+	return set_string(p, &p->source->rpz.tsig_secret, v[0]);
+}
+
+static int
+key_rpz_notify_listen(struct parser *p, char **v, int n)
+{
+	return parse_addr(p, v[0], 53, &p->source->rpz.notify_listen);
+}
+
+static int
+key_rpz_allow_notify(struct parser *p, char **v, int n)
+{
+	struct tapir_conf_rpz *r = &p->source->rpz;
+
+	if (r->num_allow_notify >= TAPIR_CONF_ADDRS_MAX)
+		return fail(p, "at most %d addresses", TAPIR_CONF_ADDRS_MAX);
+	if (parse_addr(p, v[0], 0, &r->allow_notify[r->num_allow_notify]))
+		return -1;
+	r->num_allow_notify++;
+	return 0;
+}
+
+static int
+key_rpz_refresh_min(struct parser *p, char **v, int n)
+{
+	unsigned long s;
+
+	if (parse_uint(p, v[0], 604800, &s))
+		return -1;
+	p->source->rpz.refresh_min = (unsigned)s;
+	return 0;
+}
+
+static int
+key_rpz_refresh_max(struct parser *p, char **v, int n)
+{
+	unsigned long s;
+
+	if (parse_uint(p, v[0], 604800, &s))
+		return -1;
+	p->source->rpz.refresh_max = (unsigned)s;
+	return 0;
+}
+
+static int
+key_rpz_transfer_max_size(struct parser *p, char **v, int n)
+{
+	unsigned long mb;
+
+	if (parse_uint(p, v[0], 65536, &mb))
+		return -1;
+	if (mb == 0)
+		return fail(p, "must be at least 1 (MiB)");
+	p->source->rpz.max_transfer_bytes = (uint64_t)mb << 20;
+	return 0;
+}
+
+static int
+key_rpz_transfer_timeout(struct parser *p, char **v, int n)
+{
+	unsigned long s;
+
+	if (parse_uint(p, v[0], 86400, &s))
+		return -1;
+	if (s == 0)
+		return fail(p, "must be at least 1 second");
+	p->source->rpz.transfer_timeout = (unsigned)s;
 	return 0;
 }
 
@@ -373,6 +539,17 @@ static const struct key_def keys[] = {
 	{ "column", CLAUSE_SOURCE, 1, 1, key_source_column },
 	{ "match", CLAUSE_SOURCE, 1, 1, key_source_match },
 	{ "action-override", CLAUSE_SOURCE, 1, 1, key_source_action_override },
+	{ "zone", CLAUSE_SOURCE, 1, 1, key_rpz_zone },
+	{ "primary", CLAUSE_SOURCE, 1, 1, key_rpz_primary },
+	{ "tsig-key", CLAUSE_SOURCE, 1, 1, key_rpz_tsig_key },
+	{ "tsig-algorithm", CLAUSE_SOURCE, 1, 1, key_rpz_tsig_algorithm },
+	{ "tsig-secret", CLAUSE_SOURCE, 1, 1, key_rpz_tsig_secret },
+	{ "notify-listen", CLAUSE_SOURCE, 1, 1, key_rpz_notify_listen },
+	{ "allow-notify", CLAUSE_SOURCE, 1, 1, key_rpz_allow_notify },
+	{ "refresh-min", CLAUSE_SOURCE, 1, 1, key_rpz_refresh_min },
+	{ "refresh-max", CLAUSE_SOURCE, 1, 1, key_rpz_refresh_max },
+	{ "transfer-max-size", CLAUSE_SOURCE, 1, 1, key_rpz_transfer_max_size },
+	{ "transfer-timeout", CLAUSE_SOURCE, 1, 1, key_rpz_transfer_timeout },
 };
 
 static const char *const clause_names[] = {
@@ -433,6 +610,10 @@ open_source(struct parser *p)
 	s->type = TAPIR_CONF_SOURCE_FILE;
 	s->format = TAPIR_CONF_FORMAT_TEXT;
 	s->column = 2;
+	s->rpz.refresh_min = 30;
+	s->rpz.refresh_max = 86400;
+	s->rpz.max_transfer_bytes = (uint64_t)1024 << 20;
+	s->rpz.transfer_timeout = 300;
 	*p->source_tail = s;
 	p->source_tail = &s->next;
 	p->source = s;
@@ -450,6 +631,19 @@ check_source(struct parser *p, struct tapir_conf_source *s)
 		return fail(p, "source: missing 'name'");
 	if (s->type == TAPIR_CONF_SOURCE_FILE && !s->file)
 		return fail(p, "source '%s': type file needs 'file'", s->name);
+	if (s->type != TAPIR_CONF_SOURCE_RPZ)
+		return 0;
+	if (!s->rpz.zone_len)
+		return fail(p, "source '%s': type rpz needs 'zone'", s->name);
+	if (!s->rpz.num_primaries)
+		return fail(p, "source '%s': type rpz needs 'primary'",
+			s->name);
+	if (!s->rpz.tsig_name != !s->rpz.tsig_secret)
+		return fail(p, "source '%s': tsig-key and tsig-secret go "
+			"together", s->name);
+	if (s->rpz.refresh_min > s->rpz.refresh_max)
+		return fail(p, "source '%s': refresh-min is above refresh-max",
+			s->name);
 	return 0;
 }
 
@@ -644,6 +838,9 @@ tapir_conf_free(struct tapir_conf *cfg)
 		next = s->next;
 		free(s->name);
 		free(s->file);
+		free(s->rpz.tsig_name);
+		free(s->rpz.tsig_algorithm);
+		free(s->rpz.tsig_secret);
 		free(s);
 	}
 	free(cfg->path);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "module/names.h"
 #include "module/policy.h"
@@ -25,7 +26,8 @@
 
 /** Where a source's data comes from. */
 enum tapir_conf_source_type {
-	TAPIR_CONF_SOURCE_FILE /**< a text or CSV list file */
+	TAPIR_CONF_SOURCE_FILE, /**< a text or CSV list file */
+	TAPIR_CONF_SOURCE_RPZ   /**< an RPZ zone transferred from primaries */
 };
 
 /** Format of a list file. */
@@ -36,6 +38,46 @@ enum tapir_conf_format {
 
 /** Most addresses one redirect rule may hold. */
 #define TAPIR_CONF_REDIRECT_MAX 8
+/** Most primaries or NOTIFY senders one RPZ source lists. */
+#define TAPIR_CONF_ADDRS_MAX 8
+
+/** An address with a port, as "primary:" and "notify-listen:" give it. */
+struct tapir_conf_addr {
+	/** The address. */
+	struct sockaddr_storage addr;
+	/** Its length; 0 when unset. */
+	socklen_t len;
+};
+
+/** The settings of an RPZ source. */
+struct tapir_conf_rpz {
+	/** Zone name, canonical wire. */
+	uint8_t zone[NAME_WIRE_MAX];
+	/** Length of zone; 0 when unset. */
+	size_t zone_len;
+	/** Primaries, default port 53. */
+	struct tapir_conf_addr primaries[TAPIR_CONF_ADDRS_MAX];
+	/** Number of primaries. */
+	unsigned num_primaries;
+	/** TSIG key name, or NULL. */
+	char *tsig_name;
+	/** TSIG algorithm name (default hmac-sha256). */
+	char *tsig_algorithm;
+	/** TSIG secret in base64, or NULL. */
+	char *tsig_secret;
+	/** Where to listen for NOTIFY (UDP); len 0 for nowhere. */
+	struct tapir_conf_addr notify_listen;
+	/** Who may send NOTIFY; none means the primaries. */
+	struct tapir_conf_addr allow_notify[TAPIR_CONF_ADDRS_MAX];
+	/** Number of allow_notify entries. */
+	unsigned num_allow_notify;
+	/** Bounds on the SOA refresh/retry interval, seconds. */
+	unsigned refresh_min, refresh_max;
+	/** Largest transfer accepted, bytes. */
+	uint64_t max_transfer_bytes;
+	/** Longest a transfer may take, seconds. */
+	unsigned transfer_timeout;
+};
 
 /** One "source:" clause. */
 struct tapir_conf_source {
@@ -51,6 +93,8 @@ struct tapir_conf_source {
 	enum tapir_conf_format format;
 	/** 1-based column of the name in a CSV file. */
 	unsigned column;
+	/** Settings of an RPZ source (type rpz). */
+	struct tapir_conf_rpz rpz;
 	/** POLICY_SOURCE_* flags (match: subdomains, action-override). */
 	unsigned flags;
 	/** Line of the clause, for messages about the source. */

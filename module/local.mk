@@ -7,7 +7,7 @@ module_libtapir_core_la_SOURCES = \
 	module/names.c module/names.h \
 	module/log.c module/log.h \
 	module/thread.c module/thread.h \
-	module/flushq.c module/flushq.h
+	module/flushq.c module/flushq.h module/localdata.h
 module_libtapir_core_la_LIBADD = $(PTHREAD_LIBS)
 
 # The policy store and its reader reclamation.
@@ -24,7 +24,7 @@ module_libtapir_engine_la_SOURCES = \
 	feeds/feed_file.c feeds/feed_file.h
 module_libtapir_engine_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTAPIR_DEFAULT_CONFIG='"$(sysconfdir)/unbound/tapir-pop.conf"'
-module_libtapir_engine_la_LIBADD = module/libtapir_policy.la \
+module_libtapir_engine_la_LIBADD = feeds/libtapir_rpz.la module/libtapir_policy.la \
 	module/libtapir_core.la $(PTHREAD_LIBS)
 
 # The Unbound module itself, built only against a configured Unbound tree.

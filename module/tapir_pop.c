@@ -45,6 +45,7 @@
 #include "module/tapir_pop.h"
 #include "module/engine.h"
 #include "module/flushq.h"
+#include "module/localdata.h"
 #include "module/log.h"
 #include "module/names.h"
 #include "module/policy.h"
@@ -438,10 +439,13 @@ answer(struct tapir_module *m, struct module_qstate *qstate, int rcode,
 	return 1;
 }
 
-/* The redirect action: the configured CNAME for every type, or the
- * configured addresses for A/AAAA; other types get NODATA. */
+/* The redirect action's records: a per-record blob (RPZ local data, see
+ * localdata.h) when the entry has one, else the configured redirect data.
+ * A CNAME answers every type; addresses answer A/AAAA; other types, or
+ * types with no record, get NODATA. */
 static int
-answer_redirect(struct tapir_module *m, struct module_qstate *qstate)
+answer_redirect(struct tapir_module *m, struct module_qstate *qstate,
+	const struct policy_decision *d)
 {
 	const struct tapir_conf_redirect *r = &m->redirect;
 	struct query_info *q = &qstate->qinfo;
@@ -451,7 +455,26 @@ answer_redirect(struct tapir_module *m, struct module_qstate *qstate)
 	struct ub_packed_rrset_key *rrset;
 	uint8_t *owner;
 
-	if (r->cname_len) {
+	if (d->data_len) {
+		size_t pos = 0;
+		uint16_t t, len;
+		const uint8_t *rd;
+		while (count < TAPIR_CONF_REDIRECT_MAX &&
+		    localdata_next(d->data, d->data_len, &pos, &t, &rd,
+		    &len)) {
+			if (t == LDNS_RR_TYPE_CNAME) {
+				type = t;
+				rdata[0] = rd;
+				rdlen[0] = len;
+				count = 1;
+				break;
+			}
+			if (t == q->qtype) {
+				rdata[count] = rd;
+				rdlen[count++] = len;
+			}
+		}
+	} else if (r->cname_len) {
 		type = LDNS_RR_TYPE_CNAME;
 		rdata[0] = r->cname;
 		rdlen[0] = r->cname_len;
@@ -518,7 +541,7 @@ apply(struct tapir_module *m, struct module_qstate *qstate, int id,
 		done = answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 1, 0);
 		break;
 	case POLICY_ACTION_REDIRECT:
-		done = answer_redirect(m, qstate);
+		done = answer_redirect(m, qstate, d);
 		break;
 	case POLICY_ACTION_TCP_ONLY:
 		if (!client_over_udp(qstate))
