@@ -17,7 +17,8 @@ cd "$top"
 
 # Everything the build, the tests and the demo use, from Debian 12.
 PACKAGES="build-essential autoconf automake libtool pkg-config
-	libcmocka-dev libjansson-dev libssl-dev libldns-dev
+	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev
+	mosquitto mosquitto-clients
 	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev"
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -32,9 +33,20 @@ install_packages() {
 	[ -z "$missing" ] && return 0
 	log "installing Debian packages:$missing"
 	apt-get update -qq
+	# The servers the tests run (mosquitto, knot) must not start as
+	# system services on their default ports when installed: the tests
+	# start their own on loopback high ports.
+	no_start=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		no_start=1
+	fi
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends $missing >/dev/null
+		--no-install-recommends $missing >/dev/null || status=$?
+	[ -n "$no_start" ] && rm -f /usr/sbin/policy-rc.d
+	return ${status:-0}
 }
 
 # build DIR [configure args]: configure and build tapir-pop in DIR.

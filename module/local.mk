@@ -1,5 +1,9 @@
 # module/: the policy core (no Unbound headers, no I/O in the store) and the
 # Unbound adapter, the only code that includes Unbound's headers.
+#
+# Convenience libraries never embed one another (the module links them
+# whole, and an embedded copy would be linked twice); a program lists what
+# it needs, dependents first, as TAPIR_ALL_LIBS does for everything.
 
 # Names, logging, threads: the base every component uses.
 noinst_LTLIBRARIES += module/libtapir_core.la
@@ -13,7 +17,7 @@ module_libtapir_core_la_LIBADD = $(PTHREAD_LIBS)
 # The policy store and its reader reclamation.
 noinst_LTLIBRARIES += module/libtapir_policy.la
 module_libtapir_policy_la_SOURCES =
-module_libtapir_policy_la_LIBADD = module/libtapir_core.la $(PTHREAD_LIBS)
+module_libtapir_policy_la_LIBADD = $(PTHREAD_LIBS)
 
 # The runtime without Unbound: configuration, engine, file feeds.
 noinst_LTLIBRARIES += module/libtapir_engine.la
@@ -24,8 +28,7 @@ module_libtapir_engine_la_SOURCES = \
 	feeds/feed_file.c feeds/feed_file.h
 module_libtapir_engine_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTAPIR_DEFAULT_CONFIG='"$(sysconfdir)/unbound/tapir-pop.conf"'
-module_libtapir_engine_la_LIBADD = feeds/libtapir_rpz.la module/libtapir_policy.la \
-	module/libtapir_core.la $(PTHREAD_LIBS)
+module_libtapir_engine_la_LIBADD = $(PTHREAD_LIBS)
 
 # The Unbound module itself, built only against a configured Unbound tree.
 # Only the six dynlib entry points are exported: the unbound binary exports
@@ -40,7 +43,7 @@ module_tapir_pop_la_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) \
 	-I$(UNBOUND_SOURCE)
 module_tapir_pop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^(init|deinit|operate|inform_super|clear|get_mem)$$'
-module_tapir_pop_la_LIBADD = module/libtapir_engine.la
+module_tapir_pop_la_LIBADD = $(TAPIR_ALL_LIBS)
 
 man_MANS = module/tapir-pop.conf.5
 EXTRA_DIST += module/tapir-pop.conf.5.in

@@ -12,12 +12,12 @@ tests_unit_test_names_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test_conf
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_conf_LDADD = module/libtapir_engine.la $(CMOCKA_LIBS)
+tests_unit_test_conf_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_listfile
 tests_unit_test_listfile_SOURCES = tests/unit/test_listfile.c
 tests_unit_test_listfile_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_listfile_LDADD = module/libtapir_engine.la $(CMOCKA_LIBS)
+tests_unit_test_listfile_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/unit/test_flushq
 tests_unit_test_flushq_SOURCES = tests/unit/test_flushq.c

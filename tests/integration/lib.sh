@@ -224,3 +224,8 @@ ub_control() {
 	shift
 	"$UNBOUND_SBIN/unbound-control" -c "$d/unbound.conf" "$@"
 }
+
+# quiet COMMAND...: run it with its output discarded (for check).
+quiet() {
+	"$@" >/dev/null 2>&1
+}

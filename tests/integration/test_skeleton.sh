@@ -74,7 +74,7 @@ check "a good file after a broken one is applied" \
 
 # unbound-control reload runs deinit, dlclose, dlopen, init.
 check "unbound-control reload succeeds" \
-	"$UNBOUND_SBIN/unbound-control" -c "$D/unbound.conf" reload
+	quiet ub_control "$D" reload
 check "listed name still NXDOMAIN after reload" \
 	wait_for 5 rcode_is "$PORT" listed.example A NXDOMAIN
 check "unlisted name still resolves after reload" \
