@@ -65,8 +65,8 @@ fail(struct parser *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (p->key)
-		snprintf(p->err, p->errlen, "%s:%u: %s: %s", p->file, p->line,
-			p->key, msg);
+		snprintf(p->err, p->errlen, "%s:%u: %.*s: %s", p->file,
+			p->line, (int)strcspn(p->key, ":"), p->key, msg);
 	else
 		snprintf(p->err, p->errlen, "%s:%u: %s", p->file, p->line, msg);
 	return -1;
@@ -595,6 +595,9 @@ split_words(struct parser *p, char *s, char **words, int max)
 		}
 		if (*s)
 			*s++ = 0;
+		/* Errors in the values name the key already. */
+		if (n == 1 && strchr(words[0], ':'))
+			p->key = words[0];
 	}
 }
 

@@ -229,3 +229,66 @@ ub_control() {
 quiet() {
 	"$@" >/dev/null 2>&1
 }
+
+# make_test_pki DIR: a throw-away CA, a server certificate for 127.0.0.1
+# and a client certificate, as an enrolled DNS TAPIR edge has them
+# (ca.crt, tls.crt, tls.key).  EC P-256 keys keep it fast.
+make_test_pki() {
+	d=$1
+	mkdir -p "$d"
+	(
+		cd "$d" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -days 2 -subj "/CN=tapir-pop test CA" \
+			-keyout ca.key -out ca.crt 2>/dev/null &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-subj "/CN=127.0.0.1" -keyout server.key \
+			-out server.csr 2>/dev/null &&
+		printf 'subjectAltName=IP:127.0.0.1\n' > server.ext &&
+		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile server.ext \
+			-out server.crt 2>/dev/null &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-subj "/CN=edge-test" -keyout tls.key -out tls.csr 2>/dev/null &&
+		openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key \
+			-CAcreateserial -days 2 -out tls.crt 2>/dev/null
+	)
+}
+
+# start_mosquitto DIR PORT: a broker on 127.0.0.1:PORT that requires TLS
+# 1.3 and a client certificate from DIR's CA.  Sets MQ_PID.
+start_mosquitto() {
+	cat > "$1/mosquitto.conf" <<MQCONF
+listener $2 127.0.0.1
+cafile $1/ca.crt
+certfile $1/server.crt
+keyfile $1/server.key
+require_certificate true
+use_identity_as_username true
+tls_version tlsv1.3
+allow_anonymous false
+persistence false
+user $(id -un)
+log_dest file $1/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+MQCONF
+	mosquitto -c "$1/mosquitto.conf" >/dev/null 2>&1 &
+	MQ_PID=$!
+	T_PIDS="$T_PIDS $MQ_PID"
+	wait_for 10 mqtt_ready "$1" "$2"
+}
+
+mqtt_ready() {
+	mosquitto_pub -h 127.0.0.1 -p "$2" --cafile "$1/ca.crt" \
+		--cert "$1/tls.crt" --key "$1/tls.key" -V mqttv5 \
+		-t tapir-pop/ready -m x >/dev/null 2>&1
+}
+
+# mqtt_publish DIR PORT TOPIC FILE: publish a file's bytes as one message.
+mqtt_publish() {
+	mosquitto_pub -h 127.0.0.1 -p "$2" --cafile "$1/ca.crt" \
+		--cert "$1/tls.crt" --key "$1/tls.key" -V mqttv5 -q 1 \
+		-t "$3" -f "$4"
+}
