@@ -39,3 +39,8 @@ EXTRA_DIST += tests/integration/lib.sh \
 TESTS += tests/fuzz/smoke.sh
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/smoke.sh \
 	tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_listfile.c
+
+clean-local: clean-fuzz-work
+clean-fuzz-work:
+	rm -rf tests/fuzz/work
+.PHONY: clean-fuzz-work
