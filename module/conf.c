@@ -143,6 +143,28 @@ key_state_dir(struct parser *p, char **v, int n)
 }
 
 static int
+key_control_socket(struct parser *p, char **v, int n)
+{
+	if (!*v[0])
+		return fail(p, "empty path");
+	return set_string(p, &p->cfg->control_socket, v[0]);
+}
+
+static int
+key_control_socket_mode(struct parser *p, char **v, int n)
+{
+	char *end;
+	unsigned long mode;
+
+	errno = 0;
+	mode = strtoul(v[0], &end, 8);
+	if (errno || *end || !*v[0] || mode > 0777)
+		return fail(p, "'%s' is not an octal mode such as 0660", v[0]);
+	p->cfg->control_socket_mode = (unsigned)mode;
+	return 0;
+}
+
+static int
 key_policy_zone(struct parser *p, char **v, int n)
 {
 	return parse_name(p, v[0], p->cfg->policy_zone,
@@ -262,6 +284,9 @@ key_source_name(struct parser *p, char **v, int n)
 
 	if (!*v[0])
 		return fail(p, "empty source name");
+	if (strcmp(v[0], "override-allow") == 0 ||
+	    strcmp(v[0], "override-deny") == 0)
+		return fail(p, "'%s' is reserved for runtime overrides", v[0]);
 	if (strlen(v[0]) >= sizeof(p->cfg->rules.tag_source))
 		return fail(p, "name too long");
 	for (s = p->cfg->sources; s; s = s->next)
@@ -521,6 +546,8 @@ key_source_action_override(struct parser *p, char **v, int n)
 static const struct key_def keys[] = {
 	{ "state-dir", CLAUSE_SERVER, 1, 1, key_state_dir },
 	{ "policy-zone", CLAUSE_SERVER, 1, 1, key_policy_zone },
+	{ "control-socket", CLAUSE_SERVER, 1, 1, key_control_socket },
+	{ "control-socket-mode", CLAUSE_SERVER, 1, 1, key_control_socket_mode },
 	{ "answer-ttl", CLAUSE_SERVER, 1, 1, key_answer_ttl },
 	{ "file-poll-interval", CLAUSE_SERVER, 1, 1, key_file_poll },
 	{ "allowlist-action", CLAUSE_POLICY, 1, 1, key_allowlist_action },
@@ -744,6 +771,7 @@ conf_defaults(struct tapir_conf *cfg)
 	cfg->policy_zone_len = len;
 	cfg->answer_ttl = 60;
 	cfg->file_poll_ms = 1000;
+	cfg->control_socket_mode = 0660;
 }
 
 int
@@ -848,6 +876,7 @@ tapir_conf_free(struct tapir_conf *cfg)
 	}
 	free(cfg->path);
 	free(cfg->state_dir);
+	free(cfg->control_socket);
 	free(cfg);
 }
 

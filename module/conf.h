@@ -125,6 +125,10 @@ struct tapir_conf {
 	char *path;
 	/** Directory for persisted state; NULL if none. */
 	char *state_dir;
+	/** Path of the control socket; NULL for none. */
+	char *control_socket;
+	/** Permission bits of the control socket. */
+	unsigned control_socket_mode;
 	/** Owner name of the synthesised SOA (canonical wire). */
 	uint8_t policy_zone[NAME_WIRE_MAX];
 	/** Length of policy_zone. */

@@ -9,9 +9,14 @@
 #include "feeds/feed_rpz.h"
 #include "module/log.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "module/names.h"
 
 /* One configured source and the feed that fills it. */
 struct source_slot {
@@ -23,6 +28,13 @@ struct source_slot {
 	char *zone_file;      /* RPZ: the last good zone on disk */
 };
 
+/* A runtime override: few, so a plain array rewritten whole. */
+struct override {
+	uint8_t name[NAME_WIRE_MAX];
+	int allow;
+	enum policy_action action;
+};
+
 struct engine {
 	struct tapir_conf *cfg;
 	struct policy_store *store;
@@ -30,6 +42,12 @@ struct engine {
 	unsigned num_sources;
 	policy_changed_fn changed;
 	void *changed_arg;
+	/* The override sources and their entries. */
+	struct source_slot override_slot[2];   /* [0] allow, [1] deny */
+	pthread_mutex_t override_lock;
+	struct override *overrides;
+	size_t num_overrides;
+	char *override_file;
 };
 
 /* Every source's changes reach the adapter through this, so that names a
@@ -135,6 +153,282 @@ start_rpz_feed(struct engine *e, const struct tapir_conf_source *src,
 	return 0;
 }
 
+/* ---- runtime overrides ---- */
+
+/* Publish the overrides of one kind as a replace-all of its source. */
+static int
+publish_overrides(struct engine *e, int allow)
+{
+	struct source_slot *slot = &e->override_slot[allow ? 0 : 1];
+	struct policy_batch *b = policy_batch_begin(e->store, slot->id, 1);
+	size_t i;
+
+	if (!b)
+		return -1;
+	for (i = 0; i < e->num_overrides; i++) {
+		struct policy_entry entry;
+		if (e->overrides[i].allow != allow)
+			continue;
+		memset(&entry, 0, sizeof(entry));
+		entry.action = e->overrides[i].action;
+		if (policy_batch_put(b, e->overrides[i].name, &entry) != 0) {
+			policy_batch_abort(b);
+			return -1;
+		}
+	}
+	return policy_batch_commit(b, e->changed ? source_changed : NULL,
+		slot);
+}
+
+static void
+write_override_line(const struct override *o, FILE *out)
+{
+	char text[NAME_TEXT_MAX];
+
+	name_to_text(o->name, text, sizeof(text));
+	if (o->allow)
+		fprintf(out, "allow %s\n", text);
+	else
+		fprintf(out, "deny %s %s\n", text, o->action ?
+			policy_action_name(o->action) : "default");
+}
+
+/* Write the state file atomically: a crash leaves the old or the new. */
+static int
+save_overrides(struct engine *e)
+{
+	char tmp[4096];
+	FILE *f;
+	size_t i;
+
+	if (!e->override_file)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", e->override_file);
+	if (!(f = fopen(tmp, "w"))) {
+		tapir_log(TAPIR_LOG_ERR, "overrides: cannot write %s: %s", tmp,
+			strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# tapir-pop runtime overrides; written by the module\n");
+	for (i = 0; i < e->num_overrides; i++)
+		write_override_line(&e->overrides[i], f);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		tapir_log(TAPIR_LOG_ERR, "overrides: writing %s: %s", tmp,
+			strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, e->override_file) != 0) {
+		tapir_log(TAPIR_LOG_ERR, "overrides: rename to %s: %s",
+			e->override_file, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_override(struct engine *e, int allow, const uint8_t *name,
+	enum policy_action action)
+{
+	size_t i, len = 0;
+	struct override *o;
+
+	while (name[len])
+		len += 1u + name[len];
+	len++;
+	for (i = 0; i < e->num_overrides; i++)
+		if (memcmp(e->overrides[i].name, name, len) == 0)
+			break;
+	if (i == e->num_overrides) {
+		o = realloc(e->overrides, (i + 1) * sizeof(*o));
+		if (!o)
+			return -1;
+		e->overrides = o;
+		e->num_overrides++;
+	}
+	o = &e->overrides[i];
+	memset(o, 0, sizeof(*o));
+	memcpy(o->name, name, len);
+	o->allow = allow;
+	o->action = allow ? POLICY_ACTION_NONE : action;
+	return 0;
+}
+
+/* Read the state file; a bad line is logged and skipped. */
+static void
+load_overrides(struct engine *e)
+{
+	char line[2048];
+	unsigned lineno = 0;
+	FILE *f;
+
+	if (!e->override_file || !(f = fopen(e->override_file, "r")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *save = NULL, *kind, *text, *act;
+		uint8_t wire[NAME_WIRE_MAX];
+		enum policy_action action = POLICY_ACTION_NONE;
+		size_t len;
+		lineno++;
+		kind = strtok_r(line, " \t\r\n", &save);
+		if (!kind || *kind == '#')
+			continue;
+		text = strtok_r(NULL, " \t\r\n", &save);
+		act = strtok_r(NULL, " \t\r\n", &save);
+		if (!text || name_from_text(text, strlen(text), wire, &len) ||
+		    (strcmp(kind, "allow") && strcmp(kind, "deny")) ||
+		    (act && strcmp(act, "default") &&
+		    policy_action_from_name(act, &action))) {
+			tapir_log(TAPIR_LOG_ERR, "overrides: %s:%u: bad line, "
+				"skipped", e->override_file, lineno);
+			continue;
+		}
+		if (add_override(e, strcmp(kind, "allow") == 0, wire, action))
+			break;
+	}
+	fclose(f);
+}
+
+static int
+setup_overrides(struct engine *e, char *err, size_t errlen)
+{
+	static const char *const names[2] = { ENGINE_OVERRIDE_ALLOW,
+		ENGINE_OVERRIDE_DENY };
+	static const enum policy_list lists[2] = { POLICY_LIST_ALLOW,
+		POLICY_LIST_DENY };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		e->override_slot[i].engine = e;
+		if (policy_source_add(e->store, names[i], lists[i], 0,
+		    &e->override_slot[i].id) != 0) {
+			snprintf(err, errlen, "cannot add source %s", names[i]);
+			return -1;
+		}
+	}
+	if (e->cfg->state_dir) {
+		size_t len = strlen(e->cfg->state_dir) + 16;
+		if (!(e->override_file = malloc(len))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		snprintf(e->override_file, len, "%s/overrides", e->cfg->state_dir);
+	}
+	load_overrides(e);
+	if (publish_overrides(e, 1) || publish_overrides(e, 0)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+engine_override_set(struct engine *e, int allow, const uint8_t *name,
+	enum policy_action action)
+{
+	int r;
+
+	pthread_mutex_lock(&e->override_lock);
+	r = add_override(e, allow, name, action);
+	/* Publish both kinds: the name may have moved from one to the other. */
+	if (r == 0)
+		r = publish_overrides(e, 1) | publish_overrides(e, 0);
+	if (r == 0)
+		r = save_overrides(e);
+	pthread_mutex_unlock(&e->override_lock);
+	return r ? -1 : 0;
+}
+
+int
+engine_override_remove(struct engine *e, const uint8_t *name)
+{
+	size_t i, len = 0;
+	int r = 0;
+
+	while (name[len])
+		len += 1u + name[len];
+	len++;
+	pthread_mutex_lock(&e->override_lock);
+	for (i = 0; i < e->num_overrides; i++)
+		if (memcmp(e->overrides[i].name, name, len) == 0)
+			break;
+	if (i < e->num_overrides) {
+		int allow = e->overrides[i].allow;
+		e->overrides[i] = e->overrides[--e->num_overrides];
+		r = publish_overrides(e, allow) ? -1 : 1;
+		if (r == 1 && save_overrides(e) != 0)
+			r = -1;
+		/* Dropping an allow override can block a name Unbound has
+		 * cached while it was allowed. */
+		if (r == 1 && allow && e->changed)
+			e->changed(e->changed_arg, name, 0);
+	}
+	pthread_mutex_unlock(&e->override_lock);
+	return r;
+}
+
+void
+engine_override_list(struct engine *e, FILE *out)
+{
+	size_t i;
+
+	pthread_mutex_lock(&e->override_lock);
+	for (i = 0; i < e->num_overrides; i++)
+		write_override_line(&e->overrides[i], out);
+	pthread_mutex_unlock(&e->override_lock);
+}
+
+/* ---- sources ---- */
+
+unsigned
+engine_source_count(struct engine *e)
+{
+	return e->num_sources + 2;
+}
+
+void
+engine_source_info(struct engine *e, unsigned i,
+	struct engine_source_info *out)
+{
+	struct policy_source_stats st;
+	struct source_slot *slot = i < e->num_sources ? &e->slots[i] :
+		&e->override_slot[i - e->num_sources];
+
+	memset(out, 0, sizeof(*out));
+	policy_store_source_stats(e->store, slot->id, &st);
+	out->entries = st.entries;
+	out->list = st.list;
+	out->type = "override";
+	out->name = i < e->num_sources ? NULL : (i == e->num_sources ?
+		ENGINE_OVERRIDE_ALLOW : ENGINE_OVERRIDE_DENY);
+	if (slot->file) {
+		struct feed_file_stats fs;
+		feed_file_get_stats(slot->file, &fs);
+		out->type = "file";
+		out->last_update = fs.last_load;
+		out->updates = fs.loads;
+		out->failures = fs.rejects;
+	} else if (slot->rpz) {
+		struct feed_rpz_stats rs;
+		feed_rpz_get_stats(slot->rpz, &rs);
+		out->type = "rpz";
+		out->last_update = rs.last_update;
+		out->updates = rs.axfr + rs.ixfr;
+		out->failures = rs.failures;
+		memcpy(out->last_error, rs.last_error, sizeof(out->last_error));
+	}
+	if (!out->name) {
+		const struct tapir_conf_source *src = e->cfg->sources;
+		unsigned k;
+		for (k = 0; k < i && src; k++)
+			src = src->next;
+		out->name = src ? src->name : "?";
+	}
+}
+
 struct engine *
 engine_create(struct tapir_conf *cfg, unsigned num_readers,
 	policy_changed_fn changed, void *changed_arg, char *err,
@@ -153,6 +447,7 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 	e->num_sources = cfg->num_sources;
 	e->changed = changed;
 	e->changed_arg = changed_arg;
+	pthread_mutex_init(&e->override_lock, NULL);
 	e->slots = calloc(cfg->num_sources + 1, sizeof(*e->slots));
 	e->store = policy_store_create(&cfg->rules, num_readers);
 	if (!e->slots || !e->store) {
@@ -172,6 +467,8 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 			goto fail;
 		}
 	}
+	if (setup_overrides(e, err, errlen) != 0)
+		goto fail;
 	for (src = cfg->sources, i = 0; src; src = src->next, i++) {
 		int r = 0;
 		switch (src->type) {
@@ -207,6 +504,9 @@ engine_destroy(struct engine *e)
 			free(e->slots[i].zone_file);
 		}
 	free(e->slots);
+	free(e->overrides);
+	free(e->override_file);
+	pthread_mutex_destroy(&e->override_lock);
 	if (e->store)
 		policy_store_destroy(e->store);
 	tapir_conf_free(e->cfg);

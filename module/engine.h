@@ -13,6 +13,8 @@
 #define TAPIR_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "module/conf.h"
 #include "module/policy.h"
@@ -52,5 +54,63 @@ struct policy_store *engine_store(struct engine *e);
  * The configuration in force.
  */
 const struct tapir_conf *engine_config(struct engine *e);
+
+/** Names of the built-in sources that hold runtime overrides. */
+#define ENGINE_OVERRIDE_ALLOW "override-allow"
+#define ENGINE_OVERRIDE_DENY "override-deny"
+
+/** What list_sources shows of one source. */
+struct engine_source_info {
+	/** Source name. */
+	const char *name;
+	/** "file", "rpz" or "override". */
+	const char *type;
+	/** List class. */
+	enum policy_list list;
+	/** Entries in the store. */
+	size_t entries;
+	/** Unix time of the last successful update, 0 if none. */
+	int64_t last_update;
+	/** Successful updates. */
+	uint64_t updates;
+	/** Updates rejected (bad file, failed transfer). */
+	uint64_t failures;
+	/** Last error, "" if none. */
+	char last_error[256];
+};
+
+/**
+ * Number of sources, the two override sources included.
+ */
+unsigned engine_source_count(struct engine *e);
+
+/**
+ * Describe source i (0 .. engine_source_count()-1).
+ */
+void engine_source_info(struct engine *e, unsigned i,
+	struct engine_source_info *out);
+
+/**
+ * Add or replace a runtime override, persisted in the state directory.
+ * @param allow: 1 for an allow override, 0 for deny.
+ * @param name: canonical wire name.
+ * @param action: for deny, the action (POLICY_ACTION_NONE: the denylist
+ *	action).
+ * @return 0, or -1 (out of memory, or state not writable: logged).
+ */
+int engine_override_set(struct engine *e, int allow, const uint8_t *name,
+	enum policy_action action);
+
+/**
+ * Remove a runtime override of either kind.
+ * @return 1 if one was removed, 0 if there was none, -1 on error.
+ */
+int engine_override_remove(struct engine *e, const uint8_t *name);
+
+/**
+ * Write the overrides in force, one "allow NAME" or "deny NAME ACTION"
+ * line each (the format of the state file).
+ */
+void engine_override_list(struct engine *e, FILE *out);
 
 #endif /* TAPIR_ENGINE_H */

@@ -24,6 +24,8 @@ noinst_LTLIBRARIES += module/libtapir_engine.la
 module_libtapir_engine_la_SOURCES = \
 	module/conf.c module/conf.h \
 	module/engine.c module/engine.h \
+	module/control.c module/control.h \
+	module/commands.c module/commands.h \
 	feeds/listfile.c feeds/listfile.h \
 	feeds/feed_file.c feeds/feed_file.h
 module_libtapir_engine_la_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -51,3 +53,8 @@ CLEANFILES += module/tapir-pop.conf.5
 module/tapir-pop.conf.5: $(top_srcdir)/module/tapir-pop.conf.5.in
 	$(MKDIR_P) module
 	sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(top_srcdir)/module/tapir-pop.conf.5.in > $@
+
+# The operator's tool.
+sbin_PROGRAMS += tapir-pop-control
+tapir_pop_control_SOURCES = module/tapir-pop-control.c
+tapir_pop_control_LDADD = $(TAPIR_ALL_LIBS)

@@ -63,5 +63,10 @@ int policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	int64_t now, struct policy_decision *out);
 int policy_store_expire(struct policy_store *s, int64_t now);
 size_t policy_store_memory(struct policy_store *s);
+struct policy_source_stats { char name[64]; enum policy_list list;
+	size_t entries; size_t bytes; };
+size_t policy_store_source_count(const struct policy_store *s);
+int policy_store_source_stats(struct policy_store *s, uint16_t source,
+	struct policy_source_stats *out);
 
 #endif /* TAPIR_POLICY_H */

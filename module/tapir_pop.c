@@ -21,10 +21,14 @@
 #include <arpa/inet.h>
 #include <link.h>
 #include <stdarg.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "util/module.h"
 #include "util/log.h"
@@ -43,6 +47,8 @@
 #include "sldns/sbuffer.h"
 
 #include "module/tapir_pop.h"
+#include "module/commands.h"
+#include "module/control.h"
 #include "module/engine.h"
 #include "module/flushq.h"
 #include "module/localdata.h"
@@ -56,6 +62,26 @@
 /* Names queued for cache removal beyond which the whole cache is dropped:
  * name-by-name removal of a huge update would take longer than a refill. */
 #define FLUSH_QUEUE_MAX 65536
+
+/* Number of enum policy_action values, for per-action counters. */
+#define NUM_ACTIONS (POLICY_ACTION_DROP + 1)
+
+/* Counters of one worker thread.  Only that worker writes them (a relaxed
+ * load and store, no read-modify-write on a shared line); the control
+ * thread sums them.  Padded so workers never share a cache line. */
+struct worker_counters {
+	_Atomic uint64_t judged;                 /* client queries decided */
+	_Atomic uint64_t action[NUM_ACTIONS];    /* by the action taken */
+	_Atomic uint64_t cloaked;                /* blocked via CNAME chain */
+	_Atomic uint64_t drains;                 /* flush queue drains */
+} __attribute__((aligned(64)));
+
+static void
+count(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed)
+		+ 1, memory_order_relaxed);
+}
 
 /** The module's state for one init/deinit cycle, in dynlibmod's dyn_env. */
 struct tapir_module {
@@ -77,6 +103,13 @@ struct tapir_module {
 	/* Set at the end of init: the initial load needs no flush (the
 	 * caches are empty at start and cleared on reload). */
 	volatile int serving;
+	/* Per-worker counters, and what "stats" last reported (control
+	 * thread only), so a reset never writes a worker's counters. */
+	struct worker_counters *counters;
+	struct worker_counters baseline;
+	/* The control socket and its commands. */
+	struct control *control;
+	struct commands commands;
 };
 
 /* ---- identity of the running Unbound ---- */
@@ -244,6 +277,61 @@ name_changed(void *arg, const uint8_t *name, int subtree)
 		flushq_push(m->flushq, name, subtree);
 }
 
+static uint64_t
+sum_counter(struct tapir_module *m, size_t offset)
+{
+	uint64_t total = 0;
+	unsigned i;
+
+	for (i = 0; i < m->num_readers - EXTRA_READERS; i++)
+		total += atomic_load_explicit((_Atomic uint64_t *)
+			((char *)&m->counters[i] + offset),
+			memory_order_relaxed);
+	return total;
+}
+
+/* "stats": the query counters, as differences from the last reset. */
+static void
+stats_hook(void *arg, FILE *out, int reset)
+{
+	struct tapir_module *m = arg;
+	struct worker_counters now;
+	uint64_t queued, drains, nudges, full;
+	size_t a;
+
+	now.judged = sum_counter(m, offsetof(struct worker_counters, judged));
+	now.cloaked = sum_counter(m, offsetof(struct worker_counters,
+		cloaked));
+	now.drains = sum_counter(m, offsetof(struct worker_counters, drains));
+	for (a = 0; a < NUM_ACTIONS; a++)
+		now.action[a] = sum_counter(m, offsetof(struct worker_counters,
+			action) + a * sizeof(now.action[0]));
+	fprintf(out, "num.queries.judged=%" PRIu64 "\n",
+		now.judged - m->baseline.judged);
+	for (a = 1; a < NUM_ACTIONS; a++)
+		fprintf(out, "num.action.%s=%" PRIu64 "\n",
+			policy_action_name((enum policy_action)a),
+			now.action[a] - m->baseline.action[a]);
+	fprintf(out, "num.action.none=%" PRIu64 "\n",
+		now.action[0] - m->baseline.action[0]);
+	fprintf(out, "num.cname.blocked=%" PRIu64 "\n",
+		now.cloaked - m->baseline.cloaked);
+	flushq_stats(m->flushq, &queued, &drains, &nudges, &full);
+	fprintf(out, "cache.flush.names=%" PRIu64 "\n", queued);
+	fprintf(out, "cache.flush.drains=%" PRIu64 "\n", drains);
+	fprintf(out, "cache.flush.full=%" PRIu64 "\n", full);
+	if (reset)
+		m->baseline = now;
+}
+
+static void
+flush_hook(void *arg, const uint8_t *name, int subtree)
+{
+	struct tapir_module *m = arg;
+
+	flushq_push(m->flushq, name, subtree);
+}
+
 /* The nudge name: a random label under "flush.<policy-zone>", so that
  * only our own thread triggers drains. */
 static void
@@ -328,9 +416,37 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	m->store = engine_store(m->engine);
+	m->counters = calloc(m->num_readers, sizeof(*m->counters));
+	if (!m->counters) {
+		log_err("tapir-pop: out of memory");
+		goto fail;
+	}
+	m->commands.engine = m->engine;
+	m->commands.reader = m->num_readers - EXTRA_READERS;
+	m->commands.hooks.flush = flush_hook;
+	m->commands.hooks.stats = stats_hook;
+	m->commands.hooks.arg = m;
+	m->commands.started = time(NULL);
+	if (engine_config(m->engine)->control_socket) {
+		const char *sock = strip_chroot(env->cfg,
+			engine_config(m->engine)->control_socket);
+		m->control = control_start(sock,
+			engine_config(m->engine)->control_socket_mode,
+			commands_run, &m->commands, err, sizeof(err));
+		if (!m->control) {
+			log_err("tapir-pop: %s", err);
+			goto fail;
+		}
+	}
 	m->serving = 1;
 	de->dyn_env = m;
 	return 1;
+fail:
+	engine_destroy(m->engine);
+	flushq_destroy(m->flushq);
+	free(m->counters);
+	free(m);
+	return 0;
 }
 
 void
@@ -342,9 +458,12 @@ deinit(struct module_env *env, int id)
 	if (!de || !(m = de->dyn_env))
 		return;
 	/* Joins every thread we started: the library is unmapped next.
-	 * Feeds first: they push into the flush queue. */
+	 * The control thread and the feeds first: they use the engine and
+	 * push into the flush queue. */
+	control_stop(m->control);
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
+	free(m->counters);
 	free(m);
 	de->dyn_env = NULL;
 	tapir_log_set_sink(NULL);
@@ -585,6 +704,8 @@ decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 	policy_decide(m->store, name, len, (int64_t)*qstate->env->now, d);
 	done = apply(m, qstate, id, d);
 	policy_read_end(m->store, reader);
+	if (done)
+		count(&m->counters[reader].action[d->action]);
 	return done;
 }
 
@@ -620,10 +741,16 @@ judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
 	struct query_info *q = &qstate->qinfo;
 	struct policy_decision d;
 
+	struct worker_counters *wc = &m->counters[((struct worker *)
+		qstate->env->worker)->thread_num % (m->num_readers -
+		EXTRA_READERS)];
+
 	if (is_nudge(m, q)) {
+		count(&wc->drains);
 		drain_flush_queue(m, qstate, id);
 		return;
 	}
+	count(&wc->judged);
 	if (decide_and_apply(m, qstate, id, q->qname, q->qname_len, &d)) {
 		/* No client waiting: a prefetch of a cached name that is now
 		 * blocked.  Its old answer must not be served any more. */
@@ -632,6 +759,10 @@ judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
 				q->qname_len);
 		return;
 	}
+	if (d.action == POLICY_ACTION_NONE ||
+	    d.action == POLICY_ACTION_PASSTHRU || d.action ==
+	    POLICY_ACTION_TCP_ONLY)
+		count(&wc->action[d.action]);
 	if (d.rule == POLICY_RULE_ALLOW)
 		qstate->minfo[id] = (void *)&allowlisted_mark;
 	qstate->ext_state[id] = module_wait_module;
@@ -664,6 +795,9 @@ judge_chain(struct tapir_module *m, struct module_qstate *qstate, int id)
 			hit = decide_and_apply(m, qstate, id,
 				data->rr_data[0] + 2, data->rr_len[0] - 2, &d);
 		if (hit) {
+			count(&m->counters[((struct worker *)qstate->env->
+				worker)->thread_num % (m->num_readers -
+				EXTRA_READERS)].cloaked);
 			ub_cache_remove_name(qstate->env, qstate->qinfo.qname,
 				qstate->qinfo.qname_len);
 			return;

@@ -1,0 +1,50 @@
+/*
+ * module/commands.h - what tapir-pop-control's commands do.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ *
+ * The commands run on the control thread.  They read the policy through
+ * the store's own read section (with the reader slot reserved for this
+ * thread) and change it only through the engine, like any feed.  What
+ * only the Unbound adapter knows (query counters, cache flushes) comes in
+ * through hooks, so this file needs no Unbound headers.
+ */
+#ifndef TAPIR_COMMANDS_H
+#define TAPIR_COMMANDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+struct engine;
+
+/** What the adapter provides to the commands. */
+struct commands_hooks {
+	/** Queue name (and with subtree, everything below) for removal
+	 *  from Unbound's caches. */
+	void (*flush)(void *arg, const uint8_t *name, int subtree);
+	/** Print the adapter's counters as key=value lines; with reset,
+	 *  count from zero afterwards. */
+	void (*stats)(void *arg, FILE *out, int reset);
+	/** Argument for the hooks. */
+	void *arg;
+};
+
+/** The commands' context. */
+struct commands {
+	/** The running engine. */
+	struct engine *engine;
+	/** The store reader slot of the control thread. */
+	unsigned reader;
+	/** The adapter's hooks. */
+	struct commands_hooks hooks;
+	/** When the module started, for status. */
+	time_t started;
+};
+
+/**
+ * Run one command (a control_fn): argv[0] is the command.
+ */
+void commands_run(void *arg, int argc, char **argv, FILE *out);
+
+#endif /* TAPIR_COMMANDS_H */
