@@ -3,5 +3,5 @@
 # LIBADDs external libraries only, never another libtapir_*.la (see
 # module/local.mk); programs link $(TAPIR_ALL_LIBS).
 noinst_LTLIBRARIES += feeds/libtapir_rpz.la
-feeds_libtapir_rpz_la_SOURCES = feeds/feed_rpz.h
+feeds_libtapir_rpz_la_SOURCES = feeds/feed_rpz.c feeds/feed_rpz.h
 feeds_libtapir_rpz_la_LIBADD =

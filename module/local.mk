@@ -16,7 +16,9 @@ module_libtapir_core_la_LIBADD = $(PTHREAD_LIBS)
 
 # The policy store and its reader reclamation.
 noinst_LTLIBRARIES += module/libtapir_policy.la
-module_libtapir_policy_la_SOURCES =
+module_libtapir_policy_la_SOURCES = \
+	module/policy.c module/policy.h \
+	module/epoch.c module/epoch.h
 module_libtapir_policy_la_LIBADD = $(PTHREAD_LIBS)
 
 # The runtime without Unbound: configuration, engine, file feeds.
@@ -36,6 +38,7 @@ module_libtapir_engine_la_LIBADD = $(PTHREAD_LIBS)
 # Only the six dynlib entry points are exported: the unbound binary exports
 # all its own functions (config_read, log_err ...), and any other symbol
 # of ours would be at risk of binding to one of those, or theirs to ours.
+# -z now: an unresolved symbol fails the dlopen at start, not a query later.
 if WITH_UNBOUND
 pkglib_LTLIBRARIES += module/tapir-pop.la
 endif
@@ -44,7 +47,8 @@ module_tapir_pop_la_SOURCES = module/tapir_pop.c module/tapir_pop.h \
 module_tapir_pop_la_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) \
 	-I$(UNBOUND_SOURCE)
 module_tapir_pop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-export-symbols-regex '^(init|deinit|operate|inform_super|clear|get_mem)$$'
+	-export-symbols-regex '^(init|deinit|operate|inform_super|clear|get_mem)$$' \
+	-Wl,-z,now
 module_tapir_pop_la_LIBADD = $(TAPIR_ALL_LIBS)
 
 man_MANS = module/tapir-pop.conf.5

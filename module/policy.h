@@ -1,8 +1,14 @@
 /*
- * module/policy.h - the merged policy store (interface draft by the lead;
- * the store's author owns and completes this file).
+ * module/policy.h - the merged policy store.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ *
+ * The store holds every source's names and decides for a name at query
+ * time, as DNS TAPIR's POP decides (DESIGN.md §4): the allowlist is
+ * absolute, then the denylist, then the doubtlist rules, of which the
+ * most restrictive action that fires wins.  Readers (Unbound's workers)
+ * take no lock; feeds change a source with batches that are published
+ * whole.  The store does no I/O.
  */
 #ifndef TAPIR_POLICY_H
 #define TAPIR_POLICY_H
@@ -10,63 +16,305 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum policy_list { POLICY_LIST_ALLOW, POLICY_LIST_DENY, POLICY_LIST_DOUBT };
-enum policy_action { POLICY_ACTION_NONE = 0, POLICY_ACTION_PASSTHRU,
-	POLICY_ACTION_TCP_ONLY, POLICY_ACTION_REDIRECT, POLICY_ACTION_NODATA,
-	POLICY_ACTION_NXDOMAIN, POLICY_ACTION_DROP };
-enum policy_rule { POLICY_RULE_NONE, POLICY_RULE_ALLOW, POLICY_RULE_DENY,
-	POLICY_RULE_NUMSOURCES, POLICY_RULE_NUMTAGS, POLICY_RULE_TAGS };
+/** The list class a source feeds. */
+enum policy_list {
+	POLICY_LIST_ALLOW, /**< allowlist: never blocked */
+	POLICY_LIST_DENY,  /**< denylist: blocked */
+	POLICY_LIST_DOUBT  /**< doubtlist: blocked when a rule fires */
+};
+
+/** Actions.  The numeric order is restrictiveness: higher wins. */
+enum policy_action {
+	/** No decision (resolve normally); as a per-record action: use the
+	 *  list class's action. */
+	POLICY_ACTION_NONE = 0,
+	POLICY_ACTION_PASSTHRU, /**< resolve normally */
+	POLICY_ACTION_TCP_ONLY, /**< truncate over UDP */
+	POLICY_ACTION_REDIRECT, /**< answer with local data */
+	POLICY_ACTION_NODATA,   /**< NOERROR, no answer */
+	POLICY_ACTION_NXDOMAIN, /**< NXDOMAIN */
+	POLICY_ACTION_DROP      /**< no answer at all */
+};
+
+/** The rule that decided. */
+enum policy_rule {
+	POLICY_RULE_NONE,       /**< nothing matched, or no rule fired */
+	POLICY_RULE_ALLOW,      /**< an allowlist source matched */
+	POLICY_RULE_DENY,       /**< a denylist source matched */
+	POLICY_RULE_NUMSOURCES, /**< in at least N doubtlist sources */
+	POLICY_RULE_NUMTAGS,    /**< at least M tags on the tag source */
+	POLICY_RULE_TAGS        /**< a configured tag on the tag source */
+};
+
+/** Name of an action as the config writes it ("nxdomain", "tcp-only"). */
 const char *policy_action_name(enum policy_action a);
+/** Parse an action name; 0 on success, -1 if unknown. */
 int policy_action_from_name(const char *s, enum policy_action *out);
+/** Name of a list class ("allowlist" ...). */
 const char *policy_list_name(enum policy_list l);
+/** Parse a list class name (also POP's older white/black/greylist). */
 int policy_list_from_name(const char *s, enum policy_list *out);
+/** Name of a rule ("denylist", "numsources" ...). */
 const char *policy_rule_name(enum policy_rule r);
-struct policy_rules { enum policy_action allow_action, deny_action;
-	unsigned numsources; enum policy_action numsources_action;
-	unsigned numtags; enum policy_action numtags_action;
-	uint32_t tags; enum policy_action tags_action;
-	char tag_source[64]; };
+
+/** The decision rules, from the config's policy: clause. */
+struct policy_rules {
+	/** Action for allowlisted names (normally passthru). */
+	enum policy_action allow_action;
+	/** Action for denylisted names without a per-record action. */
+	enum policy_action deny_action;
+	/** numsources threshold N (0: rule off) and its action. */
+	unsigned numsources;
+	/** Action of the numsources rule. */
+	enum policy_action numsources_action;
+	/** numtags threshold M (0: rule off). */
+	unsigned numtags;
+	/** Action of the numtags rule. */
+	enum policy_action numtags_action;
+	/** Tag mask of the tags rule (0: rule off). */
+	uint32_t tags;
+	/** Action of the tags rule. */
+	enum policy_action tags_action;
+	/** Name of the tag-bearing doubtlist source; "" for none. */
+	char tag_source[64];
+};
+
+/** Defaults: allow passthru, deny nxdomain, doubt rules off, "dns-tapir". */
 void policy_rules_default(struct policy_rules *r);
+
+/** Source flag: every listed name also covers the names below it. */
 #define POLICY_SOURCE_SUBDOMAINS 0x1
+/** Source flag: ignore per-record actions, use the list class action. */
 #define POLICY_SOURCE_ACTION_OVERRIDE 0x2
+
+/** Most sources one store holds. */
+#define POLICY_MAX_SOURCES 64
+
+/**
+ * Create an empty store.
+ * @param rules: copied.
+ * @param num_readers: reader slots (policy_read_begin's reader index).
+ * @return the store, or NULL when out of memory.
+ */
 struct policy_store *policy_store_create(const struct policy_rules *rules,
 	unsigned num_readers);
+
+/**
+ * Free the store; no reader or writer may be active.
+ */
 void policy_store_destroy(struct policy_store *s);
+
+/**
+ * Add an empty source.  Sources are added before readers start (the
+ * engine adds all of them first).
+ * @param id: out, the source's id.
+ * @return 0, or -1 (duplicate name, too many sources, out of memory).
+ */
 int policy_source_add(struct policy_store *s, const char *name,
 	enum policy_list list, unsigned flags, uint16_t *id);
+
+/**
+ * The id of the source with that name, or -1.
+ */
 int policy_source_find(const struct policy_store *s, const char *name);
-struct policy_entry { uint32_t tags; int64_t expires;
-	enum policy_action action; int subtree; const uint8_t *data;
-	uint16_t data_len; };
+
+/** One name's state in a source. */
+struct policy_entry {
+	/** Tag mask (DNS TAPIR observations). */
+	uint32_t tags;
+	/** Absolute expiry, Unix seconds; 0 for never. */
+	int64_t expires;
+	/** Per-record action (RPZ), or POLICY_ACTION_NONE. */
+	enum policy_action action;
+	/** 1: the entry covers the names strictly below the name only. */
+	int subtree;
+	/** Local data for REDIRECT (module/localdata.h format), or NULL. */
+	const uint8_t *data;
+	/** Length of data. */
+	uint16_t data_len;
+};
+
+/**
+ * Start a batch of changes to one source.
+ * @param replace_all: 1 when the batch holds the source's complete new
+ *	contents (a file reload, an AXFR), 0 for a delta.
+ * @return the batch, or NULL when out of memory.
+ */
 struct policy_batch *policy_batch_begin(struct policy_store *s,
 	uint16_t source, int replace_all);
+
+/**
+ * Add or replace the entry of a name (its exact or its subtree entry, as
+ * e->subtree says).  Later puts of the same name win.
+ * @param name: canonical wire name.
+ * @return 0, or -1 when out of memory.
+ */
 int policy_batch_put(struct policy_batch *b, const uint8_t *name,
 	const struct policy_entry *e);
+
+/**
+ * Remove the exact or subtree entry of a name (delta batches).
+ * @return 0, or -1 when out of memory.
+ */
 int policy_batch_remove(struct policy_batch *b, const uint8_t *name,
 	int subtree);
+
+/** Called for a name whose decision a commit may have made stricter. */
 typedef void (*policy_changed_fn)(void *arg, const uint8_t *name,
 	int subtree);
+
+/**
+ * Publish the batch: readers see all of it or none of it.  Then changed()
+ * is called for every name that may now be blocked where it was not:
+ * added or changed entries of deny and doubt sources, and removed entries
+ * of allow sources.  Frees the batch.
+ * @return 0, or -1 when out of memory (nothing published).
+ */
 int policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	void *arg);
+
+/**
+ * Drop the batch unpublished.
+ */
 void policy_batch_abort(struct policy_batch *b);
-struct policy_index { int (*match)(void *ctx, const uint8_t *name,
-	size_t len, int *subtree_match); void (*release)(void *ctx);
-	void *ctx; };
+
+/**
+ * An external read-only index, e.g. a mmap'd DAWG file.  match() is
+ * called at query time and must not block; release() runs once no reader
+ * can see the index any more (replaced, or at destroy).
+ */
+struct policy_index {
+	/** 1 if the name matches; *subtree_match says whether a parent
+	 *  (subtree) entry matched. */
+	int (*match)(void *ctx, const uint8_t *name, size_t len,
+		int *subtree_match);
+	/** Free the index. */
+	void (*release)(void *ctx);
+	/** The index itself. */
+	void *ctx;
+	/** Its number of names, for statistics. */
+	size_t entries;
+	/** Its memory, for statistics. */
+	size_t bytes;
+};
+
+/**
+ * Make a source answer from an external index instead of its entries
+ * (idx NULL removes it).  The previous index is released after a grace
+ * period.
+ * @return 0, or -1 when out of memory.
+ */
 int policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx);
+
+/**
+ * Enter a read section as reader (0 .. num_readers-1): no lock.
+ */
 void policy_read_begin(struct policy_store *s, unsigned reader);
+
+/**
+ * Leave the read section.
+ */
 void policy_read_end(struct policy_store *s, unsigned reader);
-struct policy_decision { enum policy_action action; enum policy_rule rule;
-	int source; uint32_t tags; unsigned doubt_matches; int64_t expires;
-	int subtree; const uint8_t *data; uint16_t data_len; };
+
+/** A decision, and why. */
+struct policy_decision {
+	/** What to do. */
+	enum policy_action action;
+	/** The rule that decided. */
+	enum policy_rule rule;
+	/** The deciding source's id (the lowest on ties), or -1. */
+	int source;
+	/** Tag mask of the tag-bearing source's entry, if it matched. */
+	uint32_t tags;
+	/** Number of doubtlist sources that matched. */
+	unsigned doubt_matches;
+	/** Expiry of the deciding entry, 0 for never. */
+	int64_t expires;
+	/** 1 when the deciding entry matched as a parent (subtree). */
+	int subtree;
+	/** Per-record local data; valid until policy_read_end(). */
+	const uint8_t *data;
+	/** Length of data. */
+	uint16_t data_len;
+};
+
+/**
+ * Decide for a name, inside a read section.
+ * @param name: canonical wire name of length len.
+ * @param now: Unix time, for expiry.
+ * @return out->action.
+ */
 int policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	int64_t now, struct policy_decision *out);
-int policy_store_expire(struct policy_store *s, int64_t now);
-size_t policy_store_memory(struct policy_store *s);
-struct policy_source_stats { char name[64]; enum policy_list list;
-	size_t entries; size_t bytes; };
+
+/** One source's match, for explaining a decision. */
+struct policy_match {
+	/** Source id. */
+	uint16_t source;
+	/** List class of the source. */
+	enum policy_list list;
+	/** Owner of the matching entry (canonical wire; a suffix of the name
+	 *  for subtree matches). */
+	const uint8_t *owner;
+	/** 1 when the entry matched as a parent. */
+	int subtree;
+	/** The entry's tags, expiry and per-record action. */
+	uint32_t tags;
+	/** Expiry, 0 for never. */
+	int64_t expires;
+	/** Per-record action or POLICY_ACTION_NONE. */
+	enum policy_action action;
+};
+
+/**
+ * Call fn for every source that matches the name (inside a read section).
+ * @return the number of matches.
+ */
+unsigned policy_explain(struct policy_store *s, const uint8_t *name,
+	size_t len, int64_t now,
+	void (*fn)(void *arg, const struct policy_match *m), void *arg);
+
+/**
+ * Remove expired entries from every source (writer side).
+ * @return the number removed.
+ */
+size_t policy_store_expire(struct policy_store *s, int64_t now);
+
+/** Counters of one source. */
+struct policy_source_stats {
+	/** Source name. */
+	char name[64];
+	/** List class. */
+	enum policy_list list;
+	/** Live entries. */
+	size_t entries;
+	/** Memory of its tables. */
+	size_t bytes;
+};
+
+/**
+ * Number of sources.
+ */
 size_t policy_store_source_count(const struct policy_store *s);
+
+/**
+ * Counters of one source; 0, or -1 for an unknown id.
+ */
 int policy_store_source_stats(struct policy_store *s, uint16_t source,
 	struct policy_source_stats *out);
+
+/**
+ * Memory held by all tables.
+ */
+size_t policy_store_memory(struct policy_store *s);
+
+/**
+ * Call fn for every live entry of a source (writer side: takes the
+ * writer lock; for dumps).
+ */
+void policy_source_foreach(struct policy_store *s, uint16_t source,
+	int64_t now, void (*fn)(void *arg, const uint8_t *name,
+	const struct policy_entry *e), void *arg);
 
 #endif /* TAPIR_POLICY_H */
