@@ -1,0 +1,669 @@
+/*
+ * tests/unit/test_policy.c - the policy store: POP's decision table,
+ * matching, expiry, batches, change reports, external indexes, and
+ * readers running against a writer.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ */
+#include "tapir_config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <cmocka.h>
+
+#include "module/names.h"
+#include "module/policy.h"
+
+#define NOW 1700000000
+
+static const uint8_t *
+W(const char *text)
+{
+	static uint8_t bufs[8][NAME_WIRE_MAX];
+	static int next;
+	uint8_t *b = bufs[next++ % 8];
+	size_t len;
+
+	assert_int_equal(name_from_text(text, strlen(text), b, &len), NAME_OK);
+	return b;
+}
+
+static size_t
+wlen(const uint8_t *w)
+{
+	size_t n = 0;
+
+	while (w[n])
+		n += 1u + w[n];
+	return n + 1;
+}
+
+static void
+put(struct policy_store *s, uint16_t src, const char *name, uint32_t tags,
+	int64_t expires, enum policy_action action, int subtree)
+{
+	struct policy_batch *b = policy_batch_begin(s, src, 0);
+	struct policy_entry e = { .tags = tags, .expires = expires,
+		.action = action, .subtree = subtree };
+
+	assert_non_null(b);
+	assert_int_equal(policy_batch_put(b, W(name), &e), 0);
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+}
+
+static void
+del(struct policy_store *s, uint16_t src, const char *name, int subtree)
+{
+	struct policy_batch *b = policy_batch_begin(s, src, 0);
+
+	assert_int_equal(policy_batch_remove(b, W(name), subtree), 0);
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+}
+
+static struct policy_decision
+decide_at(struct policy_store *s, const char *name, int64_t now)
+{
+	struct policy_decision d;
+	const uint8_t *w = W(name);
+
+	policy_read_begin(s, 0);
+	policy_decide(s, w, wlen(w), now, &d);
+	policy_read_end(s, 0);
+	return d;
+}
+
+static struct policy_decision
+decide(struct policy_store *s, const char *name)
+{
+	return decide_at(s, name, NOW);
+}
+
+static struct policy_store *
+store_with(struct policy_rules *r)
+{
+	struct policy_store *s = policy_store_create(r, 4);
+
+	assert_non_null(s);
+	return s;
+}
+
+/* Allow beats deny and doubt; deny beats doubt. */
+static void
+test_allow_deny_doubt_order(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_decision d;
+	uint16_t allow, deny, doubt;
+
+	(void)state;
+	policy_rules_default(&r);
+	r.numsources = 1;
+	r.numsources_action = POLICY_ACTION_NODATA;
+	s = store_with(&r);
+	assert_int_equal(policy_source_add(s, "deny", POLICY_LIST_DENY, 0,
+		&deny), 0);
+	assert_int_equal(policy_source_add(s, "allow", POLICY_LIST_ALLOW, 0,
+		&allow), 0);
+	assert_int_equal(policy_source_add(s, "doubt", POLICY_LIST_DOUBT, 0,
+		&doubt), 0);
+	assert_int_equal(policy_source_add(s, "deny", POLICY_LIST_DENY, 0,
+		&deny), -1);
+	put(s, deny, "a.example", 0, 0, 0, 0);
+	put(s, allow, "a.example", 0, 0, 0, 0);
+	put(s, doubt, "a.example", 0, 0, 0, 0);
+	put(s, deny, "b.example", 0, 0, 0, 0);
+	put(s, doubt, "b.example", 0, 0, 0, 0);
+	put(s, doubt, "c.example", 0, 0, 0, 0);
+	d = decide(s, "a.example");
+	assert_int_equal(d.action, POLICY_ACTION_PASSTHRU);
+	assert_int_equal(d.rule, POLICY_RULE_ALLOW);
+	assert_int_equal(d.source, allow);
+	d = decide(s, "B.Example.");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.rule, POLICY_RULE_DENY);
+	assert_int_equal(d.source, deny);
+	d = decide(s, "c.example");
+	assert_int_equal(d.action, POLICY_ACTION_NODATA);
+	assert_int_equal(d.rule, POLICY_RULE_NUMSOURCES);
+	d = decide(s, "d.example");
+	assert_int_equal(d.action, POLICY_ACTION_NONE);
+	assert_int_equal(d.rule, POLICY_RULE_NONE);
+	assert_int_equal(d.source, -1);
+	policy_store_destroy(s);
+}
+
+/* N and M thresholds are "at least"; tags only count from the
+ * tag-bearing source; the most restrictive fired rule wins, ties go to
+ * the earlier rule. */
+static void
+test_doubt_rules(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_decision d;
+	uint16_t tapir, d2, d3;
+
+	(void)state;
+	policy_rules_default(&r);
+	r.numsources = 2;
+	r.numsources_action = POLICY_ACTION_NODATA;
+	r.numtags = 3;
+	r.numtags_action = POLICY_ACTION_NXDOMAIN;
+	r.tags = 0x4;
+	r.tags_action = POLICY_ACTION_DROP;
+	s = store_with(&r);
+	policy_source_add(s, "other", POLICY_LIST_DOUBT, 0, &d2);
+	policy_source_add(s, "dns-tapir", POLICY_LIST_DOUBT, 0, &tapir);
+	policy_source_add(s, "third", POLICY_LIST_DOUBT, 0, &d3);
+
+	/* One source, two tags: nothing fires. */
+	put(s, tapir, "one.example", 0x3, 0, 0, 0);
+	assert_int_equal(decide(s, "one.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "one.example").doubt_matches, 1);
+	/* Exactly 3 tags: numtags fires (>=). */
+	put(s, tapir, "three.example", 0x13, 0, 0, 0);
+	d = decide(s, "three.example");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.rule, POLICY_RULE_NUMTAGS);
+	assert_int_equal(d.tags, 0x13);
+	/* Exactly 2 sources: numsources fires (>=). */
+	put(s, tapir, "two.example", 0x1, 0, 0, 0);
+	put(s, d2, "two.example", 0, 0, 0, 0);
+	d = decide(s, "two.example");
+	assert_int_equal(d.action, POLICY_ACTION_NODATA);
+	assert_int_equal(d.rule, POLICY_RULE_NUMSOURCES);
+	assert_int_equal(d.doubt_matches, 2);
+	/* Tags on a non-tag-bearing source are ignored. */
+	put(s, d2, "fake.example", 0xffff, 0, 0, 0);
+	assert_int_equal(decide(s, "fake.example").action, POLICY_ACTION_NONE);
+	/* Tag 4 intersects: drop, the most restrictive, beats numsources. */
+	put(s, tapir, "bad.example", 0x4, 0, 0, 0);
+	put(s, d2, "bad.example", 0, 0, 0, 0);
+	put(s, d3, "bad.example", 0, 0, 0, 0);
+	d = decide(s, "bad.example");
+	assert_int_equal(d.action, POLICY_ACTION_DROP);
+	assert_int_equal(d.rule, POLICY_RULE_TAGS);
+	policy_store_destroy(s);
+
+	/* Ties: numsources and numtags both nxdomain: numsources reported. */
+	policy_rules_default(&r);
+	r.numsources = 1;
+	r.numtags = 1;
+	s = store_with(&r);
+	policy_source_add(s, "dns-tapir", POLICY_LIST_DOUBT, 0, &tapir);
+	put(s, tapir, "tie.example", 0x1, 0, 0, 0);
+	d = decide(s, "tie.example");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.rule, POLICY_RULE_NUMSOURCES);
+	policy_store_destroy(s);
+}
+
+/* The same sources added in another order give the same decisions. */
+static void
+test_source_order_independent(void **state)
+{
+	static const char *names[] = { "x.example", "y.example", "z.example",
+		"w.example" };
+	struct policy_decision first[4], d;
+	int order, i;
+
+	(void)state;
+	for (order = 0; order < 2; order++) {
+		struct policy_rules r;
+		struct policy_store *s;
+		uint16_t a, b, c, t;
+		policy_rules_default(&r);
+		r.numsources = 2;
+		r.numtags = 1;
+		r.numtags_action = POLICY_ACTION_NODATA;
+		s = store_with(&r);
+		if (order == 0) {
+			policy_source_add(s, "deny1", POLICY_LIST_DENY, 0, &a);
+			policy_source_add(s, "deny2", POLICY_LIST_DENY, 0, &b);
+			policy_source_add(s, "doubt", POLICY_LIST_DOUBT, 0, &c);
+			policy_source_add(s, "dns-tapir", POLICY_LIST_DOUBT, 0,
+				&t);
+		} else {
+			policy_source_add(s, "dns-tapir", POLICY_LIST_DOUBT, 0,
+				&t);
+			policy_source_add(s, "doubt", POLICY_LIST_DOUBT, 0, &c);
+			policy_source_add(s, "deny2", POLICY_LIST_DENY, 0, &b);
+			policy_source_add(s, "deny1", POLICY_LIST_DENY, 0, &a);
+		}
+		put(s, a, "x.example", 0, 0, POLICY_ACTION_NODATA, 0);
+		put(s, b, "x.example", 0, 0, POLICY_ACTION_DROP, 0);
+		put(s, c, "y.example", 0, 0, 0, 0);
+		put(s, t, "y.example", 0x1, 0, 0, 0);
+		put(s, t, "z.example", 0x1, 0, 0, 0);
+		for (i = 0; i < 4; i++) {
+			d = decide(s, names[i]);
+			if (order == 0) {
+				first[i] = d;
+				continue;
+			}
+			assert_int_equal(d.action, first[i].action);
+			assert_int_equal(d.rule, first[i].rule);
+		}
+		policy_store_destroy(s);
+	}
+	assert_int_equal(first[0].action, POLICY_ACTION_DROP);
+	assert_int_equal(first[1].action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(first[2].action, POLICY_ACTION_NODATA);
+	assert_int_equal(first[3].action, POLICY_ACTION_NONE);
+}
+
+/* Exact vs subtree entries, subdomains sources, deeper beats shallower. */
+static void
+test_matching(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_decision d;
+	uint16_t rpz, subs;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "rpz", POLICY_LIST_DENY, 0, &rpz);
+	policy_source_add(s, "subs", POLICY_LIST_DENY,
+		POLICY_SOURCE_SUBDOMAINS, &subs);
+	/* *.evil.example: below only. */
+	put(s, rpz, "evil.example", 0, 0, POLICY_ACTION_NODATA, 1);
+	assert_int_equal(decide(s, "evil.example").action, POLICY_ACTION_NONE);
+	d = decide(s, "a.b.evil.example");
+	assert_int_equal(d.action, POLICY_ACTION_NODATA);
+	assert_int_equal(d.subtree, 1);
+	/* An exact entry beats the subtree entry in the same source. */
+	put(s, rpz, "x.evil.example", 0, 0, POLICY_ACTION_DROP, 0);
+	assert_int_equal(decide(s, "x.evil.example").action,
+		POLICY_ACTION_DROP);
+	assert_int_equal(decide(s, "x.evil.example").subtree, 0);
+	/* A deeper subtree entry beats a shallower one. */
+	put(s, rpz, "deep.evil.example", 0, 0, POLICY_ACTION_TCP_ONLY, 1);
+	assert_int_equal(decide(s, "q.deep.evil.example").action,
+		POLICY_ACTION_TCP_ONLY);
+	/* match: subdomains: the name and everything below. */
+	put(s, subs, "ads.example", 0, 0, 0, 0);
+	assert_int_equal(decide(s, "ads.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(s, "a.b.c.ads.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(s, "notads.example").action,
+		POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, ".").action, POLICY_ACTION_NONE);
+	policy_store_destroy(s);
+}
+
+/* rpz-passthru exempts within its own source only; per-record actions
+ * apply unless the source overrides them; local data comes through. */
+static void
+test_per_record_actions(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_decision d;
+	struct policy_batch *b;
+	struct policy_entry e = { 0 };
+	static const uint8_t data[] = { 0, 1, 0, 4, 192, 0, 2, 7 };
+	uint16_t rpz, other, ovr;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "rpz", POLICY_LIST_DENY, 0, &rpz);
+	policy_source_add(s, "other", POLICY_LIST_DENY, 0, &other);
+	policy_source_add(s, "ovr", POLICY_LIST_DENY,
+		POLICY_SOURCE_ACTION_OVERRIDE, &ovr);
+	put(s, rpz, "zone.example", 0, 0, POLICY_ACTION_NXDOMAIN, 1);
+	put(s, rpz, "ok.zone.example", 0, 0, POLICY_ACTION_PASSTHRU, 0);
+	assert_int_equal(decide(s, "ok.zone.example").action,
+		POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "bad.zone.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	/* Another source still blocks the exempted name. */
+	put(s, other, "ok.zone.example", 0, 0, 0, 0);
+	d = decide(s, "ok.zone.example");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.source, other);
+	/* Override: the list action, not the record's. */
+	put(s, ovr, "o.example", 0, 0, POLICY_ACTION_DROP, 0);
+	assert_int_equal(decide(s, "o.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	/* Local data of a redirect record. */
+	b = policy_batch_begin(s, rpz, 0);
+	e.action = POLICY_ACTION_REDIRECT;
+	e.data = data;
+	e.data_len = sizeof(data);
+	policy_batch_put(b, W("walled.example"), &e);
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	policy_read_begin(s, 1);
+	policy_decide(s, W("walled.example"), 16, NOW, &d);
+	assert_int_equal(d.action, POLICY_ACTION_REDIRECT);
+	assert_int_equal(d.data_len, sizeof(data));
+	assert_memory_equal(d.data, data, sizeof(data));
+	policy_read_end(s, 1);
+	policy_store_destroy(s);
+}
+
+/* Entries expire at exactly time_added + ttl. */
+static void
+test_expiry(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	uint16_t deny;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	put(s, deny, "brief.example", 0, NOW + 2, 0, 0);
+	put(s, deny, "forever.example", 0, 0, 0, 0);
+	assert_int_equal(decide_at(s, "brief.example", NOW + 1).action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide_at(s, "brief.example", NOW + 2).action,
+		POLICY_ACTION_NONE);
+	assert_int_equal(policy_store_expire(s, NOW + 1), 0);
+	assert_int_equal(policy_store_expire(s, NOW + 2), 1);
+	assert_int_equal(decide_at(s, "forever.example", NOW + 99999).action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide_at(s, "brief.example", NOW).action,
+		POLICY_ACTION_NONE);
+	policy_store_destroy(s);
+}
+
+struct seen {
+	char names[64][NAME_TEXT_MAX];
+	int subtree[64];
+	int n;
+};
+
+static void
+record_change(void *arg, const uint8_t *name, int subtree)
+{
+	struct seen *seen = arg;
+
+	if (seen->n < 64) {
+		name_to_text(name, seen->names[seen->n], NAME_TEXT_MAX);
+		seen->subtree[seen->n++] = subtree;
+	}
+}
+
+static int
+seen_has(const struct seen *seen, const char *name)
+{
+	int i;
+
+	for (i = 0; i < seen->n; i++)
+		if (strcmp(seen->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Replace-all and deltas; changed() only for what may now block. */
+static void
+test_batches_and_changes(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_batch *b;
+	struct policy_entry e = { 0 };
+	struct policy_source_stats st;
+	struct seen seen;
+	uint16_t deny, allow;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	policy_source_add(s, "allow", POLICY_LIST_ALLOW, 0, &allow);
+	b = policy_batch_begin(s, deny, 1);
+	policy_batch_put(b, W("a.example"), &e);
+	policy_batch_put(b, W("b.example"), &e);
+	policy_batch_put(b, W("a.example"), &e);   /* duplicate */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	policy_store_source_stats(s, deny, &st);
+	assert_int_equal(st.entries, 2);
+	/* Replace: b stays, a goes, c comes: only c is reported. */
+	b = policy_batch_begin(s, deny, 1);
+	policy_batch_put(b, W("b.example"), &e);
+	policy_batch_put(b, W("c.example"), &e);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_true(seen_has(&seen, "c.example."));
+	assert_int_equal(decide(s, "a.example").action, POLICY_ACTION_NONE);
+	/* Delta: remove b (not reported), add subtree d (reported as one). */
+	b = policy_batch_begin(s, deny, 0);
+	policy_batch_remove(b, W("b.example"), 0);
+	e.subtree = 1;
+	policy_batch_put(b, W("d.example"), &e);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_true(seen_has(&seen, "d.example."));
+	assert_int_equal(seen.subtree[0], 1);
+	assert_int_equal(decide(s, "b.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "x.d.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	policy_store_source_stats(s, deny, &st);
+	assert_int_equal(st.entries, 2);
+	/* Allowlist: adding is not reported, removing is. */
+	e.subtree = 0;
+	b = policy_batch_begin(s, allow, 0);
+	policy_batch_put(b, W("c.example"), &e);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(decide(s, "c.example").action,
+		POLICY_ACTION_PASSTHRU);
+	del(s, allow, "c.example", 0);
+	b = policy_batch_begin(s, allow, 1);
+	memset(&seen, 0, sizeof(seen));
+	policy_batch_put(b, W("c.example"), &e);
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	b = policy_batch_begin(s, allow, 1);
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_true(seen_has(&seen, "c.example."));
+	assert_int_equal(decide(s, "c.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	/* Aborted batches change nothing. */
+	b = policy_batch_begin(s, deny, 1);
+	policy_batch_abort(b);
+	assert_int_equal(decide(s, "c.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	policy_store_destroy(s);
+}
+
+/* Many single-name deltas: the overlay is merged into the base along the
+ * way and every name stays right. */
+static void
+test_overlay_merge(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_source_stats st;
+	char name[64];
+	uint16_t deny;
+	int i;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		put(s, deny, name, (uint32_t)i, 0, 0, 0);
+	}
+	for (i = 0; i < 3000; i += 3) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		del(s, deny, name, 0);
+	}
+	policy_store_source_stats(s, deny, &st);
+	assert_int_equal(st.entries, 2000);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		assert_int_equal(decide(s, name).action, i % 3 ?
+			POLICY_ACTION_NXDOMAIN : POLICY_ACTION_NONE);
+	}
+	policy_store_destroy(s);
+}
+
+static int released;
+
+static int
+index_match(void *ctx, const uint8_t *name, size_t len, int *subtree)
+{
+	(void)ctx;
+	*subtree = 0;
+	return len == 14 && memcmp(name, "\4dawg\7example", 14) == 0;
+}
+
+static void
+index_release(void *ctx)
+{
+	(void)ctx;
+	released++;
+}
+
+/* An external index answers for its source and is released when
+ * replaced. */
+static void
+test_external_index(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_index idx = { index_match, index_release, NULL, 1, 0 };
+	uint16_t allow, deny;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "well-known", POLICY_LIST_ALLOW, 0, &allow);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	put(s, deny, "dawg.example", 0, 0, 0, 0);
+	assert_int_equal(decide(s, "dawg.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	released = 0;
+	assert_int_equal(policy_source_set_index(s, allow, &idx), 0);
+	assert_int_equal(decide(s, "dawg.example").action,
+		POLICY_ACTION_PASSTHRU);
+	assert_int_equal(policy_source_set_index(s, allow, NULL), 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(decide(s, "dawg.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(policy_source_set_index(s, allow, &idx), 0);
+	policy_store_destroy(s);
+	assert_int_equal(released, 2);
+}
+
+/* Readers deciding without locks while a writer moves a name between an
+ * exact entry (drop) and a subtree entry of its parent (nodata), one
+ * batch each way: a reader must always see one of the two states, never
+ * both or neither, and never a freed table (ASan). */
+struct stress {
+	struct policy_store *s;
+	unsigned reader;
+	volatile int stop;
+	long decisions, torn, seen_drop, seen_nodata;
+};
+
+static void *
+stress_reader(void *arg)
+{
+	struct stress *st = arg;
+	uint8_t a[NAME_WIRE_MAX];
+	size_t alen;
+
+	name_from_text("a.flip.example", 14, a, &alen);
+	while (!st->stop) {
+		struct policy_decision d;
+		policy_read_begin(st->s, st->reader);
+		policy_decide(st->s, a, alen, NOW, &d);
+		policy_read_end(st->s, st->reader);
+		if (d.action == POLICY_ACTION_DROP)
+			st->seen_drop++;
+		else if (d.action == POLICY_ACTION_NODATA)
+			st->seen_nodata++;
+		else
+			st->torn++;
+		st->decisions++;
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_readers(void **state)
+{
+	struct policy_rules r;
+	struct stress st[3];
+	pthread_t tid[3];
+	uint16_t deny;
+	int i, round;
+	struct policy_store *s;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	put(s, deny, "a.flip.example", 0, 0, POLICY_ACTION_DROP, 0);
+	for (i = 0; i < 3; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		st[i].s = s;
+		st[i].reader = (unsigned)i;
+		pthread_create(&tid[i], NULL, stress_reader, &st[i]);
+	}
+	for (round = 0; round < 4000; round++) {
+		int to_subtree = round % 2 == 0;
+		struct policy_batch *b = policy_batch_begin(s, deny,
+			round % 100 == 99);
+		struct policy_entry e = { 0 };
+		if (to_subtree) {
+			policy_batch_remove(b, W("a.flip.example"), 0);
+			e.action = POLICY_ACTION_NODATA;
+			e.subtree = 1;
+			policy_batch_put(b, W("flip.example"), &e);
+		} else {
+			policy_batch_remove(b, W("flip.example"), 1);
+			e.action = POLICY_ACTION_DROP;
+			policy_batch_put(b, W("a.flip.example"), &e);
+		}
+		assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		st[i].stop = 1;
+		pthread_join(tid[i], NULL);
+		assert_int_equal(st[i].torn, 0);
+		assert_true(st[i].decisions > 0);
+	}
+	policy_store_destroy(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allow_deny_doubt_order),
+		cmocka_unit_test(test_doubt_rules),
+		cmocka_unit_test(test_source_order_independent),
+		cmocka_unit_test(test_matching),
+		cmocka_unit_test(test_per_record_actions),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_batches_and_changes),
+		cmocka_unit_test(test_overlay_merge),
+		cmocka_unit_test(test_external_index),
+		cmocka_unit_test(test_concurrent_readers),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
