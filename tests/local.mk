@@ -51,3 +51,9 @@ clean-local: clean-fuzz-work
 clean-fuzz-work:
 	rm -rf tests/fuzz/work
 .PHONY: clean-fuzz-work
+
+# Benchmarks: programs that print figures; build without sanitizers.
+noinst_PROGRAMS += tests/bench/bench_policy
+tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
+tests_bench_bench_policy_LDADD = module/libtapir_policy.la \
+	module/libtapir_core.la $(PTHREAD_LIBS)
