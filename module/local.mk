@@ -52,6 +52,7 @@ module_tapir_pop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 module_tapir_pop_la_LIBADD = $(TAPIR_ALL_LIBS)
 
 man_MANS = module/tapir-pop.conf.5
+dist_man_MANS += module/tapir-pop-control.8
 EXTRA_DIST += module/tapir-pop.conf.5.in
 CLEANFILES += module/tapir-pop.conf.5
 module/tapir-pop.conf.5: $(top_srcdir)/module/tapir-pop.conf.5.in
