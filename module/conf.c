@@ -312,9 +312,11 @@ key_source_type(struct parser *p, char **v, int n)
 		p->source->type = TAPIR_CONF_SOURCE_FILE;
 	else if (strcmp(v[0], "rpz") == 0)
 		p->source->type = TAPIR_CONF_SOURCE_RPZ;
+	else if (strcmp(v[0], "dawg") == 0)
+		p->source->type = TAPIR_CONF_SOURCE_DAWG;
 	else
-		return fail(p, "unknown source type '%s' (expected file or "
-			"rpz)", v[0]);
+		return fail(p, "unknown source type '%s' (expected file, dawg "
+			"or rpz)", v[0]);
 	return 0;
 }
 
@@ -659,8 +661,10 @@ check_source(struct parser *p, struct tapir_conf_source *s)
 	p->line = s->line;
 	if (!s->name)
 		return fail(p, "source: missing 'name'");
-	if (s->type == TAPIR_CONF_SOURCE_FILE && !s->file)
-		return fail(p, "source '%s': type file needs 'file'", s->name);
+	if ((s->type == TAPIR_CONF_SOURCE_FILE ||
+	    s->type == TAPIR_CONF_SOURCE_DAWG) && !s->file)
+		return fail(p, "source '%s': type %s needs 'file'", s->name,
+			s->type == TAPIR_CONF_SOURCE_FILE ? "file" : "dawg");
 	if (s->type != TAPIR_CONF_SOURCE_RPZ)
 		return 0;
 	if (!s->rpz.zone_len)

@@ -27,7 +27,8 @@
 /** Where a source's data comes from. */
 enum tapir_conf_source_type {
 	TAPIR_CONF_SOURCE_FILE, /**< a text or CSV list file */
-	TAPIR_CONF_SOURCE_RPZ   /**< an RPZ zone transferred from primaries */
+	TAPIR_CONF_SOURCE_RPZ,  /**< an RPZ zone transferred from primaries */
+	TAPIR_CONF_SOURCE_DAWG  /**< a DAWG file in DNS TAPIR's format */
 };
 
 /** Format of a list file. */

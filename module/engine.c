@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "module/engine.h"
+#include "feeds/feed_dawg.h"
 #include "feeds/feed_file.h"
 #include "feeds/feed_rpz.h"
 #include "module/log.h"
@@ -25,6 +26,7 @@ struct source_slot {
 	int subdomains;       /* match: subdomains, so flushes cover subtrees */
 	struct feed_file *file;
 	struct feed_rpz *rpz;
+	struct feed_dawg *dawg;
 	char *zone_file;      /* RPZ: the last good zone on disk */
 };
 
@@ -87,6 +89,36 @@ start_file_feed(struct engine *e, const struct tapir_conf_source *src,
 	 * nothing until the file becomes readable. */
 	feed_file_load(slot->file);
 	if ((r = feed_file_start(slot->file)) != 0) {
+		snprintf(err, errlen, "source %s: cannot start thread: %s",
+			src->name, strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start_dawg_feed(struct engine *e, const struct tapir_conf_source *src,
+	struct source_slot *slot, char *err, size_t errlen)
+{
+	struct feed_dawg_params p = {
+		.source_name = src->name,
+		.path = src->file,
+		.poll_ms = e->cfg->file_poll_ms,
+		.store = e->store,
+		.source = slot->id,
+		.flags = src->flags,
+		.changed = e->changed ? source_changed : NULL,
+		.changed_arg = slot,
+	};
+	int r;
+
+	if (!(slot->dawg = feed_dawg_create(&p))) {
+		snprintf(err, errlen, "source %s: out of memory", src->name);
+		return -1;
+	}
+	/* Like a list file, a missing or bad DAWG is logged and retried. */
+	feed_dawg_load(slot->dawg);
+	if ((r = feed_dawg_start(slot->dawg)) != 0) {
 		snprintf(err, errlen, "source %s: cannot start thread: %s",
 			src->name, strerror(r));
 		return -1;
@@ -411,6 +443,14 @@ engine_source_info(struct engine *e, unsigned i,
 		out->last_update = fs.last_load;
 		out->updates = fs.loads;
 		out->failures = fs.rejects;
+	} else if (slot->dawg) {
+		struct feed_dawg_stats ds;
+		feed_dawg_get_stats(slot->dawg, &ds);
+		out->type = "dawg";
+		out->last_update = ds.last_load;
+		out->updates = ds.loads;
+		out->failures = ds.rejects;
+		memcpy(out->last_error, ds.last_error, sizeof(out->last_error));
 	} else if (slot->rpz) {
 		struct feed_rpz_stats rs;
 		feed_rpz_get_stats(slot->rpz, &rs);
@@ -478,6 +518,9 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 		case TAPIR_CONF_SOURCE_RPZ:
 			r = start_rpz_feed(e, src, &e->slots[i], err, errlen);
 			break;
+		case TAPIR_CONF_SOURCE_DAWG:
+			r = start_dawg_feed(e, src, &e->slots[i], err, errlen);
+			break;
 		}
 		if (r != 0)
 			goto fail;
@@ -501,6 +544,7 @@ engine_destroy(struct engine *e)
 		for (i = 0; i < e->num_sources; i++) {
 			feed_file_destroy(e->slots[i].file);
 			feed_rpz_destroy(e->slots[i].rpz);
+			feed_dawg_destroy(e->slots[i].dawg);
 			free(e->slots[i].zone_file);
 		}
 	free(e->slots);

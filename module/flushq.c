@@ -149,7 +149,9 @@ flushq_push(struct flushq *q, const uint8_t *name, int subtree)
 	len++;
 	pthread_mutex_lock(&q->lock);
 	q->queued++;
-	if (!q->flush_all && q->count >= q->max_items) {
+	/* Everything below the root: that is the whole cache. */
+	if (!q->flush_all && (q->count >= q->max_items ||
+	    (subtree && len == 1))) {
 		/* Too much to remove name by name: the whole cache goes. */
 		q->flush_all = 1;
 		q->count = 0;

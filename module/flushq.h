@@ -59,7 +59,8 @@ struct flushq *flushq_create(const struct sockaddr *resolver,
 
 /**
  * Queue a name; called by feed threads (policy_changed_fn-compatible when
- * wrapped).  Wakes the nudge thread.
+ * wrapped).  The root with subtree set asks for the whole cache.  Wakes
+ * the nudge thread.
  */
 void flushq_push(struct flushq *q, const uint8_t *name, int subtree);
 

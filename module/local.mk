@@ -29,7 +29,8 @@ module_libtapir_engine_la_SOURCES = \
 	module/control.c module/control.h \
 	module/commands.c module/commands.h \
 	feeds/listfile.c feeds/listfile.h \
-	feeds/feed_file.c feeds/feed_file.h
+	feeds/feed_file.c feeds/feed_file.h \
+	feeds/feed_dawg.c feeds/feed_dawg.h
 module_libtapir_engine_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTAPIR_DEFAULT_CONFIG='"$(sysconfdir)/unbound/tapir-pop.conf"'
 module_libtapir_engine_la_LIBADD = $(PTHREAD_LIBS)
