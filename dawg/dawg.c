@@ -39,8 +39,8 @@ bits(const struct dawg *d, uint64_t pos, unsigned n)
 	if (n > 56)
 		return bits(d, pos, n - 32) << 32 | bits(d, pos + n - 32, 32);
 	if (byte + 8 <= d->size) {
-		for (i = 0; i < 8; i++)
-			window = window << 8 | d->data[byte + i];
+		memcpy(&window, d->data + byte, 8);
+		window = __builtin_bswap64(window);
 	} else {
 		for (i = 0; i < 8; i++)
 			window = window << 8 | (byte + i < d->size ?
@@ -162,28 +162,48 @@ struct node {
 	uint64_t edges;        /* bit offset of the first edge */
 };
 
+/* The whole header of a node fits one 56-bit window: 3 flag bits, a
+ * varint of at most 5 octets and nskiplen (at most 7) bits. */
 static void
 read_node(const struct dawg *d, uint64_t pos, struct node *n)
 {
-	n->final = (int)bits(d, pos, 1);
-	n->fallthrough = (int)bits(d, pos + 1, 1);
-	pos += 2;
+	uint64_t w = bits(d, pos, 56), v = 0;
+	unsigned used = 3, i;
+
+	n->final = (int)(w >> 55);
+	n->fallthrough = (int)((w >> 54) & 1);
 	if (n->fallthrough) {
 		n->n_edges = 1;
 		n->nskip = 0;
-		n->edges = pos;
+		n->edges = pos + 2;
 		return;
 	}
-	if (bits(d, pos++, 1)) {
+	if ((w >> 53) & 1) {
 		n->n_edges = 1;
 		n->nskip = 0;
-	} else {
-		if (varint(d, &pos, &n->n_edges))
-			n->n_edges = 0;
-		n->nskip = (unsigned)bits(d, pos, d->nskiplen);
-		pos += d->nskiplen;
+		n->edges = pos + 3;
+		return;
 	}
-	n->edges = pos;
+	for (i = 0; i < 5; i++) {
+		uint64_t b = (w >> (56 - used - 8)) & 0xff;
+		used += 8;
+		v = v << 7 | (b & 0x7f);
+		if (!(b & 0x80))
+			break;
+	}
+	/* A varint longer than five octets: no edges (a miss). */
+	n->n_edges = i < 5 ? v : 0;
+	n->nskip = d->nskiplen ? (unsigned)((w >> (56 - used - d->nskiplen)) &
+		((1u << d->nskiplen) - 1)) : 0;
+	n->edges = pos + used + d->nskiplen;
+}
+
+/* Bit offset of edge i (edge 0 has no count field). */
+static uint64_t
+edge_pos(const struct dawg *d, const struct node *n, uint64_t i)
+{
+	return i == 0 ? n->edges :
+	    n->edges + i * (d->cbits + n->nskip + d->abits) - n->nskip;
 }
 
 /* Edge i of a node: its character, the words it skips, its target. */
@@ -206,7 +226,7 @@ read_edge(const struct dawg *d, const struct node *n, uint64_t i,
 		*target = bits(d, pos + d->cbits, d->abits);
 		return;
 	}
-	pos = n->edges + i * (d->cbits + n->nskip + d->abits) - n->nskip;
+	pos = edge_pos(d, n, i);
 	*ch = (uint32_t)bits(d, pos, d->cbits);
 	*count = bits(d, pos + d->cbits, n->nskip);
 	*target = bits(d, pos + d->cbits + n->nskip, d->abits);
@@ -224,8 +244,11 @@ follow(const struct dawg *d, uint64_t *node, uint32_t c, uint64_t *index)
 	hi = n.n_edges;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		read_edge(d, &n, mid, &ch, &count, &target);
+		/* Only the character while searching; the rest on a match. */
+		ch = (uint32_t)bits(d, n.fallthrough ? n.edges :
+			edge_pos(d, &n, mid), d->cbits);
 		if (ch == c) {
+			read_edge(d, &n, mid, &ch, &count, &target);
 			if (target >= (uint64_t)d->size * 8)
 				return -1;
 			*index += count;
@@ -339,7 +362,7 @@ int
 dawg_lookup_wire(const struct dawg *d, const uint8_t *wire, int64_t *index,
 	int *subtree)
 {
-	char text[NAME_TEXT_MAX];
+	char text[NAME_TEXT_MAX] = "";
 	size_t starts[128], labels = 0, i;
 	int len;
 
@@ -419,7 +442,7 @@ dawg_enumerate(const struct dawg *d,
 {
 	static const size_t max_depth = MAX_WORD_CHARS;
 	struct frame stack[MAX_WORD_CHARS + 1];
-	char text[MAX_WORD_CHARS * 4 + 4];
+	char text[MAX_WORD_CHARS * 4 + 4] = "";
 	uint64_t emitted = 0, budget;
 	size_t depth = 0;
 

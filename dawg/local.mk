@@ -10,3 +10,8 @@ tests_unit_test_dawg_LDADD = dawg/libtapir_dawg.la module/libtapir_core.la \
 TESTS += tests/unit/test_dawg
 
 EXTRA_DIST += tests/fixtures/dawg tests/fuzz/fuzz_dawg.c
+EXTRA_DIST += tests/fuzz/corpus/dawg
+
+noinst_PROGRAMS += tests/bench/bench_dawg
+tests_bench_bench_dawg_SOURCES = tests/bench/bench_dawg.c
+tests_bench_bench_dawg_LDADD = dawg/libtapir_dawg.la module/libtapir_core.la
