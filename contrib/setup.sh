@@ -104,6 +104,20 @@ test)
 	pass=${pass:-0}
 	fail=$(( ${fail:-0} + ${err:-0} + ${xpass:-0} ))
 	[ -f build-test/test-suite.log ] || fail=$((fail + 1))
+	log "make install (into a staging directory)"
+	stage=$(mktemp -d)
+	if make -C build-test install DESTDIR="$stage" >build-test/install.out 2>&1 &&
+	   [ -f "$stage/usr/local/lib/tapir-pop/tapir-pop.so" ] &&
+	   [ -x "$stage/usr/local/sbin/tapir-pop-control" ] &&
+	   [ -f "$stage/usr/local/share/man/man5/tapir-pop.conf.5" ]; then
+		echo "PASS: make install"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: make install"
+		tail -n 20 build-test/install.out
+		fail=$((fail + 1))
+	fi
+	rm -rf "$stage"
 	log "make distcheck"
 	if make -C build-test distcheck >build-test/distcheck.out 2>&1; then
 		echo "PASS: distcheck"

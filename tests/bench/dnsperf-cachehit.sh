@@ -59,11 +59,13 @@ median() {
 
 : > "$D/plain.qps"
 : > "$D/mod.qps"
-i=0
-while [ $i -lt "$RUNS" ]; do
+# (lib.sh's helpers use $i: the loop counts with its own variable.)
+round=0
+while [ $round -lt "$RUNS" ]; do
 	run plain >> "$D/plain.qps"
 	run mod >> "$D/mod.qps"
-	i=$((i + 1))
+	round=$((round + 1))
+	echo "# run $round: plain $(tail -n 1 "$D/plain.qps"), module $(tail -n 1 "$D/mod.qps")"
 done
 plain=$(median < "$D/plain.qps")
 mod=$(median < "$D/mod.qps")
