@@ -196,6 +196,10 @@ read_node(const struct dawg *d, uint64_t pos, struct node *n)
 	n->nskip = d->nskiplen ? (unsigned)((w >> (56 - used - d->nskiplen)) &
 		((1u << d->nskiplen) - 1)) : 0;
 	n->edges = pos + used + d->nskiplen;
+	/* More edges than the rest of the file can hold: malformed. */
+	if (n->edges >= (uint64_t)d->size * 8 || n->n_edges >
+	    ((uint64_t)d->size * 8 - n->edges) / (d->cbits + d->abits))
+		n->n_edges = 0;
 }
 
 /* Bit offset of edge i (edge 0 has no count field). */
@@ -451,6 +455,8 @@ dawg_enumerate(const struct dawg *d,
 	/* A well-formed file visits each word's path once; a file whose
 	 * shared suffixes multiply paths beyond that is malformed. */
 	budget = (d->nwords + 1) * 512;
+	if (budget > (uint64_t)d->size * 512 + 1024)
+		budget = (uint64_t)d->size * 512 + 1024;
 	read_node(d, d->root, &stack[0].n);
 	stack[0].next_edge = 0;
 	stack[0].text_len = 0;

@@ -147,8 +147,8 @@ test_errors_name_file_line_key(void **state)
 		"t.conf:2: state-dir: unterminated quoted string");
 	assert_error("server: 1\n", "t.conf:1: server: a clause takes no value");
 	assert_error("server\n", "t.conf:1: expected 'key: value'");
-	assert_error("source:\n  list: greylist\n",
-		"t.conf:2: list: unknown list 'greylist'");
+	assert_error("source:\n  list: purplelist\n",
+		"t.conf:2: list: unknown list 'purplelist'");
 	assert_error("source:\n  type: ftp\n",
 		"t.conf:2: type: unknown source type 'ftp'");
 	assert_error("source:\n  match: regex\n",

@@ -360,6 +360,27 @@ test_hostile(void **state)
 	free(file);
 }
 
+/* Inputs the fuzzer found: each must now finish quickly. */
+static void
+test_fuzz_regressions(void **state)
+{
+	static const char *const found[] = { "regress-enumerate-timeout" };
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(found) / sizeof(*found); i++) {
+		char *buf;
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/dawg/%s",
+			top ? top : ".", found[i]);
+		buf = slurp(path, &len);
+		assert_non_null(buf);
+		poke((const uint8_t *)buf, len);
+		free(buf);
+	}
+}
+
 int
 main(void)
 {
@@ -369,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_edm_expected),
 		cmocka_unit_test(test_wire_lookup),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_fuzz_regressions),
 	};
 
 	return cmocka_run_group_tests_name("dawg", tests, NULL, NULL);
