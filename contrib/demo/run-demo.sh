@@ -11,7 +11,7 @@ build=$1
 sbin=$2
 port=${DEMO_PORT:-8053}
 run="$build/demo"
-mkdir -p "$run"
+mkdir -p "$run/state"
 
 if [ -f "$run/unbound.pid" ] && kill -0 "$(cat "$run/unbound.pid")" 2>/dev/null; then
 	echo "stopping the previous demo resolver"
@@ -48,6 +48,11 @@ $(grep 'using configuration' "$run/unbound.log" | tail -n 1)
   dig @127.0.0.1 -p $port ok.ads.example     # on the allowlist, which beats the denylist
 
 Edit $run/deny.txt and the change applies within a second.
+Control it (tapir-pop-control(8)):
+  ctl="$build/tapir-pop-control -c $run/tapir-pop.conf"
+  \$ctl deny www.example       # a runtime override, kept in $run/state
+  \$ctl lookup www.example     # the decision and why
+  \$ctl stats_noreset          # counters
 Log: $run/unbound.log
 Stop: kill \$(cat $run/unbound.pid)
 MSG
