@@ -59,18 +59,6 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-print_source_name(struct commands *c, int id, FILE *out)
-{
-	struct policy_source_stats st;
-
-	if (id < 0 || policy_store_source_stats(engine_store(c->engine),
-	    (uint16_t)id, &st) != 0)
-		fprintf(out, "-\n");
-	else
-		fprintf(out, "%s\n", st.name);
-}
-
-static void
 cmd_lookup(struct commands *c, int argc, char **argv, FILE *out)
 {
 	struct policy_store *store = engine_store(c->engine);
@@ -96,8 +84,7 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out)
 	fprintf(out, "action: %s\n", d.action == POLICY_ACTION_NONE ?
 		"none (resolve normally)" : policy_action_name(d.action));
 	fprintf(out, "rule: %s\n", policy_rule_name(d.rule));
-	fprintf(out, "source: ");
-	print_source_name(c, d.source, out);
+	fprintf(out, "source: %s\n", policy_source_name(store, d.source));
 	fprintf(out, "match: %s\n", d.source < 0 ? "-" :
 		d.subtree ? "subtree" : "exact");
 	fprintf(out, "tags: 0x%08" PRIx32 "\n", d.tags);

@@ -183,6 +183,12 @@ key_answer_ttl(struct parser *p, char **v, int n)
 }
 
 static int
+key_log_decisions(struct parser *p, char **v, int n)
+{
+	return parse_bool(p, v[0], &p->cfg->log_decisions);
+}
+
+static int
 key_file_poll(struct parser *p, char **v, int n)
 {
 	unsigned long ms;
@@ -552,6 +558,7 @@ static const struct key_def keys[] = {
 	{ "control-socket-mode", CLAUSE_SERVER, 1, 1, key_control_socket_mode },
 	{ "answer-ttl", CLAUSE_SERVER, 1, 1, key_answer_ttl },
 	{ "file-poll-interval", CLAUSE_SERVER, 1, 1, key_file_poll },
+	{ "log-decisions", CLAUSE_SERVER, 1, 1, key_log_decisions },
 	{ "allowlist-action", CLAUSE_POLICY, 1, 1, key_allowlist_action },
 	{ "denylist-action", CLAUSE_POLICY, 1, 1, key_denylist_action },
 	{ "numsources", CLAUSE_POLICY, 2, 2, key_numsources },

@@ -136,6 +136,8 @@ struct tapir_conf {
 	size_t policy_zone_len;
 	/** TTL of synthesised answers and of the SOA's negative TTL. */
 	uint32_t answer_ttl;
+	/** Log every decision that changes an answer (like rpz-log). */
+	int log_decisions;
 	/** How often a file source checks its file for changes, in ms. */
 	unsigned file_poll_ms;
 	/** The decision rules. */

@@ -665,6 +665,14 @@ policy_source_add(struct policy_store *s, const char *name,
 	return 0;
 }
 
+const char *
+policy_source_name(const struct policy_store *s, int id)
+{
+	/* Names are fixed once readers start: no lock needed. */
+	return id >= 0 && (unsigned)id < s->num_sources ? s->meta[id].name :
+	    "-";
+}
+
 int
 policy_source_find(const struct policy_store *s, const char *name)
 {

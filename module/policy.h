@@ -114,6 +114,12 @@ int policy_source_add(struct policy_store *s, const char *name,
 	enum policy_list list, unsigned flags, uint16_t *id);
 
 /**
+ * The name of a source ("-" for an unknown id); no lock, usable on the
+ * query path.
+ */
+const char *policy_source_name(const struct policy_store *s, int id);
+
+/**
  * The id of the source with that name, or -1.
  */
 int policy_source_find(const struct policy_store *s, const char *name);

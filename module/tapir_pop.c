@@ -45,6 +45,7 @@
 #include "dynlibmod/dynlibmod.h"
 #include "sldns/rrdef.h"
 #include "sldns/sbuffer.h"
+#include "sldns/wire2str.h"
 
 #include "module/tapir_pop.h"
 #include "module/commands.h"
@@ -95,6 +96,7 @@ struct tapir_module {
 	uint8_t soa_rdata[2 * NAME_WIRE_MAX + 20];
 	size_t soa_rdata_len;
 	struct tapir_conf_redirect redirect;
+	int log_decisions;
 	/* Cache invalidation: the queue, and the private name whose query
 	 * makes a worker drain it. */
 	struct flushq *flushq;
@@ -395,6 +397,7 @@ init(struct module_env *env, int id)
 	make_nudge_name(m, cfg);
 	m->answer_ttl = cfg->answer_ttl;
 	m->redirect = cfg->redirect;
+	m->log_decisions = cfg->log_decisions;
 	m->num_readers = (unsigned)(env->cfg->num_threads > 0 ?
 		env->cfg->num_threads : 1) + EXTRA_READERS;
 	if (resolver_address(env->cfg, &addr, &addrlen) != 0 ||
@@ -641,6 +644,27 @@ add_ede(struct module_qstate *qstate, const struct policy_decision *d)
 		LDNS_EDE_FILTERED, text);
 }
 
+/* One line per decision that changed an answer, as rpz-log does: client,
+ * query, action, source, rule. */
+static void
+log_decision(struct tapir_module *m, struct module_qstate *qstate,
+	const struct policy_decision *d)
+{
+	struct mesh_reply *r = qstate->mesh_info->reply_list;
+	char client[128] = "-", name[LDNS_MAX_DOMAINLEN * 4 + 8];
+	char type[16];
+
+	if (r)
+		addr_to_str(&r->query_reply.client_addr,
+			r->query_reply.client_addrlen, client, sizeof(client));
+	dname_str(qstate->qinfo.qname, name);
+	sldns_wire2str_type_buf(qstate->qinfo.qtype, type, sizeof(type));
+	log_info("tapir-pop: %s %s %s %s source %s rule %s", client, name,
+		type, policy_action_name(d->action),
+		policy_source_name(m->store, d->source),
+		policy_rule_name(d->rule));
+}
+
 /* Answer the query as the decision says; 1 when answered (or dropped)
  * here, 0 to let the query resolve normally. */
 static int
@@ -675,6 +699,8 @@ apply(struct tapir_module *m, struct module_qstate *qstate, int id,
 	}
 	if (!done)
 		return 0;
+	if (m->log_decisions)
+		log_decision(m, qstate, d);
 	if (d->action != POLICY_ACTION_DROP && qstate->env->cfg->ede)
 		add_ede(qstate, d);
 	qstate->ext_state[id] = module_finished;

@@ -21,6 +21,7 @@ server:
     state-dir: "$D/state"
     control-socket: "$D/tapir-pop.sock"
     control-socket-mode: 0600
+    log-decisions: yes
 policy:
     numsources: 2 nodata
 source:
@@ -68,6 +69,8 @@ check "stats count the queries judged" \
 	sh -c 'echo "$1" | grep -qx "num.queries.judged=5"' - "$out"
 check "stats count blocks per action" \
 	sh -c 'echo "$1" | grep -qx "num.action.nxdomain=3" && echo "$1" | grep -qx "num.action.nodata=1" && echo "$1" | grep -qx "num.action.none=1"' - "$out"
+check "log-decisions logs client, name, type, action, source and rule" \
+	grep -q "tapir-pop: 127.0.0.1 listed.example. A nxdomain source local-deny rule denylist" "$D/unbound.log"
 check "stats reset after stats" \
 	sh -c 'TAPIR_POP_CONF="$1" "$2" stats_noreset | grep -qx "num.queries.judged=0"' - "$D/tapir-pop.conf" "$CTL"
 
