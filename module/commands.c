@@ -208,6 +208,12 @@ cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out)
 	print_stats(c, out, 0);
 }
 
+static void
+cmd_reload(struct commands *c, int argc, char **argv, FILE *out)
+{
+	c->hooks.reload(c->hooks.arg, out);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct commands *, int, char **, FILE *);
@@ -222,6 +228,7 @@ static const struct {
 	{ "deny", cmd_deny },
 	{ "remove", cmd_remove },
 	{ "list_overrides", cmd_list_overrides },
+	{ "reload", cmd_reload },
 };
 
 void

@@ -26,6 +26,9 @@ struct commands_hooks {
 	/** Print the adapter's counters as key=value lines; with reset,
 	 *  count from zero afterwards. */
 	void (*stats)(void *arg, FILE *out, int reset);
+	/** Re-read the configuration and the sources; writes "ok" or an
+	 *  error line. */
+	void (*reload)(void *arg, FILE *out);
 	/** Argument for the hooks. */
 	void *arg;
 };

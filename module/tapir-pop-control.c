@@ -37,7 +37,8 @@ usage(FILE *f)
 "  allow NAME             runtime override: always pass NAME\n"
 "  deny NAME [ACTION]     runtime override: block NAME\n"
 "  remove NAME            drop a runtime override\n"
-"  list_overrides         the runtime overrides in force\n",
+"  list_overrides         the runtime overrides in force\n"
+"  reload                 re-read tapir-pop.conf and every source\n",
 		tapir_conf_default_path(), TAPIR_CONF_PATH_ENV);
 }
 

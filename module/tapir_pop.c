@@ -51,6 +51,7 @@
 #include "module/commands.h"
 #include "module/control.h"
 #include "module/engine.h"
+#include "module/epoch.h"
 #include "module/flushq.h"
 #include "module/localdata.h"
 #include "module/log.h"
@@ -86,8 +87,14 @@ count(_Atomic uint64_t *c)
 
 /** The module's state for one init/deinit cycle, in dynlibmod's dyn_env. */
 struct tapir_module {
+	/* The engine; replaced only by the control thread (reload). */
 	struct engine *engine;
-	struct policy_store *store;
+	/* Its store, as workers load it: under the module epoch, so a
+	 * reload can swap it and free the old one safely. */
+	_Atomic(struct policy_store *) store;
+	struct epoch epoch;
+	/* The configuration file, for reload. */
+	char conf_path[4096];
 	unsigned num_readers;
 	uint32_t answer_ttl;
 	/* The synthesised SOA: owner and rdata in wire format. */
@@ -334,6 +341,42 @@ flush_hook(void *arg, const uint8_t *name, int subtree)
 	flushq_push(m->flushq, name, subtree);
 }
 
+/* "reload": the configuration file and every source again, into a new
+ * engine built beside the running one; queries keep using the old one
+ * until the new one is complete, then the store pointer is swapped and the
+ * old engine freed once no worker can still be inside it.  server:
+ * settings (answer-ttl, policy-zone, control-socket) need Unbound's own
+ * reload. */
+static void
+reload_hook(void *arg, FILE *out)
+{
+	struct tapir_module *m = arg;
+	struct tapir_conf *cfg;
+	struct engine *fresh, *old = m->engine;
+	char err[1024];
+
+	if (tapir_conf_read(m->conf_path, &cfg, err, sizeof(err)) != 0) {
+		log_err("tapir-pop: reload: %s", err);
+		fprintf(out, "error %s\n", err);
+		return;
+	}
+	fresh = engine_create(cfg, m->num_readers, name_changed, m, err,
+		sizeof(err));
+	if (!fresh) {
+		log_err("tapir-pop: reload: %s", err);
+		fprintf(out, "error %s\n", err);
+		return;
+	}
+	atomic_store_explicit(&m->store, engine_store(fresh),
+		memory_order_release);
+	m->engine = fresh;
+	m->commands.engine = fresh;
+	epoch_synchronize(&m->epoch);
+	engine_destroy(old);
+	log_info("tapir-pop: reloaded %s", m->conf_path);
+	fprintf(out, "ok\n");
+}
+
 /* The nudge name: a random label under "flush.<policy-zone>", so that
  * only our own thread triggers drains. */
 static void
@@ -418,9 +461,10 @@ init(struct module_env *env, int id)
 		free(m);
 		return 0;
 	}
-	m->store = engine_store(m->engine);
+	atomic_init(&m->store, engine_store(m->engine));
+	snprintf(m->conf_path, sizeof(m->conf_path), "%s", path);
 	m->counters = calloc(m->num_readers, sizeof(*m->counters));
-	if (!m->counters) {
+	if (!m->counters || epoch_init(&m->epoch, m->num_readers) != 0) {
 		log_err("tapir-pop: out of memory");
 		goto fail;
 	}
@@ -428,6 +472,7 @@ init(struct module_env *env, int id)
 	m->commands.reader = m->num_readers - EXTRA_READERS;
 	m->commands.hooks.flush = flush_hook;
 	m->commands.hooks.stats = stats_hook;
+	m->commands.hooks.reload = reload_hook;
 	m->commands.hooks.arg = m;
 	m->commands.started = time(NULL);
 	if (engine_config(m->engine)->control_socket) {
@@ -447,6 +492,7 @@ init(struct module_env *env, int id)
 fail:
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
+	epoch_destroy(&m->epoch);
 	free(m->counters);
 	free(m);
 	return 0;
@@ -466,6 +512,7 @@ deinit(struct module_env *env, int id)
 	control_stop(m->control);
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
+	epoch_destroy(&m->epoch);
 	free(m->counters);
 	free(m);
 	de->dyn_env = NULL;
@@ -647,7 +694,7 @@ add_ede(struct module_qstate *qstate, const struct policy_decision *d)
 /* One line per decision that changed an answer, as rpz-log does: client,
  * query, action, source, rule. */
 static void
-log_decision(struct tapir_module *m, struct module_qstate *qstate,
+log_decision(struct policy_store *store, struct module_qstate *qstate,
 	const struct policy_decision *d)
 {
 	struct mesh_reply *r = qstate->mesh_info->reply_list;
@@ -661,15 +708,15 @@ log_decision(struct tapir_module *m, struct module_qstate *qstate,
 	sldns_wire2str_type_buf(qstate->qinfo.qtype, type, sizeof(type));
 	log_info("tapir-pop: %s %s %s %s source %s rule %s", client, name,
 		type, policy_action_name(d->action),
-		policy_source_name(m->store, d->source),
+		policy_source_name(store, d->source),
 		policy_rule_name(d->rule));
 }
 
 /* Answer the query as the decision says; 1 when answered (or dropped)
  * here, 0 to let the query resolve normally. */
 static int
-apply(struct tapir_module *m, struct module_qstate *qstate, int id,
-	const struct policy_decision *d)
+apply(struct tapir_module *m, struct policy_store *store,
+	struct module_qstate *qstate, int id, const struct policy_decision *d)
 {
 	int done = 0;
 
@@ -700,7 +747,7 @@ apply(struct tapir_module *m, struct module_qstate *qstate, int id,
 	if (!done)
 		return 0;
 	if (m->log_decisions)
-		log_decision(m, qstate, d);
+		log_decision(store, qstate, d);
 	if (d->action != POLICY_ACTION_DROP && qstate->env->cfg->ede)
 		add_ede(qstate, d);
 	qstate->ext_state[id] = module_finished;
@@ -715,6 +762,7 @@ decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 	int id, uint8_t *wire, size_t max, struct policy_decision *d)
 {
 	uint8_t name[NAME_WIRE_MAX];
+	struct policy_store *store;
 	size_t len;
 	unsigned reader;
 	int done;
@@ -726,10 +774,13 @@ decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 	reader = (unsigned)((struct worker *)qstate->env->worker)->thread_num;
 	if (reader >= m->num_readers - EXTRA_READERS)
 		return 0;
-	policy_read_begin(m->store, reader);
-	policy_decide(m->store, name, len, (int64_t)*qstate->env->now, d);
-	done = apply(m, qstate, id, d);
-	policy_read_end(m->store, reader);
+	epoch_enter(&m->epoch, reader);
+	store = atomic_load_explicit(&m->store, memory_order_acquire);
+	policy_read_begin(store, reader);
+	policy_decide(store, name, len, (int64_t)*qstate->env->now, d);
+	done = apply(m, store, qstate, id, d);
+	policy_read_end(store, reader);
+	epoch_leave(&m->epoch, reader);
 	if (done)
 		count(&m->counters[reader].action[d->action]);
 	return done;
@@ -886,5 +937,22 @@ get_mem(struct module_env *env, int id)
 	struct dynlibmod_env *de = env->modinfo[id];
 	struct tapir_module *m = de ? de->dyn_env : NULL;
 
-	return m ? sizeof(*m) + policy_store_memory(m->store) : 0;
+	size_t total;
+	unsigned reader;
+
+	if (!m)
+		return 0;
+	total = sizeof(*m);
+	/* Unbound asks from a worker thread (unbound-control stats); the
+	 * store may be swapped by a reload meanwhile: read it as queries do. */
+	if (env->worker) {
+		reader = (unsigned)((struct worker *)env->worker)->thread_num;
+		if (reader < m->num_readers - EXTRA_READERS) {
+			epoch_enter(&m->epoch, reader);
+			total += policy_store_memory(atomic_load_explicit(
+				&m->store, memory_order_acquire));
+			epoch_leave(&m->epoch, reader);
+		}
+	}
+	return total;
 }

@@ -101,6 +101,41 @@ check "remove of a name without override is an error" \
 # by the feed already; flush by hand must answer ok.
 check "flush answers ok" quiet ctl flush www.example
 
+# reload: configuration and sources again, Unbound keeps running and
+# answering throughout.
+printf 'reloaded.example\n' > "$D/deny2.txt"
+cat >> "$D/tapir-pop.conf" <<EOF2
+source:
+    name: second-deny
+    list: denylist
+    file: "$D/deny2.txt"
+EOF2
+(
+	n=0
+	while [ $n -lt 40 ]; do
+		dig +tries=1 +time=1 -p "$PORT" @127.0.0.1 www.example A \
+			>/dev/null 2>&1 || echo lost
+		n=$((n + 1))
+	done > "$D/during-reload.txt"
+) &
+loop=$!
+check "reload answers ok" quiet ctl reload
+wait $loop
+check "no query went unanswered during the reload" \
+	test ! -s "$D/during-reload.txt"
+check "a source added by reload applies" \
+	rcode_is "$PORT" reloaded.example A NXDOMAIN
+check "overrides are kept across a reload" \
+	rcode_is "$PORT" ok.example A NXDOMAIN
+check "unbound itself was not restarted" kill -0 "$UB_PID"
+cp "$D/tapir-pop.conf" "$D/tapir-pop.good"
+printf 'server:\n    bogus: 1\n' >> "$D/tapir-pop.conf"
+check "reload with a broken config is an error naming file, line, key" \
+	sh -c 'TAPIR_POP_CONF="$1" "$2" -s "$3" reload | grep -q "^error .*tapir-pop.conf:[0-9]*: bogus: unknown key"' - "$D/tapir-pop.conf" "$CTL" "$D/tapir-pop.sock"
+check "the policy in force is kept after a failed reload" \
+	rcode_is "$PORT" reloaded.example A NXDOMAIN
+mv "$D/tapir-pop.good" "$D/tapir-pop.conf"
+
 # Bad requests: an error line, never a crash.
 check "unknown command is an error" \
 	sh -c 'TAPIR_POP_CONF="$1" "$2" frobnicate | grep -q "^error unknown command"' - "$D/tapir-pop.conf" "$CTL"
