@@ -6,10 +6,13 @@
 #include "tapir_config.h"
 #include "module/commands.h"
 #include "module/engine.h"
+#include "module/localdata.h"
 #include "module/names.h"
 #include "module/policy.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int
@@ -208,6 +211,209 @@ cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out)
 	print_stats(c, out, 0);
 }
 
+/* ---- dump: the merged policy as an RPZ zone ---- */
+
+/* Every owner any source lists: name and whether it is the "*." form. */
+struct owners {
+	uint8_t (*names)[NAME_WIRE_MAX];
+	uint8_t *subtree;
+	size_t count, cap;
+	int failed;
+};
+
+static void
+add_owner(struct owners *o, const uint8_t *name, int subtree)
+{
+	size_t len = 0;
+
+	while (name[len])
+		len += 1u + name[len];
+	len++;
+	if (o->count == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		void *n = realloc(o->names, cap * NAME_WIRE_MAX);
+		void *t = realloc(o->subtree, cap);
+		if (n)
+			o->names = n;
+		if (t)
+			o->subtree = t;
+		if (!n || !t) {
+			o->failed = 1;
+			return;
+		}
+		o->cap = cap;
+	}
+	memset(o->names[o->count], 0, NAME_WIRE_MAX);
+	memcpy(o->names[o->count], name, len);
+	o->subtree[o->count++] = (uint8_t)subtree;
+}
+
+struct owner_src {
+	struct owners *o;
+	int subdomains;
+};
+
+static void
+collect_owner(void *arg, const uint8_t *name,
+	const struct policy_entry *e)
+{
+	struct owner_src *c = arg;
+
+	add_owner(c->o, name, e->subtree);
+	/* A match-subdomains entry covers the name and all below it. */
+	if (c->subdomains && !e->subtree)
+		add_owner(c->o, name, 1);
+}
+
+static void
+print_rr_target(FILE *out, const char *owner, uint32_t ttl,
+	enum policy_action a)
+{
+	static const char *const targets[] = {
+		[POLICY_ACTION_PASSTHRU] = "rpz-passthru.",
+		[POLICY_ACTION_TCP_ONLY] = "rpz-tcp-only.",
+		[POLICY_ACTION_NODATA] = "*.",
+		[POLICY_ACTION_NXDOMAIN] = ".",
+		[POLICY_ACTION_DROP] = "rpz-drop.",
+	};
+
+	fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, targets[a]);
+}
+
+/* Local data of a redirect, from the entry or the configuration. */
+static void
+print_redirect(FILE *out, const char *owner, uint32_t ttl,
+	const struct policy_decision *d, const struct tapir_conf *cfg)
+{
+	char text[NAME_TEXT_MAX], addr[64];
+	size_t pos = 0;
+	unsigned i;
+
+	if (d->data_len) {
+		uint16_t type, len;
+		const uint8_t *rd;
+		while (localdata_next(d->data, d->data_len, &pos, &type, &rd,
+		    &len)) {
+			if (type == 5 && name_to_text(rd, text, sizeof(text)) > 0)
+				fprintf(out, "%s %u IN CNAME %s\n", owner, ttl,
+					text);
+			else if (type == 1 && len == 4 && inet_ntop(AF_INET, rd,
+			    addr, sizeof(addr)))
+				fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
+			else if (type == 28 && len == 16 && inet_ntop(AF_INET6,
+			    rd, addr, sizeof(addr)))
+				fprintf(out, "%s %u IN AAAA %s\n", owner, ttl,
+					addr);
+		}
+		return;
+	}
+	if (cfg->redirect.cname_len && name_to_text(cfg->redirect.cname, text,
+	    sizeof(text)) > 0)
+		fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, text);
+	for (i = 0; i < cfg->redirect.num_a; i++)
+		if (inet_ntop(AF_INET, &cfg->redirect.a[i], addr, sizeof(addr)))
+			fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
+	for (i = 0; i < cfg->redirect.num_aaaa; i++)
+		if (inet_ntop(AF_INET6, &cfg->redirect.aaaa[i], addr,
+		    sizeof(addr)))
+			fprintf(out, "%s %u IN AAAA %s\n", owner, ttl, addr);
+}
+
+static int
+owner_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, NAME_WIRE_MAX);
+}
+
+/* The merged policy as an RPZ zone Unbound's own rpz: can load: one
+ * record set per owner, with the decision the module makes for it (for a
+ * "*." owner, the decision for a name below it).  DAWG sources are
+ * indexes without a list of owners and are left out (said in a comment). */
+static void
+cmd_dump(struct commands *c, int argc, char **argv, FILE *out)
+{
+	struct policy_store *store = engine_store(c->engine);
+	const struct tapir_conf *cfg = engine_config(c->engine);
+	struct owners o = { 0 };
+	char zone[NAME_TEXT_MAX], name[NAME_TEXT_MAX];
+	char owner[NAME_TEXT_MAX * 2 + 8];
+	uint8_t *sorted;
+	size_t i, n;
+	unsigned s;
+
+	name_to_text(cfg->policy_zone, zone, sizeof(zone));
+	for (s = 0; s < engine_source_count(c->engine); s++) {
+		struct engine_source_info si;
+		engine_source_info(c->engine, s, &si);
+		if (strcmp(si.type, "dawg") == 0)
+			fprintf(out, "; source %s (dawg, %zu names) is not "
+				"listed\n", si.name, si.entries);
+	}
+	for (s = 0; s < policy_store_source_count(store); s++) {
+		const struct tapir_conf_source *src = cfg->sources;
+		struct owner_src os = { &o, 0 };
+		unsigned k;
+		for (k = 0; src && k < s; k++)
+			src = src->next;
+		os.subdomains = src && k == s &&
+			(src->flags & POLICY_SOURCE_SUBDOMAINS);
+		policy_source_foreach(store, (uint16_t)s, (int64_t)time(NULL),
+			collect_owner, &os);
+	}
+	if (o.failed) {
+		fprintf(out, "error out of memory\n");
+		goto out;
+	}
+	/* Sort (name, subtree) pairs to drop duplicates: the subtree flag
+	 * goes into the unused tail of each fixed-size name. */
+	sorted = (uint8_t *)o.names;
+	for (i = 0; i < o.count; i++)
+		sorted[i * NAME_WIRE_MAX + NAME_WIRE_MAX - 1] = o.subtree[i];
+	qsort(sorted, o.count, NAME_WIRE_MAX, owner_cmp);
+	fprintf(out, "$TTL %u\n", cfg->answer_ttl);
+	fprintf(out, "%s %u IN SOA %s hostmaster.%s %lld 3600 600 86400 %u\n",
+		zone, cfg->answer_ttl, zone, zone, (long long)time(NULL),
+		cfg->answer_ttl);
+	fprintf(out, "%s %u IN NS localhost.\n", zone, cfg->answer_ttl);
+	for (i = 0, n = 0; i < o.count; i++) {
+		uint8_t *w = sorted + i * NAME_WIRE_MAX, probe[NAME_WIRE_MAX];
+		int subtree = w[NAME_WIRE_MAX - 1];
+		struct policy_decision d;
+		size_t len = 0;
+		if (i && memcmp(w, w - NAME_WIRE_MAX, NAME_WIRE_MAX) == 0)
+			continue;
+		w[NAME_WIRE_MAX - 1] = 0;
+		while (w[len])
+			len += 1u + w[len];
+		len++;
+		if (subtree) {
+			if (len + 2 > NAME_WIRE_MAX)
+				continue;
+			probe[0] = 1;
+			probe[1] = '*';
+			memcpy(probe + 2, w, len);
+			len += 2;
+		} else {
+			memcpy(probe, w, len);
+		}
+		name_to_text(w, name, sizeof(name));
+		snprintf(owner, sizeof(owner), "%s%s%s", subtree ? "*." : "",
+			strcmp(name, ".") ? name : "", zone);
+		policy_read_begin(store, c->reader);
+		policy_decide(store, probe, len, (int64_t)time(NULL), &d);
+		if (d.action == POLICY_ACTION_REDIRECT)
+			print_redirect(out, owner, cfg->answer_ttl, &d, cfg);
+		else if (d.action != POLICY_ACTION_NONE)
+			print_rr_target(out, owner, cfg->answer_ttl, d.action);
+		policy_read_end(store, c->reader);
+		n++;
+	}
+	fprintf(out, "; %zu owners\n", n);
+out:
+	free(o.names);
+	free(o.subtree);
+}
+
 static void
 cmd_reload(struct commands *c, int argc, char **argv, FILE *out)
 {
@@ -229,6 +435,7 @@ static const struct {
 	{ "remove", cmd_remove },
 	{ "list_overrides", cmd_list_overrides },
 	{ "reload", cmd_reload },
+	{ "dump", cmd_dump },
 };
 
 void

@@ -38,7 +38,8 @@ usage(FILE *f)
 "  deny NAME [ACTION]     runtime override: block NAME\n"
 "  remove NAME            drop a runtime override\n"
 "  list_overrides         the runtime overrides in force\n"
-"  reload                 re-read tapir-pop.conf and every source\n",
+"  reload                 re-read tapir-pop.conf and every source\n"
+"  dump                   the merged policy as an RPZ zone\n",
 		tapir_conf_default_path(), TAPIR_CONF_PATH_ENV);
 }
 
