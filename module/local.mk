@@ -64,3 +64,11 @@ module/tapir-pop.conf.5: $(top_srcdir)/module/tapir-pop.conf.5.in
 sbin_PROGRAMS += tapir-pop-control
 tapir_pop_control_SOURCES = module/tapir-pop-control.c
 tapir_pop_control_LDADD = $(TAPIR_ALL_LIBS)
+
+# The policy store's own tests.
+check_PROGRAMS += tests/unit/test_epoch
+TESTS += tests/unit/test_epoch
+tests_unit_test_epoch_SOURCES = tests/unit/test_epoch.c
+tests_unit_test_epoch_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_epoch_LDADD = module/libtapir_policy.la $(CMOCKA_LIBS) \
+	$(PTHREAD_LIBS)

@@ -3,32 +3,53 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
- * Layout.  Each source is a view of at most two immutable hash tables: a
- * large base and a small overlay whose entries shadow the base (a
- * tombstone in the overlay hides a base entry).  A table is an arena of
- * packed records plus an open-addressing array of 64-bit slots, each the
+ * Layout.  Each source is a view of up to three immutable hash tables,
+ * levels of a small log-structured merge tree: a large base, a mid level
+ * and a small top.  A higher level shadows the lower ones, and a
+ * tombstone there hides a lower entry.  A table is an arena of packed
+ * records plus an open-addressing array of 64-bit slots, each the
  * record's arena offset and 32 more bits of its hash, so a probe rarely
- * touches the arena of a record that does not match.  A record is
+ * touches the arena of a record that does not match, and a Bloom filter
+ * of a byte per key in front of the slots, so that most probes for
+ * absent keys (every miss, most steps of a parent walk) cost a cache hit
+ * instead of a trip to memory.  A record is
  *
  *   name length, wire name, flags, then only the fields the flags say:
  *   action (1), tags (4), expiry (4), local data (2 + n)
  *
  * so a plain list entry costs its name plus two octets, and a million
- * typical names fit in well under 48 bytes each with the slots.
+ * typical names fit in about 42 bytes each with slots and filter.
  *
- * Updates.  Nothing a reader can see is ever modified.  A replace-all
- * batch builds a new base; a delta batch builds a new overlay from the
- * old overlay plus the batch, and once the overlay outgrows a fraction of
- * the base the two are merged into a new base (so one single-name update
- * costs the overlay's size, not the source's).  The writer then publishes
- * a new root with one atomic pointer store and frees the old tables after
- * an epoch grace period (module/epoch.h).  Readers see a whole batch or
- * none of it, and never wait.
+ * Updates.  Nothing a reader can see is ever modified: the writer builds
+ * new tables, publishes a new root with one atomic pointer store and
+ * frees what only the old root used after an epoch grace period
+ * (module/epoch.h).  Readers see a whole batch or none of it and never
+ * wait.  Why three levels: a delta rebuilds the top (old top plus the
+ * batch, at most TOP_MAX records), so a single-name update costs
+ * microseconds whatever the source's size, as MQTT's thousands of
+ * updates a second need.  A top grown past TOP_MAX is folded into the mid
+ * level, and a mid level grown past an eighth of the base is merged into
+ * a new base by a background thread (outside the writer lock, so neither
+ * writers nor readers wait the ~0.2 s a million names take), while new
+ * deltas keep landing in the top.  Each record is thus copied a bounded
+ * number of times on its way down, as in Redis dict.c's incremental
+ * rehash the cost is spread instead of paid by one unlucky update.
  *
- * Lookups.  A query name is checked in every source: first its exact
- * entry, then its parents from the nearest up, but only at label depths
- * where the source has entries that cover names below them (a bitmask per
- * table), so most parent probes are never made.
+ * Replace-all.  A replace-all batch (a file reload, an AXFR) is compared
+ * with the source as it was when the batch began, name by name as the
+ * feed puts them: an unchanged entry is stored in the batch as a 6-octet
+ * reference instead of a copy.  If little changed, the difference is
+ * committed like a delta, so reloading a million-name file that changed
+ * a little costs a little memory, not a second copy of the source; only
+ * when much changed is a new base built beside the old one.
+ *
+ * Lookups.  A query name is checked in every source: its exact entry,
+ * then its parents from the nearest up, but only at label depths where
+ * the source has entries of that kind (a bitmask each for exact and for
+ * subtree entries), so most parent probes are never made, and the
+ * remaining probes are prefetched together so their cache misses overlap.
+ * Table memory is reference counted by writers only (under the writer
+ * lock), never by readers: the query path has no read-modify-write.
  */
 #include "tapir_config.h"
 #include "module/policy.h"
@@ -36,6 +57,7 @@
 #include "module/names.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +65,7 @@
 
 /* Record flags. */
 #define F_SUBTREE 0x01  /* covers the names strictly below the name */
-#define F_TOMB    0x02  /* overlay only: the key is deleted */
+#define F_TOMB    0x02  /* top and mid levels only: the key is deleted */
 #define F_ACTION  0x04
 #define F_TAGS    0x08
 #define F_EXPIRES 0x10
@@ -52,10 +74,25 @@
 /* Hash variant for subtree keys: one name has two independent keys. */
 #define SUBTREE_SALT 0x9e3779b97f4a7c15ULL
 
-/* An overlay larger than this share of its base (or than the floor) is
- * merged into a new base. */
-#define OVERLAY_FLOOR 1024
-#define OVERLAY_DIVISOR 8
+/* The levels of a view, lowest first. */
+enum { L_BASE, L_MID, L_TOP, LEVELS };
+
+/* A top with more records is folded into the mid level: the cost of a
+ * single-name update is bounded by this. */
+#define TOP_MAX 512
+/* A mid level larger than this and than an eighth of its base is merged
+ * into a new base. */
+#define MID_FLOOR 4096
+#define MID_DIVISOR 8
+/* A replace-all that changes at most an eighth of a source is committed
+ * as a delta instead of a new base. */
+#define REPLACE_DELTA_DIVISOR 8
+
+/* In a replace-all batch, a record starting with this octet (never a
+ * name length: a wire name has at least the root octet) refers to an
+ * unchanged entry: level (1) and slot (4) in the pinned tables. */
+#define KEEP_MARK 0
+#define KEEP_SIZE 6
 
 /* ---- names and hashing ---- */
 
@@ -109,10 +146,12 @@ wire_len(const uint8_t *name)
 	return len + 1;
 }
 
-static unsigned
+/* Bit of a label depth in a depth mask; deeper names share the top bit,
+ * which only costs them a useless probe. */
+static uint64_t
 depth_bit(unsigned labels)
 {
-	return labels > 63 ? 63 : labels;
+	return 1ULL << (labels > 63 ? 63 : labels);
 }
 
 /* ---- records ---- */
@@ -230,7 +269,7 @@ arena_put(struct arena *a, const uint8_t *name, size_t len,
 			flags |= F_TAGS;
 			size += 4;
 		}
-		if (e->expires > 0) {
+		if (e->expires != 0) {
 			flags |= F_EXPIRES;
 			size += 4;
 		}
@@ -253,8 +292,10 @@ arena_put(struct arena *a, const uint8_t *name, size_t len,
 		p += 4;
 	}
 	if (flags & F_EXPIRES) {
-		/* Unsigned 32 bits last until 2106. */
-		uint32_t x = e->expires > (int64_t)UINT32_MAX ? UINT32_MAX :
+		/* Unsigned 32 bits last until 2106; a time before 1970 has
+		 * passed already, so it becomes the earliest expiry. */
+		uint32_t x = e->expires < 0 ? 1 :
+			e->expires > (int64_t)UINT32_MAX ? UINT32_MAX :
 			(uint32_t)e->expires;
 		memcpy(p, &x, 4);
 		p += 4;
@@ -279,8 +320,10 @@ struct table {
 	size_t arena_len;
 	size_t count;      /* records in the slots, tombstones included */
 	size_t live;       /* of which not tombstones */
-	uint64_t depths;   /* label depths of entries that cover below */
+	uint64_t exact_depths;  /* label depths of exact keys */
+	uint64_t sub_depths;    /* label depths of subtree keys */
 	int has_expiry;
+	unsigned refs;     /* views and pins using it; writer lock only */
 };
 
 static size_t
@@ -290,10 +333,8 @@ table_bytes(const struct table *t)
 	    sizeof(uint64_t) + t->arena_len : 0;
 }
 
-/* A blocked Bloom filter in front of the slots: most probes of a parent
- * walk, and every miss, are for keys the table does not have.  The
- * filter (a byte per key) stays in cache where the slots (ten) do not,
- * so such a probe costs a cache hit instead of a trip to memory. */
+/* Two bits of one 64-bit word (a blocked Bloom filter): one cache line
+ * per probe. */
 static uint64_t
 bloom_bits(uint64_t h)
 {
@@ -319,36 +360,56 @@ table_free(struct table *t)
 	free(t);
 }
 
-/* Find a key; returns its record or NULL.  Tombstones are returned too:
- * the caller decides what they mean. */
-static const uint8_t *
-table_find(const struct table *t, const uint8_t *name, size_t len,
+static struct table *
+table_ref(struct table *t)
+{
+	if (t)
+		t->refs++;
+	return t;
+}
+
+static void
+table_unref(struct table *t)
+{
+	if (t && --t->refs == 0)
+		table_free(t);
+}
+
+/* The slot of a key, or -1.  Tombstones are found too: the caller
+ * decides what they mean. */
+static long
+table_lookup(const struct table *t, const uint8_t *name, size_t len,
 	int subtree, uint64_t h)
 {
 	uint32_t tag = (uint32_t)(h >> 32);
 	size_t i;
 
 	if (!t || !t->count || !bloom_may_have(t, h))
-		return NULL;
+		return -1;
 	for (i = h & t->mask;; i = (i + 1) & t->mask) {
 		uint64_t sl = t->slots[i];
 		const uint8_t *r;
 		if (!sl)
-			return NULL;
+			return -1;
 		if ((uint32_t)(sl >> 32) != tag)
 			continue;
 		r = t->arena + ((uint32_t)sl - 1);
 		if (r[0] == len && memcmp(r + 1, name, len) == 0 &&
 		    !(r[1 + len] & F_SUBTREE) == !subtree)
-			return r;
+			return (long)i;
 	}
 }
 
+static const uint8_t *
+table_slot_rec(const struct table *t, size_t slot)
+{
+	return t->arena + ((uint32_t)t->slots[slot] - 1);
+}
+
 /* Build a table over an arena (taken over): later records of a key win.
- * Tombstones stay (they matter in an overlay); arenas for a base never
- * contain any. */
+ * Tombstones stay (they hide lower levels); a base never gets any. */
 static struct table *
-table_build(struct arena *a, unsigned source_flags)
+table_build(struct arena *a)
 {
 	struct table *t = calloc(1, sizeof(*t));
 	size_t nslots = 16, off, i;
@@ -377,6 +438,7 @@ table_build(struct arena *a, unsigned source_flags)
 	if (!t->arena)
 		t->arena = a->buf;
 	t->arena_len = a->len;
+	t->refs = 1;
 	a->buf = NULL;
 	a->len = a->cap = a->records = 0;
 	for (off = 0; off < t->arena_len;) {
@@ -408,115 +470,156 @@ table_build(struct arena *a, unsigned source_flags)
 		struct rec r;
 		if (!t->slots[i])
 			continue;
-		rec_parse(t->arena + ((uint32_t)t->slots[i] - 1), &r);
+		rec_parse(table_slot_rec(t, i), &r);
 		if (!(r.flags & F_TOMB))
 			t->live++;
 		if (r.flags & F_EXPIRES)
 			t->has_expiry = 1;
-		if ((r.flags & F_SUBTREE) || (source_flags &
-		    POLICY_SOURCE_SUBDOMAINS))
-			t->depths |= 1ULL << depth_bit(name_label_count(r.name));
+		if (r.flags & F_SUBTREE)
+			t->sub_depths |= depth_bit(name_label_count(r.name));
+		else
+			t->exact_depths |= depth_bit(name_label_count(r.name));
 	}
 	return t;
 }
 
-/* ---- views and the root ---- */
+/* ---- views ---- */
 
 struct source_view {
-	struct table *base;
-	struct table *overlay;
+	struct table *t[LEVELS];
 	struct policy_index *index;
-	size_t entries;        /* live entries, overlay applied */
+	size_t entries;        /* live entries, all levels applied */
+	uint64_t exact_depths; /* union of the levels' masks */
+	uint64_t sub_depths;
 };
 
-struct root {
-	struct source_view *views[POLICY_MAX_SOURCES];
+/* Where a key's visible record lives. */
+struct loc {
+	int level;
+	long slot;
 };
 
-struct source_meta {
-	char name[64];
-	enum policy_list list;
-	unsigned flags;
-};
-
-struct policy_store {
-	struct policy_rules rules;
-	int tag_source;
-	struct source_meta meta[POLICY_MAX_SOURCES];
-	unsigned num_sources;
-	_Atomic(struct root *) root;
-	struct epoch epoch;
-	pthread_mutex_t writer;   /* serialises every change */
-};
-
-/* The record of a key in a view: overlay first, a tombstone there hides
- * the base.  NULL if absent. */
+/* The visible record of a key: the highest level that has it decides,
+ * a tombstone there hides the lower levels.  NULL if absent. */
 static const uint8_t *
 view_find(const struct source_view *v, const uint8_t *name, size_t len,
-	int subtree, uint64_t h)
+	int subtree, uint64_t h, struct loc *where)
 {
-	const uint8_t *r;
-
-	if (!v)
-		return NULL;
-	if ((r = table_find(v->overlay, name, len, subtree, h)) != NULL)
-		return (r[1 + len] & F_TOMB) ? NULL : r;
-	return table_find(v->base, name, len, subtree, h);
-}
-
-static uint64_t
-view_depths(const struct source_view *v)
-{
-	return (v->base ? v->base->depths : 0) |
-	    (v->overlay ? v->overlay->depths : 0);
-}
-
-/* Call fn on every live record of a view (base entries not shadowed by
- * the overlay, then the overlay's). */
-static void
-view_foreach(const struct source_view *v,
-	void (*fn)(void *arg, const struct rec *r), void *arg)
-{
-	const struct table *tabs[2];
 	int k;
 
 	if (!v)
+		return NULL;
+	for (k = L_TOP; k >= L_BASE; k--) {
+		long i = table_lookup(v->t[k], name, len, subtree, h);
+		const uint8_t *r;
+		if (i < 0)
+			continue;
+		r = table_slot_rec(v->t[k], (size_t)i);
+		if (r[1 + len] & F_TOMB)
+			return NULL;
+		if (where) {
+			where->level = k;
+			where->slot = i;
+		}
+		return r;
+	}
+	return NULL;
+}
+
+static const uint8_t *
+view_find_rec(const struct source_view *v, const struct rec *r)
+{
+	int subtree = r->flags & F_SUBTREE;
+
+	return view_find(v, r->name, r->name_len, subtree,
+		key_hash(hash_name(r->name, r->name_len), subtree), NULL);
+}
+
+/* Call fn on every visible live record of a view, with where it is. */
+static void
+view_foreach(const struct source_view *v,
+	void (*fn)(void *arg, const struct rec *r, int level, size_t slot),
+	void *arg)
+{
+	int k, j;
+
+	if (!v)
 		return;
-	tabs[0] = v->base;
-	tabs[1] = v->overlay;
-	for (k = 0; k < 2; k++) {
-		const struct table *t = tabs[k];
+	for (k = L_BASE; k < LEVELS; k++) {
+		const struct table *t = v->t[k];
 		size_t i;
 		if (!t)
 			continue;
 		for (i = 0; i <= t->mask; i++) {
 			struct rec r;
+			uint64_t h;
+			int shadowed = 0;
 			if (!t->slots[i])
 				continue;
-			rec_parse(t->arena + ((uint32_t)t->slots[i] - 1), &r);
+			rec_parse(table_slot_rec(t, i), &r);
 			if (r.flags & F_TOMB)
 				continue;
-			if (k == 0 && v->overlay && table_find(v->overlay,
-			    r.name, r.name_len, r.flags & F_SUBTREE,
-			    key_hash(hash_name(r.name, r.name_len),
-			    r.flags & F_SUBTREE)))
-				continue;
-			fn(arg, &r);
+			h = key_hash(hash_name(r.name, r.name_len),
+				r.flags & F_SUBTREE);
+			for (j = k + 1; j < LEVELS && !shadowed; j++)
+				shadowed = table_lookup(v->t[j], r.name,
+					r.name_len, r.flags & F_SUBTREE, h) >= 0;
+			if (!shadowed)
+				fn(arg, &r, k, i);
 		}
 	}
 }
 
-static void
-view_free(struct source_view *v, int free_base, int free_overlay,
-	int free_index)
+/* A new view sharing (referencing) the tables and index of old. */
+static struct source_view *
+view_copy(const struct source_view *old)
 {
+	struct source_view *v = calloc(1, sizeof(*v));
+	int k;
+
+	if (v && old) {
+		for (k = 0; k < LEVELS; k++)
+			v->t[k] = table_ref(old->t[k]);
+		v->index = old->index;
+		v->entries = old->entries;
+	}
+	return v;
+}
+
+/* Set a level, dropping the view's reference to what was there. */
+static void
+view_set(struct source_view *v, int level, struct table *t)
+{
+	table_unref(v->t[level]);
+	v->t[level] = t;
+}
+
+/* Recompute what the query path precomputes. */
+static void
+view_finish(struct source_view *v)
+{
+	int k;
+
+	v->exact_depths = v->sub_depths = 0;
+	for (k = 0; k < LEVELS; k++)
+		if (v->t[k]) {
+			v->exact_depths |= v->t[k]->exact_depths;
+			v->sub_depths |= v->t[k]->sub_depths;
+		}
+}
+
+/* Drop a view: its table references, and its index unless the view that
+ * replaces it keeps the same one. */
+static void
+view_release(struct source_view *v, const struct policy_index *keep)
+{
+	int k;
+
 	if (!v)
 		return;
-	if (free_base)
-		table_free(v->base);
-	if (free_overlay)
-		table_free(v->overlay);
-	if (free_index && v->index) {
+	for (k = 0; k < LEVELS; k++)
+		table_unref(v->t[k]);
+	if (v->index && v->index != keep) {
 		if (v->index->release)
 			v->index->release(v->index->ctx);
 		free(v->index);
@@ -527,8 +630,14 @@ view_free(struct source_view *v, int free_base, int free_overlay,
 static size_t
 view_bytes(const struct source_view *v)
 {
-	return v ? sizeof(*v) + table_bytes(v->base) +
-	    table_bytes(v->overlay) + (v->index ? v->index->bytes : 0) : 0;
+	size_t n = 0;
+	int k;
+
+	if (!v)
+		return 0;
+	for (k = 0; k < LEVELS; k++)
+		n += table_bytes(v->t[k]);
+	return n + sizeof(*v) + (v->index ? v->index->bytes : 0);
 }
 
 /* ---- names of things ---- */
@@ -611,37 +720,78 @@ policy_rules_default(struct policy_rules *r)
 
 /* ---- the store ---- */
 
+struct source_meta {
+	char name[64];
+	enum policy_list list;
+	unsigned flags;
+};
+
+struct policy_store {
+	struct policy_rules rules;
+	int tag_source;
+	/* Fixed once readers start (policy_source_add's contract), so the
+	 * query path reads them without synchronisation. */
+	struct source_meta meta[POLICY_MAX_SOURCES];
+	unsigned num_sources;
+	/* Each source's published view: one pointer store publishes a
+	 * batch. */
+	_Atomic(struct source_view *) views[POLICY_MAX_SOURCES];
+	struct epoch epoch;
+	/* Serialises every change, and guards what follows. */
+	pthread_mutex_t writer;
+	pthread_cond_t merge_wake;  /* the merger has work, or must stop */
+	pthread_t merger;
+	int merger_started, merger_stop;
+	uint64_t merge_pending;     /* sources whose mid level wants a merge */
+	uint64_t merging;           /* the source being merged */
+	/* Bumped by every change of a source's contents (not by merges,
+	 * which only move records between levels). */
+	uint64_t version[POLICY_MAX_SOURCES];
+};
+
+static struct source_view *
+current_view(struct policy_store *s, unsigned source)
+{
+	/* Writers only, under the lock: they are the ones that store. */
+	return atomic_load_explicit(&s->views[source], memory_order_relaxed);
+}
+
 struct policy_store *
 policy_store_create(const struct policy_rules *rules, unsigned num_readers)
 {
 	struct policy_store *s = calloc(1, sizeof(*s));
-	struct root *root = calloc(1, sizeof(*root));
+	unsigned i;
 
-	if (!s || !root || epoch_init(&s->epoch, num_readers) != 0) {
+	if (!s || epoch_init(&s->epoch, num_readers) != 0) {
 		free(s);
-		free(root);
 		return NULL;
 	}
 	s->rules = *rules;
 	s->tag_source = -1;
-	atomic_init(&s->root, root);
+	for (i = 0; i < POLICY_MAX_SOURCES; i++)
+		atomic_init(&s->views[i], NULL);
 	pthread_mutex_init(&s->writer, NULL);
+	pthread_cond_init(&s->merge_wake, NULL);
 	return s;
 }
 
 void
 policy_store_destroy(struct policy_store *s)
 {
-	struct root *root;
 	unsigned i;
 
 	if (!s)
 		return;
-	root = atomic_load(&s->root);
+	pthread_mutex_lock(&s->writer);
+	s->merger_stop = 1;
+	pthread_cond_signal(&s->merge_wake);
+	pthread_mutex_unlock(&s->writer);
+	if (s->merger_started)
+		pthread_join(s->merger, NULL);
 	for (i = 0; i < s->num_sources; i++)
-		view_free(root->views[i], 1, 1, 1);
-	free(root);
+		view_release(current_view(s, i), NULL);
 	epoch_destroy(&s->epoch);
+	pthread_cond_destroy(&s->merge_wake);
 	pthread_mutex_destroy(&s->writer);
 	free(s);
 }
@@ -684,83 +834,20 @@ policy_source_find(const struct policy_store *s, const char *name)
 	return -1;
 }
 
-/* Publish a new view for one source: copy the root with that view
- * replaced, swap it in, wait out the readers, then free what only the old
- * root referenced.  Caller holds the writer lock. */
+/* Publish a new view for one source, wait out the readers that may hold
+ * the old one, then drop it.  Caller holds the writer lock. */
 static void
-publish(struct policy_store *s, uint16_t source, struct source_view *nv,
-	int free_base, int free_overlay, int free_index)
+publish(struct policy_store *s, unsigned source, struct source_view *nv)
 {
-	struct root *old = atomic_load(&s->root);
-	struct root *root = malloc(sizeof(*root));
-	struct source_view *ov = old->views[source];
+	struct source_view *ov = current_view(s, source);
 
-	if (!root) {
-		/* Out of memory for 512 bytes: swap in place instead.  A
-		 * single pointer store is atomic for readers too. */
-		atomic_store_explicit((_Atomic(struct source_view *) *)
-			&old->views[source], nv, memory_order_release);
-		epoch_synchronize(&s->epoch);
-		view_free(ov, free_base, free_overlay, free_index);
-		return;
-	}
-	memcpy(root, old, sizeof(*root));
-	root->views[source] = nv;
-	atomic_store_explicit(&s->root, root, memory_order_release);
+	view_finish(nv);
+	atomic_store_explicit(&s->views[source], nv, memory_order_release);
 	epoch_synchronize(&s->epoch);
-	free(old);
-	view_free(ov, free_base, free_overlay, free_index);
+	view_release(ov, nv->index);
 }
 
-/* ---- batches ---- */
-
-struct policy_batch {
-	struct policy_store *s;
-	uint16_t source;
-	int replace_all;
-	struct arena a;
-};
-
-struct policy_batch *
-policy_batch_begin(struct policy_store *s, uint16_t source, int replace_all)
-{
-	struct policy_batch *b;
-
-	if (source >= s->num_sources || !(b = calloc(1, sizeof(*b))))
-		return NULL;
-	b->s = s;
-	b->source = source;
-	b->replace_all = replace_all;
-	return b;
-}
-
-int
-policy_batch_put(struct policy_batch *b, const uint8_t *name,
-	const struct policy_entry *e)
-{
-	return arena_put(&b->a, name, wire_len(name), e, e->subtree, 0);
-}
-
-int
-policy_batch_remove(struct policy_batch *b, const uint8_t *name, int subtree)
-{
-	struct policy_entry none;
-
-	/* A replace-all batch lists what stays; removals mean nothing. */
-	if (b->replace_all)
-		return 0;
-	memset(&none, 0, sizeof(none));
-	return arena_put(&b->a, name, wire_len(name), &none, subtree, 1);
-}
-
-void
-policy_batch_abort(struct policy_batch *b)
-{
-	if (!b)
-		return;
-	free(b->a.buf);
-	free(b);
-}
+/* ---- changes to report ---- */
 
 /* Names to report after publishing, copied (old tables are freed by
  * then). */
@@ -784,17 +871,15 @@ note_change(struct changes *c, const struct rec *r)
 	c->names.len += 2u + r->name_len;
 }
 
-/* For deny and doubt sources: a record that is new, or differs from the
- * other view's, may block. */
+/* A record that is new, or differs from the other view's. */
 static void
-note_if_new(void *arg, const struct rec *r)
+note_if_new(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct changes *c = arg;
-	const uint8_t *o;
-	int subtree = r->flags & F_SUBTREE;
+	const uint8_t *o = view_find_rec(c->other, r);
 
-	o = view_find(c->other, r->name, r->name_len, subtree,
-		key_hash(hash_name(r->name, r->name_len), subtree));
+	(void)level;
+	(void)slot;
 	if (o) {
 		struct rec or;
 		rec_parse(o, &or);
@@ -817,21 +902,57 @@ report_changes(struct changes *c, policy_changed_fn changed, void *arg)
 	free(c->names.buf);
 }
 
-/* Call fn for the records of a table from arena offset from on: in a new
- * overlay, exactly the batch's keys, each in its final state. */
+/* ---- building levels ---- */
+
+/* Copy every record of a table (tombstones too) into an arena. */
+static int
+append_table(struct arena *a, const struct table *t)
+{
+	size_t i;
+
+	if (!t)
+		return 0;
+	for (i = 0; i <= t->mask; i++) {
+		struct rec r;
+		if (!t->slots[i])
+			continue;
+		rec_parse(table_slot_rec(t, i), &r);
+		if (arena_append(a, r.name - 1, r.size))
+			return -1;
+	}
+	return 0;
+}
+
+struct append_ctx {
+	struct arena a;
+	int failed;
+};
+
+static void
+append_rec(void *arg, const struct rec *r, int level, size_t slot)
+{
+	struct append_ctx *c = arg;
+
+	(void)level;
+	(void)slot;
+	if (arena_append(&c->a, r->name - 1, r->size))
+		c->failed = 1;
+}
+
+/* Call fn for the records of a table from arena offset from on: in a
+ * level built from older records and then a batch, exactly the batch's
+ * keys, each in its final state. */
 static void
 table_foreach_from(const struct table *t, size_t from,
 	void (*fn)(void *arg, const struct rec *r), void *arg)
 {
 	size_t i;
 
-	if (!t)
-		return;
 	for (i = 0; i <= t->mask; i++) {
 		struct rec r;
 		if (!t->slots[i] || (uint32_t)t->slots[i] - 1 < from)
 			continue;
-		rec_parse(t->arena + ((uint32_t)t->slots[i] - 1), &r);
+		rec_parse(table_slot_rec(t, i), &r);
 		fn(arg, &r);
 	}
 }
@@ -849,15 +970,15 @@ static void
 delta_rec(void *arg, const struct rec *r)
 {
 	struct delta *d = arg;
-	int subtree = r->flags & F_SUBTREE;
-	const uint8_t *o = view_find(d->old, r->name, r->name_len, subtree,
-		key_hash(hash_name(r->name, r->name_len), subtree));
+	const uint8_t *o = view_find_rec(d->old, r);
 	int now_live = !(r->flags & F_TOMB);
 	struct rec orec;
 
 	d->entries += now_live - (o != NULL);
 	if (!d->ch)
 		return;
+	/* Deny and doubt: what is new or changed may block.  Allow: what
+	 * is gone may now be blocked by another source. */
 	if (d->allow) {
 		if (o && !now_live) {
 			rec_parse(o, &orec);
@@ -875,147 +996,485 @@ delta_rec(void *arg, const struct rec *r)
 	note_change(d->ch, r);
 }
 
-static void
-append_rec(void *arg, const struct rec *r)
+/* Whether a view's mid level has grown enough to be merged. */
+static int
+wants_merge(const struct source_view *v)
 {
-	struct arena *a = arg;
-	const uint8_t *start = r->name - 1;
+	const struct table *mid = v->t[L_MID];
 
-	if (arena_append(a, start, r->size))
-		a->records = (size_t)-1;
+	return mid && mid->count > MID_FLOOR && mid->count * MID_DIVISOR >
+	    (v->t[L_BASE] ? v->t[L_BASE]->live : 0);
 }
 
-/* Copy every record of a table (tombstones too) into an arena. */
-static int
-append_table(struct arena *a, const struct table *t)
+/* A new view: ov with the records of batch (which this consumes) on top.
+ * The top is rebuilt from its old records plus the batch; when that
+ * would exceed TOP_MAX, top and batch are folded into the mid level
+ * instead, unless the mid level is being merged right now (then the top
+ * grows until the merge is published).  Writer lock held. */
+static struct source_view *
+commit_delta(struct policy_store *s, unsigned source,
+	const struct source_view *ov, struct arena *batch, struct changes *ch)
 {
-	size_t i;
+	struct source_view *nv = view_copy(ov);
+	struct delta d = { ov, ch, s->meta[source].list == POLICY_LIST_ALLOW,
+		0 };
+	struct arena a = { 0 };
+	struct table *t;
+	size_t from, top = nv && nv->t[L_TOP] ? nv->t[L_TOP]->count : 0;
+	int fold = !(s->merging & (1ULL << source)) &&
+		top + batch->records > TOP_MAX;
 
-	if (!t)
-		return 0;
-	for (i = 0; i <= t->mask; i++) {
-		struct rec r;
-		if (!t->slots[i])
-			continue;
-		rec_parse(t->arena + ((uint32_t)t->slots[i] - 1), &r);
-		if (arena_append(a, r.name - 1, r.size))
-			return -1;
+	if (!nv)
+		return NULL;
+	if ((fold && append_table(&a, nv->t[L_MID])) ||
+	    append_table(&a, nv->t[L_TOP]) ||
+	    arena_reserve(&a, batch->len))
+		goto fail;
+	from = a.len;
+	if (batch->len)
+		memcpy(a.buf + a.len, batch->buf, batch->len);
+	a.len += batch->len;
+	a.records += batch->records;
+	if (!(t = table_build(&a)))
+		goto fail;
+	view_set(nv, fold ? L_MID : L_TOP, t);
+	if (fold)
+		view_set(nv, L_TOP, NULL);
+	table_foreach_from(t, from, delta_rec, &d);
+	nv->entries = (size_t)((long long)nv->entries + d.entries);
+	return nv;
+fail:
+	free(a.buf);
+	view_release(nv, nv->index);
+	return NULL;
+}
+
+/* ---- batches ---- */
+
+struct policy_batch {
+	struct policy_store *s;
+	uint16_t source;
+	int replace_all;
+	/* Records in put order; in a replace-all batch, unchanged entries
+	 * as KEEP_MARK references into pin. */
+	struct arena a;
+	/* Replace-all: the source's tables when the batch began,
+	 * referenced so that they outlive any concurrent change. */
+	struct source_view pin;
+	uint64_t pin_version;
+	size_t keeps;
+};
+
+struct policy_batch *
+policy_batch_begin(struct policy_store *s, uint16_t source, int replace_all)
+{
+	struct policy_batch *b;
+	struct source_view *v;
+	int k;
+
+	if (source >= s->num_sources || !(b = calloc(1, sizeof(*b))))
+		return NULL;
+	b->s = s;
+	b->source = source;
+	b->replace_all = replace_all;
+	if (replace_all) {
+		pthread_mutex_lock(&s->writer);
+		if ((v = current_view(s, source)) != NULL) {
+			for (k = 0; k < LEVELS; k++)
+				b->pin.t[k] = table_ref(v->t[k]);
+			b->pin.entries = v->entries;
+		}
+		b->pin_version = s->version[source];
+		pthread_mutex_unlock(&s->writer);
 	}
+	return b;
+}
+
+int
+policy_batch_put(struct policy_batch *b, const uint8_t *name,
+	const struct policy_entry *e)
+{
+	size_t len = wire_len(name), start = b->a.len;
+	const uint8_t *p;
+	struct rec r, o;
+	struct loc where;
+	uint32_t slot;
+
+	if (arena_put(&b->a, name, len, e, e->subtree, 0))
+		return -1;
+	if (!b->replace_all || !b->pin.entries)
+		return 0;
+	/* Unchanged from the pinned source: keep a reference instead, so
+	 * a reload that changes little holds little memory. */
+	rec_parse(b->a.buf + start, &r);
+	p = view_find(&b->pin, name, len, e->subtree, key_hash(hash_name(name,
+		len), e->subtree), &where);
+	if (!p || r.size < KEEP_SIZE)
+		return 0;
+	rec_parse(p, &o);
+	if (!rec_same_state(&o, &r))
+		return 0;
+	slot = (uint32_t)where.slot;
+	b->a.buf[start] = KEEP_MARK;
+	b->a.buf[start + 1] = (uint8_t)where.level;
+	memcpy(b->a.buf + start + 2, &slot, 4);
+	b->a.len = start + KEEP_SIZE;
+	b->keeps++;
 	return 0;
 }
+
+int
+policy_batch_remove(struct policy_batch *b, const uint8_t *name, int subtree)
+{
+	struct policy_entry none;
+
+	/* A replace-all batch lists what stays; removals mean nothing. */
+	if (b->replace_all)
+		return 0;
+	memset(&none, 0, sizeof(none));
+	return arena_put(&b->a, name, wire_len(name), &none, subtree, 1);
+}
+
+/* Drop the batch's pins and memory.  Writer lock held. */
+static void
+batch_free_locked(struct policy_batch *b)
+{
+	int k;
+
+	for (k = 0; k < LEVELS; k++)
+		table_unref(b->pin.t[k]);
+	free(b->a.buf);
+	free(b);
+}
+
+void
+policy_batch_abort(struct policy_batch *b)
+{
+	struct policy_store *s;
+
+	if (!b)
+		return;
+	s = b->s;
+	pthread_mutex_lock(&s->writer);
+	batch_free_locked(b);
+	pthread_mutex_unlock(&s->writer);
+}
+
+/* The record a batch record stands for (resolving a keep reference);
+ * returns the batch record's own size. */
+static size_t
+batch_rec(const struct policy_batch *b, const uint8_t *p, struct rec *r,
+	struct loc *keep)
+{
+	uint32_t slot;
+
+	if (p[0] != KEEP_MARK) {
+		rec_parse(p, r);
+		keep->level = -1;
+		return r->size;
+	}
+	memcpy(&slot, p + 2, 4);
+	keep->level = p[1];
+	keep->slot = (long)slot;
+	rec_parse(table_slot_rec(b->pin.t[p[1]], slot), r);
+	return KEEP_SIZE;
+}
+
+/* Marks of the pinned entries that a replace-all batch lists. */
+struct kept {
+	uint64_t *bits[LEVELS];
+	uint64_t *full[LEVELS];  /* entries the batch lists changed */
+	size_t unlisted;      /* pinned live entries the batch omits */
+	size_t max_unlisted;  /* more is not worth a delta: stop */
+	struct arena tombs;   /* their tombstones */
+	int failed;
+};
+
+static void
+mark(uint64_t **bits, const struct loc *where)
+{
+	bits[where->level][(size_t)where->slot / 64] |=
+		1ULL << ((size_t)where->slot % 64);
+}
+
+static int
+marked(uint64_t **bits, const struct loc *where)
+{
+	return !!(bits[where->level][(size_t)where->slot / 64] &
+	    (1ULL << ((size_t)where->slot % 64)));
+}
+
+static void
+kept_unlisted(void *arg, const struct rec *r, int level, size_t slot)
+{
+	struct kept *k = arg;
+	struct loc where = { level, (long)slot };
+
+	if (k->failed || marked(k->bits, &where))
+		return;
+	if (++k->unlisted > k->max_unlisted || arena_put(&k->tombs, r->name,
+	    r->name_len, NULL, r->flags & F_SUBTREE, 1))
+		k->failed = 1;
+}
+
+/* A replace-all whose batch changes at most an eighth of the pinned
+ * source, whose contents must still be the current ones (a background
+ * merge meanwhile is fine: the difference is by name): the difference as
+ * a delta arena (tombstones for what the batch omits, then the batch's
+ * changed records), or 0 with nothing set up when it is not worth it. */
+static int
+replace_as_delta(struct policy_batch *b, struct arena *delta)
+{
+	struct kept k;
+	size_t off, changed = b->a.records - b->keeps;
+	int lv, ok = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (b->pin_version != b->s->version[b->source] || !b->pin.entries || changed * REPLACE_DELTA_DIVISOR >
+	    b->pin.entries)
+		return 0;
+	for (lv = 0; lv < LEVELS; lv++)
+		if (b->pin.t[lv] && (!(k.bits[lv] = calloc(
+		    (b->pin.t[lv]->mask + 64) / 64, sizeof(uint64_t))) ||
+		    !(k.full[lv] = calloc((b->pin.t[lv]->mask + 64) / 64,
+		    sizeof(uint64_t)))))
+			goto done;
+	/* Mark every pinned entry the batch lists, changed or not. */
+	for (off = 0; off < b->a.len;) {
+		struct rec r;
+		struct loc where;
+		off += batch_rec(b, b->a.buf + off, &r, &where);
+		if (where.level >= 0) {
+			mark(k.bits, &where);
+			continue;
+		}
+		if (view_find(&b->pin, r.name, r.name_len, r.flags &
+		    F_SUBTREE, key_hash(hash_name(r.name, r.name_len),
+		    r.flags & F_SUBTREE), &where)) {
+			mark(k.bits, &where);
+			mark(k.full, &where);
+		}
+	}
+	/* Bounded: the tombstones of a large difference are not built. */
+	k.max_unlisted = b->pin.entries / REPLACE_DELTA_DIVISOR - changed;
+	view_foreach(&b->pin, kept_unlisted, &k);
+	if (k.failed)
+		goto done;
+	/* Tombstones first: a name the batch lists again must win.  Then
+	 * the changed records, in put order, with the unchanged state of a
+	 * name that is also listed changed: the last put decides. */
+	*delta = k.tombs;
+	k.tombs.buf = NULL;
+	for (off = 0; off < b->a.len;) {
+		struct rec r;
+		struct loc where;
+		off += batch_rec(b, b->a.buf + off, &r, &where);
+		if ((where.level < 0 || marked(k.full, &where)) &&
+		    arena_append(delta, r.name - 1, r.size))
+			goto done;
+	}
+	ok = 1;
+done:
+	if (!ok) {
+		free(delta->buf);
+		memset(delta, 0, sizeof(*delta));
+	}
+	free(k.tombs.buf);
+	for (lv = 0; lv < LEVELS; lv++) {
+		free(k.bits[lv]);
+		free(k.full[lv]);
+	}
+	return ok;
+}
+
+/* A replace-all as a new base.  Writer lock held. */
+static struct source_view *
+replace_as_base(struct policy_batch *b, const struct source_view *ov,
+	struct changes *ch)
+{
+	struct source_view *nv = calloc(1, sizeof(*nv));
+	struct arena full = { 0 };
+	int allow = b->s->meta[b->source].list == POLICY_LIST_ALLOW;
+
+	if (!nv)
+		return NULL;
+	if (!b->keeps) {
+		full = b->a;
+		memset(&b->a, 0, sizeof(b->a));
+	} else {
+		size_t off;
+		for (off = 0; off < b->a.len;) {
+			struct rec r;
+			struct loc where;
+			off += batch_rec(b, b->a.buf + off, &r, &where);
+			if (arena_append(&full, r.name - 1, r.size)) {
+				free(full.buf);
+				free(nv);
+				return NULL;
+			}
+		}
+		free(b->a.buf);
+		memset(&b->a, 0, sizeof(b->a));
+	}
+	if (!(nv->t[L_BASE] = table_build(&full))) {
+		free(full.buf);
+		free(nv);
+		return NULL;
+	}
+	nv->index = ov ? ov->index : NULL;
+	nv->entries = nv->t[L_BASE]->live;
+	if (ch) {
+		ch->other = allow ? nv : ov;
+		view_foreach(allow ? ov : nv, note_if_new, ch);
+	}
+	return nv;
+}
+
+static void merge_request(struct policy_store *s, unsigned source);
 
 int
 policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	void *arg)
 {
 	struct policy_store *s = b->s;
-	const struct source_meta *meta = &s->meta[b->source];
-	int allow = meta->list == POLICY_LIST_ALLOW;
-	struct source_view *ov, *nv = calloc(1, sizeof(*nv));
+	struct source_view *ov, *nv;
 	struct changes ch;
+	struct arena delta = { 0 };
 
 	memset(&ch, 0, sizeof(ch));
-	if (!nv) {
-		policy_batch_abort(b);
-		return -1;
-	}
 	pthread_mutex_lock(&s->writer);
-	ov = atomic_load(&s->root)->views[b->source];
-	nv->index = ov ? ov->index : NULL;
-	if (b->replace_all) {
-		if (!(nv->base = table_build(&b->a, meta->flags)))
-			goto fail;
-		nv->entries = nv->base->live;
-		if (changed) {
-			/* Deny and doubt: what is new may block.  Allow:
-			 * what is gone may now be blocked elsewhere. */
-			ch.other = allow ? nv : ov;
-			view_foreach(allow ? ov : nv, note_if_new, &ch);
-		}
-	} else {
-		struct arena a = { 0 };
-		struct delta d = { ov, changed ? &ch : NULL, allow, 0 };
-		size_t from;
-		/* The new overlay: the old one, then this batch on top. */
-		if ((ov && append_table(&a, ov->overlay)) ||
-		    arena_reserve(&a, b->a.len)) {
-			free(a.buf);
-			goto fail;
-		}
-		from = a.len;
-		memcpy(a.buf + a.len, b->a.buf, b->a.len);
-		a.len += b->a.len;
-		a.records += b->a.records;
-		nv->base = ov ? ov->base : NULL;
-		if (!(nv->overlay = table_build(&a, meta->flags))) {
-			free(a.buf);
-			goto fail;
-		}
-		table_foreach_from(nv->overlay, from, delta_rec, &d);
-		nv->entries = (size_t)((long long)(ov ? ov->entries : 0) +
-			d.entries);
-		if (nv->overlay->count > OVERLAY_FLOOR &&
-		    nv->overlay->count * OVERLAY_DIVISOR >
-		    (nv->base ? nv->base->live : 0)) {
-			/* Merge: every live entry into a fresh base. */
-			struct arena m = { 0 };
-			struct table *merged;
-			view_foreach(nv, append_rec, &m);
-			if (m.records == (size_t)-1 ||
-			    !(merged = table_build(&m, meta->flags))) {
-				free(m.buf);
-				table_free(nv->overlay);
-				goto fail;
-			}
-			table_free(nv->overlay);
-			nv->overlay = NULL;
-			nv->base = merged;
-		}
+	ov = current_view(s, b->source);
+	if (!b->replace_all)
+		nv = commit_delta(s, b->source, ov, &b->a,
+			changed ? &ch : NULL);
+	else if (replace_as_delta(b, &delta)) {
+		nv = commit_delta(s, b->source, ov, &delta,
+			changed ? &ch : NULL);
+		free(delta.buf);
+	} else
+		nv = replace_as_base(b, ov, changed ? &ch : NULL);
+	if (nv) {
+		publish(s, b->source, nv);
+		s->version[b->source]++;
+		if (wants_merge(nv))
+			merge_request(s, b->source);
 	}
-	/* Free what the old view owned and the new one does not share: its
-	 * overlay always, its base unless kept. */
-	publish(s, b->source, nv, ov && ov->base != nv->base, 1, 0);
+	batch_free_locked(b);
 	pthread_mutex_unlock(&s->writer);
-	policy_batch_abort(b);
 	/* Only now, with the new policy visible, may caches be flushed:
 	 * earlier, a query could cache the old answer again. */
-	if (changed && !ch.failed)
+	if (nv && changed && !ch.failed)
 		report_changes(&ch, changed, arg);
 	else
 		free(ch.names.buf);
-	return 0;
-fail:
+	return nv ? 0 : -1;
+}
+
+/* ---- background merges ---- */
+
+/* Merge a source's base and mid level into a new base.  Called with the
+ * writer lock held; drops it while building, so that writers carry on
+ * (their deltas land in the top, which the merge leaves alone) and only
+ * the publication waits for the lock again. */
+static void
+merge_source(struct policy_store *s, unsigned source)
+{
+	struct source_view *v = current_view(s, source), snap, *nv;
+	struct append_ctx c;
+	struct table *base = NULL;
+
+	if (!v || !v->t[L_MID])
+		return;
+	memset(&snap, 0, sizeof(snap));
+	memset(&c, 0, sizeof(c));
+	snap.t[L_BASE] = table_ref(v->t[L_BASE]);
+	snap.t[L_MID] = table_ref(v->t[L_MID]);
+	s->merging |= 1ULL << source;
 	pthread_mutex_unlock(&s->writer);
-	free(ch.names.buf);
-	free(nv);
-	policy_batch_abort(b);
-	return -1;
+	view_foreach(&snap, append_rec, &c);
+	if (c.failed || !(base = table_build(&c.a)))
+		free(c.a.buf);
+	pthread_mutex_lock(&s->writer);
+	v = current_view(s, source);
+	/* A replace-all or an expiry meanwhile made the merge moot. */
+	if (base && v && v->t[L_BASE] == snap.t[L_BASE] &&
+	    v->t[L_MID] == snap.t[L_MID] && (nv = view_copy(v)) != NULL) {
+		view_set(nv, L_BASE, base);
+		view_set(nv, L_MID, NULL);
+		publish(s, source, nv);
+	} else
+		table_unref(base);
+	table_unref(snap.t[L_BASE]);
+	table_unref(snap.t[L_MID]);
+	s->merging &= ~(1ULL << source);
+}
+
+static void *
+merger_main(void *arg)
+{
+	struct policy_store *s = arg;
+
+	pthread_mutex_lock(&s->writer);
+	for (;;) {
+		unsigned source;
+		while (!s->merger_stop && !s->merge_pending)
+			pthread_cond_wait(&s->merge_wake, &s->writer);
+		if (s->merger_stop)
+			break;
+		source = (unsigned)__builtin_ctzll(s->merge_pending);
+		s->merge_pending &= ~(1ULL << source);
+		merge_source(s, source);
+	}
+	pthread_mutex_unlock(&s->writer);
+	return NULL;
+}
+
+/* Have a source merged in the background; the thread starts on first
+ * use, with every signal blocked (Unbound's signals belong to Unbound's
+ * own threads).  Writer lock held. */
+static void
+merge_request(struct policy_store *s, unsigned source)
+{
+	if ((s->merging | s->merge_pending) & (1ULL << source))
+		return;
+	if (!s->merger_started) {
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		s->merger_started = pthread_create(&s->merger, NULL,
+			merger_main, s) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!s->merger_started) {
+			/* No thread: merge in the writer's own time. */
+			merge_source(s, source);
+			return;
+		}
+	}
+	s->merge_pending |= 1ULL << source;
+	pthread_cond_signal(&s->merge_wake);
 }
 
 int
 policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx)
 {
-	struct source_view *ov, *nv;
+	struct source_view *nv;
 	struct policy_index *copy = NULL;
 
-	if (source >= s->num_sources || !(nv = calloc(1, sizeof(*nv))))
+	if (source >= s->num_sources)
 		return -1;
-	if (idx && !(copy = malloc(sizeof(*copy)))) {
-		free(nv);
+	if (idx && !(copy = malloc(sizeof(*copy))))
 		return -1;
-	}
 	if (copy)
 		*copy = *idx;
 	pthread_mutex_lock(&s->writer);
-	ov = atomic_load(&s->root)->views[source];
-	if (ov) {
-		nv->base = ov->base;
-		nv->overlay = ov->overlay;
-		nv->entries = ov->entries;
+	if (!(nv = view_copy(current_view(s, source)))) {
+		pthread_mutex_unlock(&s->writer);
+		free(copy);
+		return -1;
 	}
 	nv->index = copy;
-	publish(s, source, nv, 0, 0, 1);
+	publish(s, source, nv);
 	pthread_mutex_unlock(&s->writer);
 	return 0;
 }
@@ -1080,13 +1539,20 @@ struct found {
 	const uint8_t *owner;
 };
 
+/* Touch the cache lines a probe of every level will read, so that the
+ * misses of several probes overlap instead of queueing. */
 static void
-prefetch_key(const struct table *t, uint64_t h)
+prefetch_key(const struct source_view *v, uint64_t h)
 {
-	if (!t || !t->count)
-		return;
-	__builtin_prefetch(&t->bloom[h & t->bloom_mask]);
-	__builtin_prefetch(&t->slots[h & t->mask]);
+	int k;
+
+	for (k = 0; k < LEVELS; k++) {
+		const struct table *t = v->t[k];
+		if (!t || !t->count)
+			continue;
+		__builtin_prefetch(&t->bloom[h & t->bloom_mask]);
+		__builtin_prefetch(&t->slots[h & t->mask]);
+	}
 }
 
 /* A live, unexpired record of a key, or NULL. */
@@ -1096,7 +1562,7 @@ live_find(const struct source_view *v, struct qname *q, unsigned i,
 {
 	const uint8_t *p = view_find(v, q->name + q->off[i],
 		q->len - q->off[i], subtree, key_hash(qname_hash(q, i),
-		subtree));
+		subtree), NULL);
 
 	if (!p)
 		return NULL;
@@ -1111,37 +1577,34 @@ source_match(const struct source_meta *meta, const struct source_view *v,
 	struct qname *q, int64_t now, struct found *f)
 {
 	int passthru_exempts = !(meta->flags & POLICY_SOURCE_ACTION_OVERRIDE);
-	uint64_t depths;
+	/* Exact keys cover their subdomains in a SUBDOMAINS source. */
+	uint64_t exact_below = (meta->flags & POLICY_SOURCE_SUBDOMAINS) ?
+		v->exact_depths : 0;
 	unsigned i;
 
-	if (!v)
-		return 0;
 	memset(f, 0, sizeof(*f));
-	if (q->labels > 0 && live_find(v, q, 0, 0, now, &f->r)) {
+	if (q->labels > 0 && (v->exact_depths & depth_bit(q->labels)) &&
+	    live_find(v, q, 0, 0, now, &f->r)) {
 		f->owner = q->name;
 		return !(passthru_exempts && f->r.action ==
 		    POLICY_ACTION_PASSTHRU);
 	}
-	depths = view_depths(v);
-	/* The probes below would wait for memory one after another; touching
-	 * their cache lines first lets those misses overlap. */
-	for (i = 1; depths && i < q->labels; i++) {
-		uint64_t h;
-		if (!(depths & (1ULL << depth_bit(q->labels - i))))
-			continue;
-		h = key_hash(qname_hash(q, i), 1);
-		prefetch_key(v->base, h);
-		if (meta->flags & POLICY_SOURCE_SUBDOMAINS)
-			prefetch_key(v->base, key_hash(qname_hash(q, i), 0));
+	/* The parent probes would wait for memory one after another:
+	 * touching their cache lines first lets those misses overlap. */
+	for (i = 1; i < q->labels; i++) {
+		uint64_t bit = depth_bit(q->labels - i);
+		if (v->sub_depths & bit)
+			prefetch_key(v, key_hash(qname_hash(q, i), 1));
+		if (exact_below & bit)
+			prefetch_key(v, key_hash(qname_hash(q, i), 0));
 	}
 	/* Parents, nearest first: a deeper subtree entry beats a shallower
 	 * one.  The root itself is never a subtree owner. */
-	for (i = 1; depths && i < q->labels; i++) {
-		unsigned labels = q->labels - i;
-		if (!(depths & (1ULL << depth_bit(labels))))
-			continue;
-		if (live_find(v, q, i, 1, now, &f->r) ||
-		    ((meta->flags & POLICY_SOURCE_SUBDOMAINS) &&
+	for (i = 1; i < q->labels; i++) {
+		uint64_t bit = depth_bit(q->labels - i);
+		if (((v->sub_depths & bit) &&
+		    live_find(v, q, i, 1, now, &f->r)) ||
+		    ((exact_below & bit) &&
 		    live_find(v, q, i, 0, now, &f->r))) {
 			f->subtree = 1;
 			f->owner = q->name + q->off[i];
@@ -1171,13 +1634,27 @@ set_from(struct policy_decision *out, int source, const struct found *f)
 	out->data_len = f->r.data_len;
 }
 
+/* Whether source i is reported rather than source j (-1: none yet) when
+ * both decide alike: by name, so that the answer (and the local data a
+ * redirect uses) does not depend on the order the sources were added. */
+static int
+reported_before(const struct policy_store *s, unsigned i, int j)
+{
+	return j < 0 || strcmp(s->meta[i].name, s->meta[j].name) < 0;
+}
+
+static const struct source_view *
+reader_view(struct policy_store *s, unsigned i)
+{
+	return atomic_load_explicit(&s->views[i], memory_order_acquire);
+}
+
 int
 policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	int64_t now, struct policy_decision *out)
 {
-	struct root *root = atomic_load_explicit(&s->root,
-		memory_order_acquire);
 	const struct policy_rules *rules = &s->rules;
+	const struct source_view *views[POLICY_MAX_SOURCES];
 	struct qname q;
 	struct found f;
 	enum policy_action deny = POLICY_ACTION_NONE;
@@ -1188,33 +1665,38 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	out->source = -1;
 	qname_init(&q, name, len);
 	/* Every source's exact probe, started together (see source_match). */
-	if (q.labels > 0) {
-		uint64_t h = key_hash(qname_hash(&q, 0), 0);
-		for (i = 0; i < s->num_sources; i++)
-			if (root->views[i])
-				prefetch_key(root->views[i]->base, h);
-	}
-	/* 1. Allowlist: absolute.  Sources are visited in id order, so the
-	 * reported source is the lowest: deterministic. */
 	for (i = 0; i < s->num_sources; i++) {
-		if (s->meta[i].list != POLICY_LIST_ALLOW ||
-		    !source_match(&s->meta[i], root->views[i], &q, now, &f))
+		views[i] = reader_view(s, i);
+		if (views[i] && q.labels > 0 &&
+		    (views[i]->exact_depths & depth_bit(q.labels)))
+			prefetch_key(views[i], key_hash(qname_hash(&q, 0), 0));
+	}
+	/* 1. Allowlist: absolute. */
+	for (i = 0; i < s->num_sources; i++) {
+		if (s->meta[i].list != POLICY_LIST_ALLOW || !views[i] ||
+		    !reported_before(s, i, out->source) ||
+		    !source_match(&s->meta[i], views[i], &q, now, &f))
 			continue;
 		out->action = rules->allow_action;
 		out->rule = POLICY_RULE_ALLOW;
 		set_from(out, (int)i, &f);
+	}
+	if (out->source >= 0) {
+		out->data = NULL;
+		out->data_len = 0;
 		return out->action;
 	}
 	/* 2. Denylist: the most restrictive of the matching sources. */
 	for (i = 0; i < s->num_sources; i++) {
 		enum policy_action a;
-		if (s->meta[i].list != POLICY_LIST_DENY ||
-		    !source_match(&s->meta[i], root->views[i], &q, now, &f))
+		if (s->meta[i].list != POLICY_LIST_DENY || !views[i] ||
+		    !source_match(&s->meta[i], views[i], &q, now, &f))
 			continue;
 		a = (f.r.action && !(s->meta[i].flags &
 		    POLICY_SOURCE_ACTION_OVERRIDE)) ?
 		    (enum policy_action)f.r.action : rules->deny_action;
-		if (a > deny || out->source < 0) {
+		if (a > deny || (a == deny &&
+		    reported_before(s, i, out->source))) {
 			deny = a;
 			set_from(out, (int)i, &f);
 			if (a != POLICY_ACTION_REDIRECT ||
@@ -1229,26 +1711,25 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		out->rule = POLICY_RULE_DENY;
 		return out->action;
 	}
-	/* 3. Doubtlist rules. */
+	/* 3. Doubtlist rules.  The reported source is the tag-bearing one
+	 * if it matched, else the first by name. */
 	for (i = 0; i < s->num_sources; i++) {
-		if (s->meta[i].list != POLICY_LIST_DOUBT ||
-		    !source_match(&s->meta[i], root->views[i], &q, now, &f))
+		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i] ||
+		    !source_match(&s->meta[i], views[i], &q, now, &f))
 			continue;
-		if (!doubts++)
-			set_from(out, (int)i, &f);
+		doubts++;
 		if ((int)i == s->tag_source) {
 			out->tags = f.r.tags;
 			have_tags = 1;
 			set_from(out, (int)i, &f);
-		}
+		} else if (!have_tags && reported_before(s, i, out->source))
+			set_from(out, (int)i, &f);
 	}
 	out->data = NULL;
 	out->data_len = 0;
 	out->doubt_matches = doubts;
-	if (!doubts) {
-		out->source = -1;
-		return POLICY_ACTION_NONE;
-	}
+	/* Each rule fires on its own; a later rule replaces an earlier one
+	 * only when strictly more restrictive, so ties go to the first. */
 	if (rules->numsources && doubts >= rules->numsources &&
 	    rules->numsources_action > out->action) {
 		out->action = rules->numsources_action;
@@ -1265,8 +1746,11 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		out->action = rules->tags_action;
 		out->rule = POLICY_RULE_TAGS;
 	}
-	if (out->action == POLICY_ACTION_NONE)
+	if (out->action == POLICY_ACTION_NONE) {
 		out->source = -1;
+		out->expires = 0;
+		out->subtree = 0;
+	}
 	return out->action;
 }
 
@@ -1275,16 +1759,15 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 	int64_t now, void (*fn)(void *arg, const struct policy_match *m),
 	void *arg)
 {
-	struct root *root = atomic_load_explicit(&s->root,
-		memory_order_acquire);
 	struct qname q;
 	struct found f;
 	unsigned i, n = 0;
 
 	qname_init(&q, name, len);
 	for (i = 0; i < s->num_sources; i++) {
+		const struct source_view *v = reader_view(s, i);
 		struct policy_match m;
-		if (!source_match(&s->meta[i], root->views[i], &q, now, &f))
+		if (!v || !source_match(&s->meta[i], v, &q, now, &f))
 			continue;
 		m.source = (uint16_t)i;
 		m.list = s->meta[i].list;
@@ -1302,20 +1785,20 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 /* ---- maintenance and statistics ---- */
 
 struct expire_ctx {
-	struct arena a;
+	struct arena tombs;
 	int64_t now;
-	size_t dropped;
 	int failed;
 };
 
 static void
-keep_unexpired(void *arg, const struct rec *r)
+tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct expire_ctx *c = arg;
 
-	if (rec_expired(r, c->now))
-		c->dropped++;
-	else if (arena_append(&c->a, r->name - 1, r->size))
+	(void)level;
+	(void)slot;
+	if (rec_expired(r, c->now) && arena_put(&c->tombs, r->name,
+	    r->name_len, NULL, r->flags & F_SUBTREE, 1))
 		c->failed = 1;
 }
 
@@ -1324,30 +1807,31 @@ policy_store_expire(struct policy_store *s, int64_t now)
 {
 	size_t total = 0;
 	unsigned i;
+	int k;
 
 	pthread_mutex_lock(&s->writer);
 	for (i = 0; i < s->num_sources; i++) {
-		struct source_view *ov = atomic_load(&s->root)->views[i], *nv;
+		struct source_view *ov = current_view(s, i), *nv;
 		struct expire_ctx c;
-		if (!ov || !((ov->base && ov->base->has_expiry) ||
-		    (ov->overlay && ov->overlay->has_expiry)))
+		int any = 0;
+		for (k = 0; ov && k < LEVELS; k++)
+			any |= ov->t[k] && ov->t[k]->has_expiry;
+		if (!any)
 			continue;
 		memset(&c, 0, sizeof(c));
 		c.now = now;
-		view_foreach(ov, keep_unexpired, &c);
-		if (c.failed || !c.dropped || !(nv = calloc(1, sizeof(*nv)))) {
-			free(c.a.buf);
-			continue;
+		view_foreach(ov, tomb_expired, &c);
+		/* Deleted like any delta: the merges reclaim the memory,
+		 * in the background when there is much of it. */
+		if (!c.failed && c.tombs.records && (nv = commit_delta(s, i,
+		    ov, &c.tombs, NULL)) != NULL) {
+			total += c.tombs.records;
+			publish(s, i, nv);
+			s->version[i]++;
+			if (wants_merge(nv))
+				merge_request(s, i);
 		}
-		if (!(nv->base = table_build(&c.a, s->meta[i].flags))) {
-			free(c.a.buf);
-			free(nv);
-			continue;
-		}
-		nv->index = ov->index;
-		nv->entries = nv->base->live;
-		publish(s, (uint16_t)i, nv, 1, 1, 0);
-		total += c.dropped;
+		free(c.tombs.buf);
 	}
 	pthread_mutex_unlock(&s->writer);
 	return total;
@@ -1371,8 +1855,7 @@ policy_store_source_stats(struct policy_store *s, uint16_t source,
 	strcpy(out->name, s->meta[source].name);
 	out->list = s->meta[source].list;
 	pthread_mutex_lock(&s->writer);
-	v = atomic_load(&s->root)->views[source];
-	if (v) {
+	if ((v = current_view(s, source)) != NULL) {
 		out->entries = v->entries + (v->index ? v->index->entries : 0);
 		out->bytes = view_bytes(v);
 	}
@@ -1383,13 +1866,13 @@ policy_store_source_stats(struct policy_store *s, uint16_t source,
 size_t
 policy_store_memory(struct policy_store *s)
 {
-	size_t total = sizeof(*s) + sizeof(struct root) +
+	size_t total = sizeof(*s) +
 		s->epoch.num_readers * sizeof(struct epoch_slot);
 	unsigned i;
 
 	pthread_mutex_lock(&s->writer);
 	for (i = 0; i < s->num_sources; i++)
-		total += view_bytes(atomic_load(&s->root)->views[i]);
+		total += view_bytes(current_view(s, i));
 	pthread_mutex_unlock(&s->writer);
 	return total;
 }
@@ -1402,11 +1885,13 @@ struct foreach_ctx {
 };
 
 static void
-foreach_rec(void *arg, const struct rec *r)
+foreach_rec(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct foreach_ctx *c = arg;
 	struct policy_entry e;
 
+	(void)level;
+	(void)slot;
 	if (rec_expired(r, c->now))
 		return;
 	e.tags = r->tags;
@@ -1428,6 +1913,6 @@ policy_source_foreach(struct policy_store *s, uint16_t source, int64_t now,
 	if (source >= s->num_sources)
 		return;
 	pthread_mutex_lock(&s->writer);
-	view_foreach(atomic_load(&s->root)->views[source], foreach_rec, &c);
+	view_foreach(current_view(s, source), foreach_rec, &c);
 	pthread_mutex_unlock(&s->writer);
 }

@@ -91,7 +91,8 @@ void policy_rules_default(struct policy_rules *r);
 #define POLICY_MAX_SOURCES 64
 
 /**
- * Create an empty store.
+ * Create an empty store.  The store starts one thread of its own, with
+ * every signal blocked, the first time a source needs a background merge.
  * @param rules: copied.
  * @param num_readers: reader slots (policy_read_begin's reader index).
  * @return the store, or NULL when out of memory.
@@ -100,13 +101,15 @@ struct policy_store *policy_store_create(const struct policy_rules *rules,
 	unsigned num_readers);
 
 /**
- * Free the store; no reader or writer may be active.
+ * Free the store, stopping and joining its merge thread; no reader or
+ * writer may be active.
  */
 void policy_store_destroy(struct policy_store *s);
 
 /**
- * Add an empty source.  Sources are added before readers start (the
- * engine adds all of them first).
+ * Add an empty source.  Sources must be added before readers start (the
+ * engine adds all of them first): the query path reads the source table
+ * without synchronisation.
  * @param id: out, the source's id.
  * @return 0, or -1 (duplicate name, too many sources, out of memory).
  */
@@ -141,7 +144,11 @@ struct policy_entry {
 };
 
 /**
- * Start a batch of changes to one source.
+ * Start a batch of changes to one source.  A replace-all batch is
+ * compared with the source as it is now, as names are put; if little
+ * changed it is committed as a difference, so a reload costs memory in
+ * proportion to what changed.  Deltas committed to the same source while
+ * a replace-all batch is open are overwritten by it.
  * @param replace_all: 1 when the batch holds the source's complete new
  *	contents (a file reload, an AXFR), 0 for a delta.
  * @return the batch, or NULL when out of memory.
@@ -214,7 +221,10 @@ int policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx);
 
 /**
- * Enter a read section as reader (0 .. num_readers-1): no lock.
+ * Enter a read section as reader (0 .. num_readers-1): no lock and no
+ * read-modify-write, only a store to the reader's own slot and a fence.
+ * A reader index is used by one thread at a time; read sections do not
+ * nest.
  */
 void policy_read_begin(struct policy_store *s, unsigned reader);
 
@@ -229,7 +239,9 @@ struct policy_decision {
 	enum policy_action action;
 	/** The rule that decided. */
 	enum policy_rule rule;
-	/** The deciding source's id (the lowest on ties), or -1. */
+	/** The deciding source's id, or -1.  On ties the source whose name
+	 *  sorts first: the answer does not depend on the order sources
+	 *  were added in. */
 	int source;
 	/** Tag mask of the tag-bearing source's entry, if it matched. */
 	uint32_t tags;
@@ -274,7 +286,10 @@ struct policy_match {
 };
 
 /**
- * Call fn for every source that matches the name (inside a read section).
+ * Call fn for every source that matches the name (inside a read section),
+ * for the control command lookup; policy_decide() on the same name gives
+ * the rule that fired.  Owners point into the name or the store and are
+ * valid until policy_read_end().
  * @return the number of matches.
  */
 unsigned policy_explain(struct policy_store *s, const uint8_t *name,
@@ -282,7 +297,9 @@ unsigned policy_explain(struct policy_store *s, const uint8_t *name,
 	void (*fn)(void *arg, const struct policy_match *m), void *arg);
 
 /**
- * Remove expired entries from every source (writer side).
+ * Remove expired entries from every source (writer side).  Queries ignore
+ * expired entries anyway; this reclaims their memory, deleting them like a
+ * delta (the background merges compact them away).
  * @return the number removed.
  */
 size_t policy_store_expire(struct policy_store *s, int64_t now);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <cmocka.h>
 
 #include "module/names.h"
@@ -477,6 +478,18 @@ test_batches_and_changes(void **state)
 	assert_true(seen_has(&seen, "c.example."));
 	assert_int_equal(decide(s, "c.example").action,
 		POLICY_ACTION_NXDOMAIN);
+	/* Empty batches, replace-all and delta, on an empty source (the
+	 * override sources start so): a no-op, not an error. */
+	{
+		uint16_t empty;
+		policy_source_add(s, "empty", POLICY_LIST_DENY, 0, &empty);
+		assert_int_equal(policy_batch_commit(policy_batch_begin(s,
+			empty, 1), NULL, NULL), 0);
+		assert_int_equal(policy_batch_commit(policy_batch_begin(s,
+			empty, 0), NULL, NULL), 0);
+		assert_int_equal(policy_batch_commit(policy_batch_begin(s,
+			empty, 1), NULL, NULL), 0);
+	}
 	/* Aborted batches change nothing. */
 	b = policy_batch_begin(s, deny, 1);
 	policy_batch_abort(b);
@@ -485,8 +498,9 @@ test_batches_and_changes(void **state)
 	policy_store_destroy(s);
 }
 
-/* Many single-name deltas: the overlay is merged into the base along the
- * way and every name stays right. */
+/* Many single-name deltas: tops fold into the mid level, mid levels are
+ * merged into new bases in the background, deletions of names in every
+ * level hold, and every name stays right throughout. */
 static void
 test_overlay_merge(void **state)
 {
@@ -501,22 +515,204 @@ test_overlay_merge(void **state)
 	policy_rules_default(&r);
 	s = store_with(&r);
 	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
-	for (i = 0; i < 3000; i++) {
+	for (i = 0; i < 12000; i++) {
 		snprintf(name, sizeof(name), "n%d.example", i);
 		put(s, deny, name, (uint32_t)i, 0, 0, 0);
+		if (i % 1000 == 999) {
+			snprintf(name, sizeof(name), "n%d.example", i - 500);
+			assert_int_equal(decide(s, name).action,
+				POLICY_ACTION_NXDOMAIN);
+		}
 	}
-	for (i = 0; i < 3000; i += 3) {
+	for (i = 0; i < 12000; i += 3) {
 		snprintf(name, sizeof(name), "n%d.example", i);
 		del(s, deny, name, 0);
 	}
+	/* Deleting what is not there changes nothing. */
+	del(s, deny, "n0.example", 0);
 	policy_store_source_stats(s, deny, &st);
-	assert_int_equal(st.entries, 2000);
-	for (i = 0; i < 3000; i++) {
+	assert_int_equal(st.entries, 8000);
+	for (i = 0; i < 12000; i++) {
 		snprintf(name, sizeof(name), "n%d.example", i);
 		assert_int_equal(decide(s, name).action, i % 3 ?
 			POLICY_ACTION_NXDOMAIN : POLICY_ACTION_NONE);
 	}
+	/* Re-adding a deleted name with new state. */
+	put(s, deny, "n3.example", 0, 0, POLICY_ACTION_DROP, 0);
+	assert_int_equal(decide(s, "n3.example").action, POLICY_ACTION_DROP);
 	policy_store_destroy(s);
+}
+
+static void
+fill(struct policy_batch *b, int from, int to, const char *fmt)
+{
+	struct policy_entry e = { 0 };
+	char name[64];
+	int i;
+
+	for (i = from; i < to; i++) {
+		snprintf(name, sizeof(name), fmt, i);
+		assert_int_equal(policy_batch_put(b, W(name), &e), 0);
+	}
+}
+
+/* A replace-all that changes a little is committed as a difference: the
+ * omitted names go, changed and new ones are reported, unchanged ones
+ * are not; one that changes much builds a new base; and a replace-all
+ * wins over a delta committed while it was being filled. */
+static void
+test_replace_all_diff(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_batch *b, *late;
+	struct policy_entry e = { 0 };
+	struct policy_source_stats st;
+	struct seen seen;
+	uint16_t deny, allow;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	policy_source_add(s, "allow", POLICY_LIST_ALLOW, 0, &allow);
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 0, 2000, "d%d.example");
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	/* Small difference: d0..d9 omitted, d10 changed, two new. */
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 10, 2000, "d%d.example");
+	e.action = POLICY_ACTION_DROP;
+	policy_batch_put(b, W("d10.example"), &e);
+	e.action = POLICY_ACTION_NONE;
+	policy_batch_put(b, W("new1.example"), &e);
+	e.subtree = 1;
+	policy_batch_put(b, W("new2.example"), &e);
+	e.subtree = 0;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	assert_true(seen_has(&seen, "d10.example."));
+	assert_true(seen_has(&seen, "new1.example."));
+	assert_true(seen_has(&seen, "new2.example."));
+	policy_store_source_stats(s, deny, &st);
+	assert_int_equal(st.entries, 1992);
+	assert_int_equal(decide(s, "d5.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "d10.example").action, POLICY_ACTION_DROP);
+	assert_int_equal(decide(s, "d11.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(s, "x.new2.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	/* A name listed twice: the last state wins, even when the first
+	 * was unchanged. */
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 10, 2000, "d%d.example");
+	policy_batch_put(b, W("new1.example"), &e);
+	policy_batch_put(b, W("new2.example"), &(struct policy_entry){
+		.subtree = 1 });
+	e.action = POLICY_ACTION_NODATA;
+	policy_batch_put(b, W("d11.example"), &e);
+	policy_batch_put(b, W("d12.example"), &e);
+	e.action = POLICY_ACTION_NONE;
+	policy_batch_put(b, W("d12.example"), &e);
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	assert_int_equal(decide(s, "d12.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(s, "d10.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(s, "d11.example").action,
+		POLICY_ACTION_NODATA);
+	/* Large difference: a new base. */
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 0, 1000, "other%d.example");
+	fill(b, 1000, 2000, "d%d.example");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 64);   /* capped: 1000 new, d11 changed */
+	policy_store_source_stats(s, deny, &st);
+	assert_int_equal(st.entries, 2000);
+	assert_int_equal(decide(s, "d999.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "other5.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	/* A delta committed while a replace-all fills is replaced too. */
+	late = policy_batch_begin(s, deny, 1);
+	fill(late, 0, 1000, "other%d.example");
+	put(s, deny, "meanwhile.example", 0, 0, 0, 0);
+	fill(late, 1000, 2000, "d%d.example");
+	assert_int_equal(policy_batch_commit(late, NULL, NULL), 0);
+	assert_int_equal(decide(s, "meanwhile.example").action,
+		POLICY_ACTION_NONE);
+	assert_int_equal(decide(s, "d1500.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	/* Allowlist reload: what it drops is reported. */
+	b = policy_batch_begin(s, allow, 1);
+	fill(b, 0, 100, "a%d.example");
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	b = policy_batch_begin(s, allow, 1);
+	fill(b, 1, 100, "a%d.example");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(policy_batch_commit(b, record_change, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_true(seen_has(&seen, "a0.example."));
+	/* An aborted replace-all releases what it pinned (ASan). */
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 0, 10, "d%d.example");
+	put(s, deny, "again.example", 0, 0, 0, 0);
+	policy_batch_abort(b);
+	assert_int_equal(decide(s, "again.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	policy_store_destroy(s);
+}
+
+/* Several denylist sources with redirect records: the same answer and
+ * the same local data whichever order the sources were added in. */
+static void
+test_redirect_order_independent(void **state)
+{
+	static const uint8_t da[] = { 1, 2, 3 }, db[] = { 4, 5, 6, 7 };
+	struct policy_rules r;
+	int order;
+
+	(void)state;
+	policy_rules_default(&r);
+	for (order = 0; order < 2; order++) {
+		struct policy_store *s = store_with(&r);
+		struct policy_entry e = { .action = POLICY_ACTION_REDIRECT };
+		struct policy_decision d;
+		struct policy_batch *b;
+		uint16_t a, z;
+		if (order) {
+			policy_source_add(s, "zz", POLICY_LIST_DENY, 0, &z);
+			policy_source_add(s, "aa", POLICY_LIST_DENY, 0, &a);
+		} else {
+			policy_source_add(s, "aa", POLICY_LIST_DENY, 0, &a);
+			policy_source_add(s, "zz", POLICY_LIST_DENY, 0, &z);
+		}
+		e.data = db;
+		e.data_len = sizeof(db);
+		b = policy_batch_begin(s, z, 0);
+		policy_batch_put(b, W("r.example"), &e);
+		assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+		e.data = da;
+		e.data_len = sizeof(da);
+		b = policy_batch_begin(s, a, 0);
+		policy_batch_put(b, W("r.example"), &e);
+		assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+		policy_read_begin(s, 0);
+		policy_decide(s, W("r.example"), 11, NOW, &d);
+		assert_int_equal(d.action, POLICY_ACTION_REDIRECT);
+		assert_int_equal(d.source, a);
+		assert_int_equal(d.data_len, sizeof(da));
+		assert_memory_equal(d.data, da, sizeof(da));
+		policy_read_end(s, 0);
+		/* A more restrictive record elsewhere wins, without data. */
+		put(s, z, "r.example", 0, 0, POLICY_ACTION_NODATA, 0);
+		d = decide(s, "r.example");
+		assert_int_equal(d.action, POLICY_ACTION_NODATA);
+		assert_int_equal(d.source, z);
+		assert_null(d.data);
+		policy_store_destroy(s);
+	}
 }
 
 static int released;
@@ -574,7 +770,7 @@ test_external_index(void **state)
 struct stress {
 	struct policy_store *s;
 	unsigned reader;
-	volatile int stop;
+	atomic_int stop;
 	long decisions, torn, seen_drop, seen_nodata;
 };
 
@@ -586,7 +782,7 @@ stress_reader(void *arg)
 	size_t alen;
 
 	name_from_text("a.flip.example", 14, a, &alen);
-	while (!st->stop) {
+	while (!atomic_load(&st->stop)) {
 		struct policy_decision d;
 		policy_read_begin(st->s, st->reader);
 		policy_decide(st->s, a, alen, NOW, &d);
@@ -617,17 +813,29 @@ test_concurrent_readers(void **state)
 	s = store_with(&r);
 	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
 	put(s, deny, "a.flip.example", 0, 0, POLICY_ACTION_DROP, 0);
+	/* Filler, so that replace-alls are committed as differences and
+	 * deltas pass through every level and background merges. */
+	{
+		struct policy_batch *b = policy_batch_begin(s, deny, 0);
+		fill(b, 0, 3000, "f%d.example");
+		assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	}
 	for (i = 0; i < 3; i++) {
 		memset(&st[i], 0, sizeof(st[i]));
 		st[i].s = s;
 		st[i].reader = (unsigned)i;
 		pthread_create(&tid[i], NULL, stress_reader, &st[i]);
 	}
-	for (round = 0; round < 4000; round++) {
+	for (round = 0; round < 6000; round++) {
 		int to_subtree = round % 2 == 0;
-		struct policy_batch *b = policy_batch_begin(s, deny,
-			round % 100 == 99);
+		int replace = round % 100 == 99 || round % 100 == 50;
+		struct policy_batch *b = policy_batch_begin(s, deny, replace);
 		struct policy_entry e = { 0 };
+		char filler[64];
+		if (replace)
+			fill(b, 0, 3000, "f%d.example");
+		snprintf(filler, sizeof(filler), "g%d.example", round);
+		policy_batch_put(b, W(filler), &e);
 		if (to_subtree) {
 			policy_batch_remove(b, W("a.flip.example"), 0);
 			e.action = POLICY_ACTION_NODATA;
@@ -641,7 +849,7 @@ test_concurrent_readers(void **state)
 		assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
 	}
 	for (i = 0; i < 3; i++) {
-		st[i].stop = 1;
+		atomic_store(&st[i].stop, 1);
 		pthread_join(tid[i], NULL);
 		assert_int_equal(st[i].torn, 0);
 		assert_true(st[i].decisions > 0);
@@ -661,6 +869,8 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_batches_and_changes),
 		cmocka_unit_test(test_overlay_merge),
+		cmocka_unit_test(test_replace_all_diff),
+		cmocka_unit_test(test_redirect_order_independent),
 		cmocka_unit_test(test_external_index),
 		cmocka_unit_test(test_concurrent_readers),
 	};
