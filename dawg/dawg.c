@@ -4,14 +4,16 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * The file is one bit stream, most significant bit first.  Every field
- * is read through bits(), which loads a 64-bit big-endian window from the
+ * is read through window(), which loads 64 big-endian bits from the
  * mapping and treats bytes past its end as zero: that one rule makes any
  * address, count or length in a hostile file harmless to read.  What
  * remains is to bound every loop, which the word length (lookups) and an
- * explicit budget (enumeration) do.
+ * explicit budget (enumeration) do.  Lookups decide a single-edge node,
+ * the common case in a name list, from that one window.
  */
 #include "tapir_config.h"
 #include "dawg/dawg.h"
+#include "dawg/utf8.h"
 #include "module/names.h"
 
 #include <errno.h>
@@ -27,26 +29,56 @@
 /* Longest UTF-8 name lookups accept. */
 #define MAX_NAME_BYTES (NAME_TEXT_MAX + 1)
 
+/* Bits a window always holds: 8 octets, less up to 7 bits of offset. */
+#define WINDOW_BITS 57
+
+/* The 8 octets from byte on, of which some lie past the end: those
+ * read as 0.  Kept out of line: only the last octets of a file, or a
+ * hostile address, come here. */
+static uint64_t __attribute__((noinline))
+window_tail(const struct dawg *d, uint64_t byte)
+{
+	uint64_t w = 0;
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		w = w << 8 | (byte + i < d->size ? d->data[byte + i] : 0);
+	return w;
+}
+
+/* The bits from bit offset pos on, left-aligned: at least WINDOW_BITS
+ * of them are the file's (or 0 past its end). */
+static inline uint64_t
+window(const struct dawg *d, uint64_t pos)
+{
+	uint64_t byte = pos >> 3, w;
+
+	if (byte + 8 <= d->size) {
+		memcpy(&w, d->data + byte, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+	} else {
+		w = window_tail(d, byte);
+	}
+	return w << (pos & 7);
+}
+
+/* n bits at offset off of a window (off + n <= WINDOW_BITS). */
+static inline uint64_t
+take(uint64_t w, unsigned off, unsigned n)
+{
+	return n ? (w << off) >> (64 - n) : 0;
+}
+
 /* n (<= 64) bits at bit offset pos; bits past the end read as 0. */
 static uint64_t
 bits(const struct dawg *d, uint64_t pos, unsigned n)
 {
-	uint64_t byte = pos >> 3, window = 0;
-	unsigned off = (unsigned)(pos & 7), i;
-
-	if (n == 0)
-		return 0;
-	if (n > 56)
-		return bits(d, pos, n - 32) << 32 | bits(d, pos + n - 32, 32);
-	if (byte + 8 <= d->size) {
-		memcpy(&window, d->data + byte, 8);
-		window = __builtin_bswap64(window);
-	} else {
-		for (i = 0; i < 8; i++)
-			window = window << 8 | (byte + i < d->size ?
-				d->data[byte + i] : 0);
-	}
-	return (window << off) >> (64 - n);
+	if (n <= 32)
+		return take(window(d, pos), 0, n);
+	return take(window(d, pos), 0, 32) << (n - 32) |
+		take(window(d, pos + 32), 0, n - 32);
 }
 
 static unsigned
@@ -80,6 +112,135 @@ varint(const struct dawg *d, uint64_t *pos, uint64_t *out)
 	return -1;
 }
 
+/* A node, as read at a bit offset. */
+struct node {
+	int final;
+	int fallthrough;
+	uint64_t n_edges;
+	unsigned nskip;
+	uint64_t edges;        /* bit offset of the first edge */
+};
+
+/* The node at pos, whose window is w.  The whole header fits one window:
+ * 3 flag bits, a varint of at most 5 octets and nskiplen (at most 6)
+ * bits. */
+static inline void
+read_node(const struct dawg *d, uint64_t pos, uint64_t w, struct node *n)
+{
+	uint64_t v = 0, room;
+	unsigned used = 3, i;
+
+	n->final = (int)take(w, 0, 1);
+	n->fallthrough = (int)take(w, 1, 1);
+	n->n_edges = 1;
+	n->nskip = 0;
+	if (n->fallthrough) {
+		n->edges = pos + 2;
+		return;
+	}
+	if (take(w, 2, 1)) {
+		n->edges = pos + 3;
+		return;
+	}
+	for (i = 0; i < 5; i++) {
+		uint64_t b = take(w, used, 8);
+		used += 8;
+		v = v << 7 | (b & 0x7f);
+		if (!(b & 0x80))
+			break;
+	}
+	/* A varint longer than five octets: no edges (a miss). */
+	n->n_edges = i < 5 ? v : 0;
+	n->nskip = (unsigned)take(w, used, d->nskiplen);
+	n->edges = pos + used + d->nskiplen;
+	/* More edges than the rest of the file can hold: malformed.  Both
+	 * factors are below 2^35 and 2^7, so the product cannot wrap. */
+	room = (uint64_t)d->size * 8;
+	if (n->edges >= room || n->n_edges * (d->cbits + n->nskip + d->abits) >
+	    room - n->edges + n->nskip)
+		n->n_edges = 0;
+}
+
+/* Bit offset of edge i (edge 0 has no count field). */
+static uint64_t
+edge_pos(const struct dawg *d, const struct node *n, uint64_t i)
+{
+	return i == 0 ? n->edges :
+	    n->edges + i * (d->cbits + n->nskip + d->abits) - n->nskip;
+}
+
+/* Edge i of a node: its character, the words it skips, its target.
+ * An edge fits one window unless its fields are unusually wide. */
+static void
+read_edge(const struct dawg *d, const struct node *n, uint64_t i,
+	uint32_t *ch, uint64_t *count, uint64_t *target)
+{
+	uint64_t pos = edge_pos(d, n, i), w = window(d, pos);
+	unsigned cb = d->cbits, skip = i ? n->nskip : 0;
+
+	*ch = (uint32_t)take(w, 0, cb);
+	if (n->fallthrough) {
+		*count = (uint64_t)n->final;
+		*target = pos + cb;
+		return;
+	}
+	if (cb + skip + d->abits <= WINDOW_BITS) {
+		*count = i ? take(w, cb, skip) : (uint64_t)n->final;
+		*target = take(w, cb + skip, d->abits);
+		return;
+	}
+	*count = i ? bits(d, pos + cb, skip) : (uint64_t)n->final;
+	*target = bits(d, pos + cb + skip, d->abits);
+}
+
+/* Follow the edge labelled c (binary search: edges are sorted).  Most
+ * nodes of a name list have one edge, and those are decided from the
+ * node's own window. */
+static inline int
+follow(const struct dawg *d, uint64_t *node, uint32_t c, uint64_t *index)
+{
+	struct node n;
+	uint64_t w = window(d, *node), lo = 0, hi, count, target;
+	unsigned cb = d->cbits, ab = d->abits;
+	uint32_t ch;
+
+	if (take(w, 1, 1)) {
+		if (take(w, 2, cb) != c || *node + 2 + cb >= (uint64_t)d->size * 8)
+			return -1;
+		*index += take(w, 0, 1);
+		*node += 2 + cb;
+		return 0;
+	}
+	if (take(w, 2, 1) && 3 + cb + ab <= WINDOW_BITS) {
+		target = take(w, 3 + cb, ab);
+		if (take(w, 3, cb) != c || target >= (uint64_t)d->size * 8)
+			return -1;
+		*index += take(w, 0, 1);
+		*node = target;
+		return 0;
+	}
+	read_node(d, *node, w, &n);
+	hi = n.n_edges;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		/* Only the character while searching; the rest on a match. */
+		ch = (uint32_t)take(window(d, edge_pos(d, &n, mid)), 0, d->cbits);
+		if (ch == c) {
+			read_edge(d, &n, mid, &ch, &count, &target);
+			if (target >= (uint64_t)d->size * 8)
+				return -1;
+			*index += count;
+			*node = target;
+			return 0;
+		}
+		if (ch < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 int
 dawg_open_buffer(struct dawg *d, const uint8_t *data, size_t size)
 {
@@ -101,9 +262,10 @@ dawg_open_buffer(struct dawg *d, const uint8_t *data, size_t size)
 		return DAWG_ERR_HEADER;
 	d->nskiplen = bitlen(bitlen(d->nwords));
 	d->root = pos;
-	/* An empty set needs no characters; anything else does. */
-	if (d->nwords && d->cbits == 0)
-		return DAWG_ERR_HEADER;
+	/* Every subtree lookup starts with the same '.' edge from the root;
+	 * a file without one (no subtree words) skips them all. */
+	d->dot_node = d->root;
+	d->has_dot = d->nwords && !follow(d, &d->dot_node, '.', &d->dot_index);
 	return DAWG_OK;
 }
 
@@ -153,165 +315,12 @@ dawg_close(struct dawg *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* A node, as read at a bit offset. */
-struct node {
-	int final;
-	int fallthrough;
-	uint64_t n_edges;
-	unsigned nskip;
-	uint64_t edges;        /* bit offset of the first edge */
-};
-
-/* The whole header of a node fits one 56-bit window: 3 flag bits, a
- * varint of at most 5 octets and nskiplen (at most 7) bits. */
-static void
-read_node(const struct dawg *d, uint64_t pos, struct node *n)
+/* The result of a walk that ended at node having skipped index words. */
+static int64_t
+found(const struct dawg *d, uint64_t node, uint64_t index)
 {
-	uint64_t w = bits(d, pos, 56), v = 0;
-	unsigned used = 3, i;
-
-	n->final = (int)(w >> 55);
-	n->fallthrough = (int)((w >> 54) & 1);
-	if (n->fallthrough) {
-		n->n_edges = 1;
-		n->nskip = 0;
-		n->edges = pos + 2;
-		return;
-	}
-	if ((w >> 53) & 1) {
-		n->n_edges = 1;
-		n->nskip = 0;
-		n->edges = pos + 3;
-		return;
-	}
-	for (i = 0; i < 5; i++) {
-		uint64_t b = (w >> (56 - used - 8)) & 0xff;
-		used += 8;
-		v = v << 7 | (b & 0x7f);
-		if (!(b & 0x80))
-			break;
-	}
-	/* A varint longer than five octets: no edges (a miss). */
-	n->n_edges = i < 5 ? v : 0;
-	n->nskip = d->nskiplen ? (unsigned)((w >> (56 - used - d->nskiplen)) &
-		((1u << d->nskiplen) - 1)) : 0;
-	n->edges = pos + used + d->nskiplen;
-	/* More edges than the rest of the file can hold: malformed. */
-	if (n->edges >= (uint64_t)d->size * 8 || n->n_edges >
-	    ((uint64_t)d->size * 8 - n->edges) / (d->cbits + d->abits))
-		n->n_edges = 0;
-}
-
-/* Bit offset of edge i (edge 0 has no count field). */
-static uint64_t
-edge_pos(const struct dawg *d, const struct node *n, uint64_t i)
-{
-	return i == 0 ? n->edges :
-	    n->edges + i * (d->cbits + n->nskip + d->abits) - n->nskip;
-}
-
-/* Edge i of a node: its character, the words it skips, its target. */
-static void
-read_edge(const struct dawg *d, const struct node *n, uint64_t i,
-	uint32_t *ch, uint64_t *count, uint64_t *target)
-{
-	uint64_t pos;
-
-	if (n->fallthrough) {
-		*ch = (uint32_t)bits(d, n->edges, d->cbits);
-		*count = (uint64_t)n->final;
-		*target = n->edges + d->cbits;
-		return;
-	}
-	if (i == 0) {
-		pos = n->edges;
-		*ch = (uint32_t)bits(d, pos, d->cbits);
-		*count = (uint64_t)n->final;
-		*target = bits(d, pos + d->cbits, d->abits);
-		return;
-	}
-	pos = edge_pos(d, n, i);
-	*ch = (uint32_t)bits(d, pos, d->cbits);
-	*count = bits(d, pos + d->cbits, n->nskip);
-	*target = bits(d, pos + d->cbits + n->nskip, d->abits);
-}
-
-/* Follow the edge labelled c (binary search: edges are sorted). */
-static int
-follow(const struct dawg *d, uint64_t *node, uint32_t c, uint64_t *index)
-{
-	struct node n;
-	uint64_t lo = 0, hi, count, target;
-	uint32_t ch;
-
-	read_node(d, *node, &n);
-	hi = n.n_edges;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		/* Only the character while searching; the rest on a match. */
-		ch = (uint32_t)bits(d, n.fallthrough ? n.edges :
-			edge_pos(d, &n, mid), d->cbits);
-		if (ch == c) {
-			read_edge(d, &n, mid, &ch, &count, &target);
-			if (target >= (uint64_t)d->size * 8)
-				return -1;
-			*index += count;
-			*node = target;
-			return 0;
-		}
-		if (ch < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-/* One code point of UTF-8 (invalid bytes give U+FFFD, as Go's range
- * over a string does). */
-static uint32_t
-utf8_next(const uint8_t *s, size_t len, size_t *i)
-{
-	uint8_t b = s[*i];
-	uint32_t cp;
-	size_t need, k;
-
-	if (b < 0x80) {
-		(*i)++;
-		return b;
-	}
-	if (b >= 0xc2 && b <= 0xdf) {
-		need = 1;
-		cp = b & 0x1f;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		need = 2;
-		cp = b & 0x0f;
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		need = 3;
-		cp = b & 0x07;
-	} else {
-		(*i)++;
-		return 0xfffd;
-	}
-	if (*i + need >= len) {
-		(*i)++;
-		return 0xfffd;
-	}
-	for (k = 1; k <= need; k++) {
-		if ((s[*i + k] & 0xc0) != 0x80) {
-			(*i)++;
-			return 0xfffd;
-		}
-		cp = cp << 6 | (s[*i + k] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-		(*i)++;
-		return 0xfffd;
-	}
-	*i += need + 1;
-	return cp;
+	return take(window(d, node), 0, 1) && index < d->nwords ?
+		(int64_t)index : -1;
 }
 
 int64_t
@@ -320,17 +329,16 @@ dawg_lookup(const struct dawg *d, const char *word, size_t len)
 	const uint8_t *s = (const uint8_t *)word;
 	uint64_t node = d->root, index = 0;
 	size_t i = 0;
-	struct node n;
 
 	if (!d->nwords)
 		return -1;
 	while (i < len) {
-		uint32_t c = utf8_next(s, len, &i);
-		if (follow(d, &node, c, &index))
+		uint32_t c = dawg_utf8_next(s, len, &i);
+		/* Go turns an invalid byte into U+FFFD and looks that up. */
+		if (follow(d, &node, c == DAWG_UTF8_BAD ? 0xfffd : c, &index))
 			return -1;
 	}
-	read_node(d, node, &n);
-	return n.final && index < d->nwords ? (int64_t)index : -1;
+	return found(d, node, index);
 }
 
 int
@@ -341,6 +349,7 @@ dawg_lookup_edm(const struct dawg *d, const char *name, size_t len,
 	size_t i;
 
 	*index = -1;
+	*suffix_at = 0;
 	if (len > sizeof(lower))
 		return DAWG_MISS;
 	for (i = 0; i < len; i++) {
@@ -349,9 +358,18 @@ dawg_lookup_edm(const struct dawg *d, const char *name, size_t len,
 	}
 	if ((*index = dawg_lookup(d, lower, len)) >= 0)
 		return DAWG_EXACT;
-	/* ".parent." at each label boundary, nearest first; a dot that ends
-	 * the name would leave "." alone, which is never a subtree. */
+	if (!d->has_dot)
+		return DAWG_MISS;
+	/* ".parent." at each label boundary, nearest first.  A dot inside
+	 * an escape ("\." or "\046") is part of a label, not a boundary, so
+	 * text and wire lookups agree; a dot that ends the name would leave
+	 * "." alone, which is never a subtree. */
 	for (i = 0; i + 1 < len; i++) {
+		if (lower[i] == '\\') {
+			i += i + 1 < len && lower[i + 1] >= '0' &&
+				lower[i + 1] <= '9' ? 3 : 1;
+			continue;
+		}
 		if (lower[i] != '.')
 			continue;
 		if ((*index = dawg_lookup(d, lower + i, len - i)) >= 0) {
@@ -362,49 +380,107 @@ dawg_lookup_edm(const struct dawg *d, const char *name, size_t len,
 	return DAWG_MISS;
 }
 
+/* Follow what name_to_text() writes for one label octet: the octet, "\X"
+ * for the characters it escapes, or "\DDD". */
+static int
+follow_octet(const struct dawg *d, uint64_t *node, uint64_t *index,
+	uint8_t c)
+{
+	if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' ||
+	    c == ')' || c == '@' || c == '$')
+		return follow(d, node, '\\', index) || follow(d, node, c, index);
+	if (c <= 0x20 || c >= 0x7f)
+		return follow(d, node, '\\', index) ||
+			follow(d, node, (uint32_t)('0' + c / 100), index) ||
+			follow(d, node, (uint32_t)('0' + c / 10 % 10), index) ||
+			follow(d, node, (uint32_t)('0' + c % 10), index);
+	return follow(d, node, c, index);
+}
+
+/* Walk the presentation form of a wire name (each label then '.', or "."
+ * for the root) straight from its octets, with no text buffer.  Names
+ * longer than DNS allows, or with label types other than plain, miss.
+ * fold lower-cases ASCII as edm does; canonical names need none. */
+static int
+walk_wire(const struct dawg *d, uint64_t *node, uint64_t *index,
+	const uint8_t *wire, int fold)
+{
+	size_t used = 1;
+
+	if (!*wire)
+		return follow(d, node, '.', index);
+	while (*wire) {
+		uint8_t len = *wire++, i;
+		if (len > 63 || (used += 1u + len) > NAME_WIRE_MAX)
+			return -1;
+		for (i = 0; i < len; i++) {
+			uint8_t c = wire[i];
+			if (fold && c >= 'A' && c <= 'Z')
+				c = (uint8_t)(c + 32);
+			if (follow_octet(d, node, index, c))
+				return -1;
+		}
+		wire += len;
+		if (follow(d, node, '.', index))
+			return -1;
+	}
+	return 0;
+}
+
+int64_t
+dawg_lookup_wire_exact(const struct dawg *d, const uint8_t *wire)
+{
+	uint64_t node = d->root, index = 0;
+
+	if (!d->nwords || walk_wire(d, &node, &index, wire, 0))
+		return -1;
+	return found(d, node, index);
+}
+
+int
+dawg_lookup_wire_edm(const struct dawg *d, const uint8_t *wire,
+	struct dawg_result *res)
+{
+	const uint8_t *parent = wire;
+	uint64_t node = d->root, index = 0;
+
+	res->index = -1;
+	res->match = DAWG_MISS;
+	res->offset = 0;
+	if (!d->nwords)
+		return DAWG_MISS;
+	if (!walk_wire(d, &node, &index, wire, 1) &&
+	    (res->index = found(d, node, index)) >= 0)
+		return res->match = DAWG_EXACT;
+	if (!d->has_dot || !*wire || *wire > 63)
+		return DAWG_MISS;
+	/* Each proper parent but the root, nearest first, as ".parent.";
+	 * the walk through the leading dot is shared. */
+	for (parent += 1 + *parent; *parent; parent += 1 + *parent) {
+		if (*parent > 63 || parent - wire >= NAME_WIRE_MAX)
+			return DAWG_MISS;
+		node = d->dot_node;
+		index = d->dot_index;
+		if (!walk_wire(d, &node, &index, parent, 1) &&
+		    (res->index = found(d, node, index)) >= 0) {
+			res->offset = (size_t)(parent - wire);
+			return res->match = DAWG_SUFFIX;
+		}
+	}
+	res->index = -1;
+	return DAWG_MISS;
+}
+
 int
 dawg_lookup_wire(const struct dawg *d, const uint8_t *wire, int64_t *index,
 	int *subtree)
 {
-	char text[NAME_TEXT_MAX] = "";
-	size_t starts[128], labels = 0, i;
-	int len;
+	struct dawg_result res;
+	int m = dawg_lookup_wire_edm(d, wire, &res);
 
-	*index = -1;
-	*subtree = 0;
-	/* The presentation form, noting where each label starts: escaped
-	 * dots inside a label are not boundaries. */
-	len = 0;
-	while (*wire && labels < 128) {
-		char label[NAME_TEXT_MAX];
-		uint8_t one[64 + 2];
-		int n;
-		one[0] = *wire;
-		memcpy(one + 1, wire + 1, *wire);
-		one[1 + *wire] = 0;
-		n = name_to_text(one, label, sizeof(label));
-		if (n < 0 || (size_t)len + (size_t)n >= sizeof(text))
-			return DAWG_MISS;
-		starts[labels++] = (size_t)len;
-		memcpy(text + len, label, (size_t)n);
-		len += n;
-		wire += 1 + *wire;
-	}
-	if (len == 0) {
-		text[0] = '.';
-		len = 1;
-	}
-	if ((*index = dawg_lookup(d, text, (size_t)len)) >= 0)
-		return DAWG_EXACT;
-	for (i = 1; i < labels; i++) {
-		size_t at = starts[i] - 1;       /* the dot before label i */
-		if ((*index = dawg_lookup(d, text + at, (size_t)len - at)) >= 0) {
-			*subtree = 1;
-			return DAWG_SUFFIX;
-		}
-	}
-	*index = -1;
-	return DAWG_MISS;
+	*index = res.index;
+	*subtree = m == DAWG_SUFFIX;
+	return m;
 }
 
 static size_t
@@ -457,7 +533,7 @@ dawg_enumerate(const struct dawg *d,
 	budget = (d->nwords + 1) * 512;
 	if (budget > (uint64_t)d->size * 512 + 1024)
 		budget = (uint64_t)d->size * 512 + 1024;
-	read_node(d, d->root, &stack[0].n);
+	read_node(d, d->root, window(d, d->root), &stack[0].n);
 	stack[0].next_edge = 0;
 	stack[0].text_len = 0;
 	if (stack[0].n.final) {
@@ -483,7 +559,7 @@ dawg_enumerate(const struct dawg *d,
 			return -1;
 		len = f->text_len + utf8_put(text + f->text_len, ch);
 		depth++;
-		read_node(d, target, &stack[depth].n);
+		read_node(d, target, window(d, target), &stack[depth].n);
 		stack[depth].next_edge = 0;
 		stack[depth].text_len = len;
 		if (stack[depth].n.final) {
@@ -505,6 +581,11 @@ dawg_strerror(int err)
 	case DAWG_ERR_TRUNCATED: return "file shorter than its header says";
 	case DAWG_ERR_SIZE: return "file size does not match its header";
 	case DAWG_ERR_HEADER: return "impossible header";
+	case DAWG_ERR_NOMEM: return "out of memory";
+	case DAWG_ERR_ORDER: return "words not in increasing byte order";
+	case DAWG_ERR_UTF8: return "word is not valid UTF-8";
+	case DAWG_ERR_TOO_BIG: return "more words than the format can hold";
+	case DAWG_ERR_SYNTAX: return "unreadable word list";
 	}
 	return "unknown DAWG error";
 }

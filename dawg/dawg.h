@@ -26,7 +26,12 @@ enum dawg_error {
 	DAWG_ERR_IO,        /**< the file could not be opened or mapped */
 	DAWG_ERR_TRUNCATED, /**< shorter than its header says, or no header */
 	DAWG_ERR_SIZE,      /**< header size does not match the file */
-	DAWG_ERR_HEADER     /**< impossible header fields */
+	DAWG_ERR_HEADER,    /**< impossible header fields */
+	DAWG_ERR_NOMEM,     /**< out of memory (builder) */
+	DAWG_ERR_ORDER,     /**< words not in increasing order (builder) */
+	DAWG_ERR_UTF8,      /**< a word is not valid UTF-8 (builder) */
+	DAWG_ERR_TOO_BIG,   /**< more than the format can count (builder) */
+	DAWG_ERR_SYNTAX     /**< unreadable word list (builder input) */
 };
 
 /** An open DAWG.  Treat as opaque; it is plain data so it can live in
@@ -48,6 +53,12 @@ struct dawg {
 	uint64_t nwords;
 	/** Bit offset of the root node. */
 	uint64_t root;
+	/** Whether some word starts with '.' (a subtree word). */
+	int has_dot;
+	/** With has_dot: the node after the root's '.' edge. */
+	uint64_t dot_node;
+	/** With has_dot: the words that edge skips. */
+	uint64_t dot_index;
 };
 
 /**
@@ -82,9 +93,9 @@ enum dawg_match {
 };
 
 /**
- * edm's rule: lower-case the name, look it up exactly, then look up
- * ".parent." at each label boundary from the nearest parent up (never
- * "." alone).
+ * edm's rule: lower-case the name (ASCII), look it up exactly, then look
+ * up ".parent." at each label boundary from the nearest parent up (never
+ * "." alone).  Dots inside escapes ("\." "\046") are not boundaries.
  * @param index: out, the matching word's index, -1 on a miss.
  * @param suffix_at: out, for DAWG_SUFFIX, the offset in name of the
  *	parent that matched (the character after the dot).
@@ -93,9 +104,43 @@ enum dawg_match {
 int dawg_lookup_edm(const struct dawg *d, const char *name, size_t len,
 	int64_t *index, size_t *suffix_at);
 
+/** What a wire-name lookup found. */
+struct dawg_result {
+	/** The matching word's index, -1 on a miss. */
+	int64_t index;
+	/** An enum dawg_match. */
+	int match;
+	/** For DAWG_SUFFIX: offset in the wire name of the parent whose
+	 *  ".parent." word matched (wire + offset is that parent). */
+	size_t offset;
+};
+
 /**
- * The same for a canonical wire-format name (module/names.h), as the
- * policy store holds query names: its presentation form is looked up.
+ * Exact lookup of a wire-format name (module/names.h), walking its
+ * octets directly: no allocation, no text buffer.  Equal to
+ * dawg_lookup() of its name_to_text() form (absolute, escaped).
+ * @param wire: a valid wire name; names over 255 octets miss.
+ * @return the word's index, or -1.
+ */
+int64_t dawg_lookup_wire_exact(const struct dawg *d, const uint8_t *wire);
+
+/**
+ * edm's rule for a wire-format name, as the policy store holds query
+ * names: the name, then ".parent." for each proper parent, nearest first,
+ * the root excluded.  ASCII is lower-cased on the way.  Equal to
+ * dawg_lookup_edm() of its name_to_text() form.  No allocation.
+ * @param res: out, what matched.
+ * @return res->match.
+ */
+int dawg_lookup_wire_edm(const struct dawg *d, const uint8_t *wire,
+	struct dawg_result *res);
+
+/**
+ * dawg_lookup_wire_edm() for callers that need only the index and
+ * whether a subtree word matched.
+ * @param index: out, the word's index, -1 on a miss.
+ * @param subtree: out, 1 for DAWG_SUFFIX, else 0.
+ * @return an enum dawg_match.
  */
 int dawg_lookup_wire(const struct dawg *d, const uint8_t *wire,
 	int64_t *index, int *subtree);

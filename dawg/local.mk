@@ -1,6 +1,13 @@
-# dawg/: the DAWG reader (mmap), compatible with DNS TAPIR's files.
+# dawg/: the DAWG reader (mmap) and builder, compatible with DNS TAPIR's
+# files, and the tapir-pop-dawg tool.
 noinst_LTLIBRARIES += dawg/libtapir_dawg.la
-dawg_libtapir_dawg_la_SOURCES = dawg/dawg.c dawg/dawg.h
+dawg_libtapir_dawg_la_SOURCES = dawg/dawg.c dawg/dawg.h \
+	dawg/dawg_build.c dawg/dawg_build.h dawg/utf8.h
+
+bin_PROGRAMS += dawg/tapir-pop-dawg
+dawg_tapir_pop_dawg_SOURCES = dawg/tapir-pop-dawg.c
+dawg_tapir_pop_dawg_LDADD = dawg/libtapir_dawg.la module/libtapir_core.la
+dist_man_MANS += dawg/tapir-pop-dawg.1
 
 check_PROGRAMS += tests/unit/test_dawg
 tests_unit_test_dawg_SOURCES = tests/unit/test_dawg.c

@@ -36,11 +36,12 @@ TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
 # Integration tests: real Unbound with the module, queried with dig.
 TESTS += tests/integration/test_skeleton.sh tests/integration/test_actions.sh \
 	tests/integration/test_cache.sh tests/integration/test_control.sh \
-	tests/integration/test_dawg.sh
+	tests/integration/test_dawg.sh tests/integration/test_dawg_cli.sh
 EXTRA_DIST += tests/integration/lib.sh \
 	tests/integration/lsan.supp tests/integration/test_skeleton.sh \
 	tests/integration/test_actions.sh tests/integration/test_cache.sh \
-	tests/integration/test_control.sh tests/integration/test_dawg.sh
+	tests/integration/test_control.sh tests/integration/test_dawg.sh \
+	tests/integration/test_dawg_cli.sh
 
 # Fuzzing: every tests/fuzz/fuzz_*.c is a libFuzzer target; make check runs
 # a short smoke of each, tests/fuzz/run.sh runs them for longer.

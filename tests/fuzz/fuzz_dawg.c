@@ -27,9 +27,16 @@ count(void *arg, const char *word, size_t len, uint64_t index)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const uint8_t wire_names[][32] = {
+		"\3www\7example\3com",
+		"\1a\3ads\7example\3org",
+		"\2\0\xff\3a.b\4$@()",
+		"",
+	};
+	struct dawg_result res;
 	struct dawg d;
 	int64_t index;
-	size_t at;
+	size_t at, i;
 	uint64_t n = 0;
 	int subtree;
 
@@ -38,9 +45,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dawg_lookup(&d, "example.com.", 12);
 	dawg_lookup(&d, "", 0);
 	dawg_lookup(&d, "\xff\xfe\xc3", 3);
+	dawg_lookup(&d, "b\xc3\xbc" "cher.example.", 16);
 	dawg_lookup_edm(&d, "a.b.Ads.example.org.", 20, &index, &at);
-	dawg_lookup_wire(&d, (const uint8_t *)"\1a\3ads\7example\3org",
-		&index, &subtree);
+	dawg_lookup_edm(&d, "x.b\\.c.example.", 15, &index, &at);
+	for (i = 0; i < sizeof(wire_names) / sizeof(*wire_names); i++) {
+		dawg_lookup_wire_exact(&d, wire_names[i]);
+		dawg_lookup_wire_edm(&d, wire_names[i], &res);
+	}
+	dawg_lookup_wire(&d, wire_names[1], &index, &subtree);
 	dawg_enumerate(&d, count, &n);
 	return 0;
 }
