@@ -292,3 +292,57 @@ mqtt_publish() {
 		--cert "$1/tls.crt" --key "$1/tls.key" -V mqttv5 -q 1 \
 		-t "$3" -f "$4"
 }
+
+# write_knot_conf DIR PORT NOTIFY_PORT SECRET ZONE: a Knot DNS primary on
+# 127.0.0.1:PORT for ZONE (file DIR/knot/ZONE.zone), transfers only with
+# TSIG key "tkey" (hmac-sha256, SECRET), signed NOTIFY to
+# 127.0.0.1:NOTIFY_PORT, and IXFR from zone file edits (each reload
+# stores the difference in the journal).  Everything lives in DIR/knot.
+write_knot_conf() {
+	cat > "$1/knot.conf" <<KNOTCONF
+server:
+    rundir: "$1/knot"
+    pidfile: "$1/knot/knot.pid"
+    listen: 127.0.0.1@$2
+control:
+    listen: "$1/knot/knot.sock"
+log:
+  - target: "$1/knot.log"
+    any: info
+database:
+    storage: "$1/knot"
+key:
+  - id: tkey
+    algorithm: hmac-sha256
+    secret: $4
+remote:
+  - id: tapir
+    address: 127.0.0.1@$3
+    key: tkey
+acl:
+  - id: xfr
+    address: 127.0.0.1
+    key: tkey
+    action: transfer
+zone:
+  - domain: $5
+    storage: "$1/knot"
+    file: "$5.zone"
+    notify: tapir
+    acl: xfr
+    zonefile-load: difference
+    zonefile-sync: -1
+    journal-content: changes
+    semantic-checks: off
+KNOTCONF
+}
+
+# start_knot DIR PORT ZONE: start knotd with DIR/knot.conf (as written
+# by write_knot_conf), log in DIR/knot.log; sets KNOT_PID.  Returns 0
+# once it answers for ZONE, 1 otherwise.
+start_knot() {
+	knotd -c "$1/knot.conf" >> "$1/knot.log" 2>&1 &
+	KNOT_PID=$!
+	T_PIDS="$T_PIDS $KNOT_PID"
+	wait_for 10 sh -c 'dig +tries=1 +time=1 -p "$1" @127.0.0.1 "$2" SOA | grep -q "status: NOERROR"' - "$2" "$3"
+}
