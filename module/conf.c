@@ -39,10 +39,14 @@ struct parser {
 	struct tapir_conf_source **source_tail;
 	char *err;
 	size_t errlen;
+	/* The tags rule's text, resolved once every tag-name: is known. */
+	char *tags_text;
+	unsigned tags_line;
 };
 
 /** The clauses. */
-enum clause { CLAUSE_NONE, CLAUSE_SERVER, CLAUSE_POLICY, CLAUSE_SOURCE };
+enum clause { CLAUSE_NONE, CLAUSE_SERVER, CLAUSE_POLICY, CLAUSE_SOURCE,
+	CLAUSE_MQTT };
 
 /** A key's handler gets its values, already unquoted. */
 typedef int (*key_handler)(struct parser *p, char **v, int n);
@@ -240,6 +244,28 @@ key_numtags(struct parser *p, char **v, int n)
 }
 
 static int
+key_tags(struct parser *p, char **v, int n)
+{
+	if (parse_action(p, v[1], &p->cfg->rules.tags_action))
+		return -1;
+	p->tags_line = p->line;
+	return set_string(p, &p->tags_text, v[0]);
+}
+
+static int
+key_tag_name(struct parser *p, char **v, int n)
+{
+	unsigned long bit;
+	int r;
+
+	if (parse_uint(p, v[0], TAGS_BITS - 1, &bit))
+		return -1;
+	if ((r = tags_table_add(&p->cfg->tag_names, (unsigned)bit, v[1])))
+		return fail(p, "'%s': %s", v[1], tags_strerror(r));
+	return 0;
+}
+
+static int
 key_tag_source(struct parser *p, char **v, int n)
 {
 	if (strlen(v[0]) >= sizeof(p->cfg->rules.tag_source))
@@ -320,9 +346,11 @@ key_source_type(struct parser *p, char **v, int n)
 		p->source->type = TAPIR_CONF_SOURCE_RPZ;
 	else if (strcmp(v[0], "dawg") == 0)
 		p->source->type = TAPIR_CONF_SOURCE_DAWG;
+	else if (strcmp(v[0], "mqtt") == 0)
+		p->source->type = TAPIR_CONF_SOURCE_MQTT;
 	else
-		return fail(p, "unknown source type '%s' (expected file, dawg "
-			"or rpz)", v[0]);
+		return fail(p, "unknown source type '%s' (expected file, dawg, "
+			"rpz or mqtt)", v[0]);
 	return 0;
 }
 
@@ -551,6 +579,120 @@ key_source_action_override(struct parser *p, char **v, int n)
 	return 0;
 }
 
+/* ---- observation sources (type mqtt) ---- */
+
+static int
+key_obs_topic(struct parser *p, char **v, int n)
+{
+	if (!*v[0])
+		return fail(p, "empty topic");
+	return set_string(p, &p->source->obs.topic, v[0]);
+}
+
+static int
+key_obs_src_name(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->source->obs.src_name, v[0]);
+}
+
+static int
+key_obs_bootstrap_url(struct parser *p, char **v, int n)
+{
+	if (strncmp(v[0], "https://", 8) != 0)
+		return fail(p, "'%s' is not an https:// URL", v[0]);
+	return set_string(p, &p->source->obs.bootstrap_url, v[0]);
+}
+
+static int
+key_obs_max_entries(struct parser *p, char **v, int n)
+{
+	unsigned long max;
+
+	if (parse_uint(p, v[0], 100000000, &max))
+		return -1;
+	if (max == 0)
+		return fail(p, "must be at least 1");
+	p->source->obs.max_entries = (unsigned)max;
+	return 0;
+}
+
+/* ---- mqtt: ---- */
+
+static int
+key_mqtt_server(struct parser *p, char **v, int n)
+{
+	if (strncmp(v[0], "mqtts://", 8) != 0 &&
+	    strncmp(v[0], "mqtt://", 7) != 0 &&
+	    strncmp(v[0], "ssl://", 6) != 0 &&
+	    strncmp(v[0], "tcp://", 6) != 0)
+		return fail(p, "'%s' is not an mqtts:// or mqtt:// URI", v[0]);
+	return set_string(p, &p->cfg->mqtt.server, v[0]);
+}
+
+static int
+key_mqtt_client_id(struct parser *p, char **v, int n)
+{
+	if (!*v[0] || strlen(v[0]) > 128)
+		return fail(p, "client-id must be 1 to 128 characters");
+	return set_string(p, &p->cfg->mqtt.client_id, v[0]);
+}
+
+static int
+key_mqtt_ca_file(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->mqtt.ca_file, v[0]);
+}
+
+static int
+key_mqtt_cert_file(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->mqtt.cert_file, v[0]);
+}
+
+static int
+key_mqtt_key_file(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->mqtt.key_file, v[0]);
+}
+
+static int
+key_mqtt_trusted_keys(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->mqtt.trusted_keys, v[0]);
+}
+
+static int
+key_mqtt_insecure_unsigned(struct parser *p, char **v, int n)
+{
+	return parse_bool(p, v[0], &p->cfg->mqtt.insecure_unsigned);
+}
+
+static int
+key_mqtt_keepalive(struct parser *p, char **v, int n)
+{
+	unsigned long s;
+
+	if (parse_uint(p, v[0], 3600, &s))
+		return -1;
+	if (s < 5)
+		return fail(p, "must be at least 5 seconds");
+	p->cfg->mqtt.keepalive = (unsigned)s;
+	return 0;
+}
+
+static int
+key_mqtt_reconnect_max(struct parser *p, char **v, int n)
+{
+	unsigned long s;
+
+	if (parse_uint(p, v[0], 3600, &s))
+		return -1;
+	if (s < 1)
+		return fail(p, "must be at least 1 second");
+	p->cfg->mqtt.backoff_max = (unsigned)s;
+	return 0;
+}
+
 static const struct key_def keys[] = {
 	{ "state-dir", CLAUSE_SERVER, 1, 1, key_state_dir },
 	{ "policy-zone", CLAUSE_SERVER, 1, 1, key_policy_zone },
@@ -564,6 +706,8 @@ static const struct key_def keys[] = {
 	{ "numsources", CLAUSE_POLICY, 2, 2, key_numsources },
 	{ "numtags", CLAUSE_POLICY, 2, 2, key_numtags },
 	{ "tag-source", CLAUSE_POLICY, 1, 1, key_tag_source },
+	{ "tags", CLAUSE_POLICY, 2, 2, key_tags },
+	{ "tag-name", CLAUSE_POLICY, 2, 2, key_tag_name },
 	{ "redirect-a", CLAUSE_POLICY, 1, 1, key_redirect_a },
 	{ "redirect-aaaa", CLAUSE_POLICY, 1, 1, key_redirect_aaaa },
 	{ "redirect-cname", CLAUSE_POLICY, 1, 1, key_redirect_cname },
@@ -586,11 +730,25 @@ static const struct key_def keys[] = {
 	{ "refresh-max", CLAUSE_SOURCE, 1, 1, key_rpz_refresh_max },
 	{ "transfer-max-size", CLAUSE_SOURCE, 1, 1, key_rpz_transfer_max_size },
 	{ "transfer-timeout", CLAUSE_SOURCE, 1, 1, key_rpz_transfer_timeout },
+	{ "topic", CLAUSE_SOURCE, 1, 1, key_obs_topic },
+	{ "src-name", CLAUSE_SOURCE, 1, 1, key_obs_src_name },
+	{ "bootstrap-url", CLAUSE_SOURCE, 1, 1, key_obs_bootstrap_url },
+	{ "max-entries", CLAUSE_SOURCE, 1, 1, key_obs_max_entries },
+	{ "server", CLAUSE_MQTT, 1, 1, key_mqtt_server },
+	{ "client-id", CLAUSE_MQTT, 1, 1, key_mqtt_client_id },
+	{ "ca-file", CLAUSE_MQTT, 1, 1, key_mqtt_ca_file },
+	{ "cert-file", CLAUSE_MQTT, 1, 1, key_mqtt_cert_file },
+	{ "key-file", CLAUSE_MQTT, 1, 1, key_mqtt_key_file },
+	{ "trusted-keys", CLAUSE_MQTT, 1, 1, key_mqtt_trusted_keys },
+	{ "insecure-unsigned", CLAUSE_MQTT, 1, 1, key_mqtt_insecure_unsigned },
+	{ "keepalive", CLAUSE_MQTT, 1, 1, key_mqtt_keepalive },
+	{ "reconnect-max", CLAUSE_MQTT, 1, 1, key_mqtt_reconnect_max },
 };
 
 static const char *const clause_names[] = {
 	[CLAUSE_NONE] = "", [CLAUSE_SERVER] = "server",
 	[CLAUSE_POLICY] = "policy", [CLAUSE_SOURCE] = "source",
+	[CLAUSE_MQTT] = "mqtt",
 };
 
 /* Split a line into words, unquoting "..." and '...' and cutting at an
@@ -653,10 +811,41 @@ open_source(struct parser *p)
 	s->rpz.refresh_max = 86400;
 	s->rpz.max_transfer_bytes = (uint64_t)1024 << 20;
 	s->rpz.transfer_timeout = 300;
+	s->obs.max_entries = 5000000;
 	*p->source_tail = s;
 	p->source_tail = &s->next;
 	p->source = s;
 	p->cfg->num_sources++;
+	return 0;
+}
+
+/* An observation source needs the mqtt: clause, and either keys to
+ * verify messages with or the explicit lab switch. */
+static int
+check_obs_source(struct parser *p, struct tapir_conf_source *s)
+{
+	const struct tapir_conf_mqtt *m = &p->cfg->mqtt;
+
+	if (!s->obs.topic)
+		return fail(p, "source '%s': type mqtt needs 'topic'", s->name);
+	if (!m->server)
+		return fail(p, "source '%s': type mqtt needs an mqtt: clause "
+			"with 'server'", s->name);
+	if (!m->trusted_keys && !m->insecure_unsigned)
+		return fail(p, "source '%s': mqtt: needs 'trusted-keys' (or "
+			"'insecure-unsigned: yes' in a lab)", s->name);
+	if (strncmp(m->server, "mqtts://", 8) == 0 ||
+	    strncmp(m->server, "ssl://", 6) == 0) {
+		if (!m->ca_file)
+			return fail(p, "source '%s': mqtt: a TLS server needs "
+				"'ca-file'", s->name);
+		if (!m->cert_file != !m->key_file)
+			return fail(p, "source '%s': mqtt: cert-file and "
+				"key-file go together", s->name);
+	}
+	if (s->obs.bootstrap_url && !m->ca_file)
+		return fail(p, "source '%s': bootstrap-url needs 'ca-file' in "
+			"mqtt:", s->name);
 	return 0;
 }
 
@@ -672,6 +861,8 @@ check_source(struct parser *p, struct tapir_conf_source *s)
 	    s->type == TAPIR_CONF_SOURCE_DAWG) && !s->file)
 		return fail(p, "source '%s': type %s needs 'file'", s->name,
 			s->type == TAPIR_CONF_SOURCE_FILE ? "file" : "dawg");
+	if (s->type == TAPIR_CONF_SOURCE_MQTT)
+		return check_obs_source(p, s);
 	if (s->type != TAPIR_CONF_SOURCE_RPZ)
 		return 0;
 	if (!s->rpz.zone_len)
@@ -693,7 +884,27 @@ uses_action(const struct policy_rules *r, enum policy_action a)
 {
 	return r->allow_action == a || r->deny_action == a ||
 	    (r->numsources && r->numsources_action == a) ||
-	    (r->numtags && r->numtags_action == a);
+	    (r->numtags && r->numtags_action == a) ||
+	    (r->tags && r->tags_action == a);
+}
+
+/* The tags rule names tags; they resolve against the final table. */
+static int
+resolve_tags(struct parser *p)
+{
+	char why[160];
+	int r;
+
+	if (!p->tags_text)
+		return 0;
+	p->line = p->tags_line;
+	p->key = "tags";
+	r = tags_parse(&p->cfg->tag_names, p->tags_text, &p->cfg->rules.tags,
+		why, sizeof(why));
+	if (r != TAGS_OK)
+		return fail(p, "%s", why);
+	p->key = NULL;
+	return 0;
 }
 
 static int
@@ -701,6 +912,8 @@ check_conf(struct parser *p)
 {
 	struct tapir_conf_source *s;
 
+	if (resolve_tags(p))
+		return -1;
 	for (s = p->cfg->sources; s; s = s->next)
 		if (check_source(p, s))
 			return -1;
@@ -720,6 +933,17 @@ check_conf(struct parser *p)
 		return -1;
 	}
 	return 0;
+}
+
+static const struct key_def *
+find_key(const char *name, enum clause clause)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (keys[i].clause == clause && strcmp(name, keys[i].name) == 0)
+			return &keys[i];
+	return NULL;
 }
 
 static int
@@ -744,6 +968,10 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++) {
 		if (strcmp(words[0], clause_names[i]) != 0)
 			continue;
+		/* "server: URI" in mqtt: is a key that shares a clause's
+		 * name; a clause line is the word alone. */
+		if (n > 1 && find_key(words[0], *clause))
+			break;
 		if (n > 1)
 			return fail(p, "a clause takes no value");
 		*clause = (enum clause)i;
@@ -752,10 +980,7 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 		p->source = NULL;
 		return 0;
 	}
-	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
-		k = &keys[i];
-		if (strcmp(words[0], k->name) != 0 || k->clause != *clause)
-			continue;
+	if ((k = find_key(words[0], *clause)) != NULL) {
 		if (n - 1 < k->min_values || n - 1 > k->max_values) {
 			if (k->min_values == k->max_values)
 				return fail(p, "takes %d value%s, got %d",
@@ -768,7 +993,7 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 	}
 	if (*clause == CLAUSE_NONE)
 		return fail(p, "key outside a clause (start with server:, "
-			"policy: or source:)");
+			"policy:, mqtt: or source:)");
 	return fail(p, "unknown key in %s: clause", clause_names[*clause]);
 }
 
@@ -778,11 +1003,14 @@ conf_defaults(struct tapir_conf *cfg)
 	size_t len;
 
 	policy_rules_default(&cfg->rules);
+	tags_table_init(&cfg->tag_names);
 	name_from_text("tapir-pop.", 10, cfg->policy_zone, &len);
 	cfg->policy_zone_len = len;
 	cfg->answer_ttl = 60;
 	cfg->file_poll_ms = 1000;
 	cfg->control_socket_mode = 0660;
+	cfg->mqtt.keepalive = 30;
+	cfg->mqtt.backoff_max = 60;
 }
 
 int
@@ -827,10 +1055,12 @@ tapir_conf_parse(const char *name, const char *text, size_t len,
 	if (check_conf(&p))
 		goto error;
 	free(buf);
+	free(p.tags_text);
 	*out = p.cfg;
 	return 0;
 error:
 	free(buf);
+	free(p.tags_text);
 	tapir_conf_free(p.cfg);
 	return -1;
 }
@@ -883,11 +1113,20 @@ tapir_conf_free(struct tapir_conf *cfg)
 		free(s->rpz.tsig_name);
 		free(s->rpz.tsig_algorithm);
 		free(s->rpz.tsig_secret);
+		free(s->obs.topic);
+		free(s->obs.src_name);
+		free(s->obs.bootstrap_url);
 		free(s);
 	}
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->control_socket);
+	free(cfg->mqtt.server);
+	free(cfg->mqtt.client_id);
+	free(cfg->mqtt.ca_file);
+	free(cfg->mqtt.cert_file);
+	free(cfg->mqtt.key_file);
+	free(cfg->mqtt.trusted_keys);
 	free(cfg);
 }
 

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "feeds/tags.h"
 #include "module/names.h"
 #include "module/policy.h"
 
@@ -28,7 +29,8 @@
 enum tapir_conf_source_type {
 	TAPIR_CONF_SOURCE_FILE, /**< a text or CSV list file */
 	TAPIR_CONF_SOURCE_RPZ,  /**< an RPZ zone transferred from primaries */
-	TAPIR_CONF_SOURCE_DAWG  /**< a DAWG file in DNS TAPIR's format */
+	TAPIR_CONF_SOURCE_DAWG, /**< a DAWG file in DNS TAPIR's format */
+	TAPIR_CONF_SOURCE_MQTT  /**< DNS TAPIR observations over MQTT */
 };
 
 /** Format of a list file. */
@@ -80,6 +82,18 @@ struct tapir_conf_rpz {
 	unsigned transfer_timeout;
 };
 
+/** The settings of a DNS TAPIR observation source (type mqtt). */
+struct tapir_conf_obs {
+	/** Topic to subscribe to. */
+	char *topic;
+	/** The src_name messages must carry; NULL: the source's name. */
+	char *src_name;
+	/** HTTPS URL of a snapshot to bootstrap from, or NULL. */
+	char *bootstrap_url;
+	/** Most names the source holds; more are refused (counted). */
+	unsigned max_entries;
+};
+
 /** One "source:" clause. */
 struct tapir_conf_source {
 	/** Unique source name, as the policy store and control tool show it. */
@@ -96,6 +110,8 @@ struct tapir_conf_source {
 	unsigned column;
 	/** Settings of an RPZ source (type rpz). */
 	struct tapir_conf_rpz rpz;
+	/** Settings of an observation source (type mqtt). */
+	struct tapir_conf_obs obs;
 	/** POLICY_SOURCE_* flags (match: subdomains, action-override). */
 	unsigned flags;
 	/** Line of the clause, for messages about the source. */
@@ -120,6 +136,28 @@ struct tapir_conf_redirect {
 	size_t cname_len;
 };
 
+/** The mqtt: clause: how this edge reaches DNS TAPIR's broker. */
+struct tapir_conf_mqtt {
+	/** Broker URI, mqtts://host:port; NULL when there is no clause. */
+	char *server;
+	/** MQTT client identifier; NULL: tapir-pop-<hostname>. */
+	char *client_id;
+	/** CA certificate the broker (and bootstrap server) must chain to. */
+	char *ca_file;
+	/** Client certificate (PEM), as enrollment writes tls.crt. */
+	char *cert_file;
+	/** Client private key (PEM), as enrollment writes tls.key. */
+	char *key_file;
+	/** Trusted JWK Set that signs observations (validation-keys.json). */
+	char *trusted_keys;
+	/** Accept unsigned messages (labs only); logged loudly. */
+	int insecure_unsigned;
+	/** Keep-alive interval, seconds. */
+	unsigned keepalive;
+	/** Longest wait between reconnection attempts, seconds. */
+	unsigned backoff_max;
+};
+
 /** The whole configuration, owned by the caller of tapir_conf_read(). */
 struct tapir_conf {
 	/** Path the configuration was read from. */
@@ -142,8 +180,12 @@ struct tapir_conf {
 	unsigned file_poll_ms;
 	/** The decision rules. */
 	struct policy_rules rules;
+	/** Names of the observation tag bits (defaults plus tag-name:). */
+	struct tags_table tag_names;
 	/** Local data for the redirect action. */
 	struct tapir_conf_redirect redirect;
+	/** The mqtt: clause. */
+	struct tapir_conf_mqtt mqtt;
 	/** Sources in file order. */
 	struct tapir_conf_source *sources;
 	/** Number of sources. */

@@ -7,6 +7,7 @@
 #include "module/engine.h"
 #include "feeds/feed_dawg.h"
 #include "feeds/feed_file.h"
+#include "feeds/feed_obs.h"
 #include "feeds/feed_rpz.h"
 #include "module/log.h"
 
@@ -15,9 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "module/names.h"
+#include "module/thread.h"
+
+/** How often lapsed entries are reclaimed, in milliseconds. */
+#define MAINTENANCE_MS 1000
+/** How often a changed observation state is written, in seconds: often
+ *  enough that a crash loses little, rarely enough that a busy feed does
+ *  not rewrite a large file many times a minute. */
+#define OBS_SAVE_INTERVAL_S 10
 
 /* One configured source and the feed that fills it. */
 struct source_slot {
@@ -27,7 +37,9 @@ struct source_slot {
 	struct feed_file *file;
 	struct feed_rpz *rpz;
 	struct feed_dawg *dawg;
+	struct feed_obs *obs;
 	char *zone_file;      /* RPZ: the last good zone on disk */
+	char *state_file;     /* observations: the persisted state */
 };
 
 /* A runtime override: few, so a plain array rewritten whole. */
@@ -50,6 +62,8 @@ struct engine {
 	struct override *overrides;
 	size_t num_overrides;
 	char *override_file;
+	/* Reclaims lapsed entries and writes observation state. */
+	struct tapir_thread maintenance;
 };
 
 /* Every source's changes reach the adapter through this, so that names a
@@ -183,6 +197,82 @@ start_rpz_feed(struct engine *e, const struct tapir_conf_source *src,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+start_obs_feed(struct engine *e, const struct tapir_conf_source *src,
+	struct source_slot *slot, char *err, size_t errlen)
+{
+	const struct tapir_conf_mqtt *m = &e->cfg->mqtt;
+	struct feed_obs_params p;
+	char client_id[160], host[64] = "localhost";
+	int r;
+
+	if (!m->client_id) {
+		gethostname(host, sizeof(host) - 1);
+		snprintf(client_id, sizeof(client_id), "tapir-pop-%s", host);
+	}
+	if (e->cfg->state_dir) {
+		size_t len = strlen(e->cfg->state_dir) + strlen(src->name) + 20;
+		if (!(slot->state_file = malloc(len))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		snprintf(slot->state_file, len, "%s/%s.observations.json",
+			e->cfg->state_dir, src->name);
+	}
+	memset(&p, 0, sizeof(p));
+	p.source_name = src->name;
+	p.src_name = src->obs.src_name;
+	p.list = src->list;
+	p.server = m->server;
+	p.client_id = m->client_id ? m->client_id : client_id;
+	p.topic = src->obs.topic;
+	p.ca_file = m->ca_file;
+	p.cert_file = m->cert_file;
+	p.key_file = m->key_file;
+	p.keepalive = m->keepalive;
+	p.backoff_max = m->backoff_max;
+	p.trusted_keys = m->trusted_keys;
+	p.insecure_unsigned = m->insecure_unsigned;
+	p.max_entries = src->obs.max_entries;
+	p.state_file = slot->state_file;
+	p.store = e->store;
+	p.source = slot->id;
+	p.changed = e->changed ? source_changed : NULL;
+	p.changed_arg = slot;
+	if (!(slot->obs = feed_obs_create(&p, err, errlen)))
+		return -1;
+	/* What Core sent before a restart applies until it lapses. */
+	feed_obs_load_saved(slot->obs, (int64_t)time(NULL));
+	if ((r = feed_obs_start(slot->obs)) != 0) {
+		snprintf(err, errlen, "source %s: cannot start thread: %s",
+			src->name, strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- maintenance ---- */
+
+static void *
+maintenance_thread(void *arg)
+{
+	struct engine *e = arg;
+	int64_t last_save = (int64_t)time(NULL);
+	unsigned i;
+
+	while (!tapir_thread_sleep(&e->maintenance, MAINTENANCE_MS)) {
+		int64_t now = (int64_t)time(NULL);
+		policy_store_expire(e->store, now, e->changed, e->changed_arg);
+		if (now - last_save < OBS_SAVE_INTERVAL_S)
+			continue;
+		last_save = now;
+		for (i = 0; i < e->num_sources; i++)
+			if (e->slots[i].obs)
+				feed_obs_save(e->slots[i].obs, now);
+	}
+	return NULL;
 }
 
 /* ---- runtime overrides ---- */
@@ -451,6 +541,18 @@ engine_source_info(struct engine *e, unsigned i,
 		out->updates = ds.loads;
 		out->failures = ds.rejects;
 		memcpy(out->last_error, ds.last_error, sizeof(out->last_error));
+	} else if (slot->obs) {
+		struct feed_obs_stats os;
+		feed_obs_get_stats(slot->obs, &os);
+		out->type = "mqtt";
+		out->last_update = os.last_update;
+		out->received = os.received;
+		out->updates = os.applied;
+		out->failures = os.bad_signature + os.bad_message +
+			os.wrong_source + os.over_limit;
+		snprintf(out->state, sizeof(out->state), "%s", os.connected ?
+			"connected" : "disconnected");
+		memcpy(out->last_error, os.last_error, sizeof(out->last_error));
 	} else if (slot->rpz) {
 		struct feed_rpz_stats rs;
 		feed_rpz_get_stats(slot->rpz, &rs);
@@ -488,6 +590,7 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 	e->changed = changed;
 	e->changed_arg = changed_arg;
 	pthread_mutex_init(&e->override_lock, NULL);
+	tapir_thread_init(&e->maintenance);
 	e->slots = calloc(cfg->num_sources + 1, sizeof(*e->slots));
 	e->store = policy_store_create(&cfg->rules, num_readers);
 	if (!e->slots || !e->store) {
@@ -521,9 +624,16 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 		case TAPIR_CONF_SOURCE_DAWG:
 			r = start_dawg_feed(e, src, &e->slots[i], err, errlen);
 			break;
+		case TAPIR_CONF_SOURCE_MQTT:
+			r = start_obs_feed(e, src, &e->slots[i], err, errlen);
+			break;
 		}
 		if (r != 0)
 			goto fail;
+	}
+	if (tapir_thread_start(&e->maintenance, maintenance_thread, e) != 0) {
+		snprintf(err, errlen, "cannot start the maintenance thread");
+		goto fail;
 	}
 	tapir_log(TAPIR_LOG_INFO, "policy ready: %u sources", e->num_sources);
 	return e;
@@ -540,12 +650,16 @@ engine_destroy(struct engine *e)
 	if (!e)
 		return;
 	/* Feeds write into the store: stop them all before freeing it. */
+	tapir_thread_stop(&e->maintenance);
+	tapir_thread_destroy(&e->maintenance);
 	if (e->slots)
 		for (i = 0; i < e->num_sources; i++) {
 			feed_file_destroy(e->slots[i].file);
 			feed_rpz_destroy(e->slots[i].rpz);
 			feed_dawg_destroy(e->slots[i].dawg);
+			feed_obs_destroy(e->slots[i].obs);
 			free(e->slots[i].zone_file);
+			free(e->slots[i].state_file);
 		}
 	free(e->slots);
 	free(e->overrides);

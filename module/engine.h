@@ -63,7 +63,7 @@ const struct tapir_conf *engine_config(struct engine *e);
 struct engine_source_info {
 	/** Source name. */
 	const char *name;
-	/** "file", "rpz" or "override". */
+	/** "file", "dawg", "rpz", "mqtt" or "override". */
 	const char *type;
 	/** List class. */
 	enum policy_list list;
@@ -73,8 +73,12 @@ struct engine_source_info {
 	int64_t last_update;
 	/** Successful updates. */
 	uint64_t updates;
-	/** Updates rejected (bad file, failed transfer). */
+	/** Updates rejected (bad file, failed transfer, refused message). */
 	uint64_t failures;
+	/** Messages received (mqtt), 0 for other types. */
+	uint64_t received;
+	/** Connection state ("connected", "disconnected"), "" if none. */
+	char state[32];
 	/** Last error, "" if none. */
 	char last_error[256];
 };

@@ -889,6 +889,16 @@ note_if_new(void *arg, const struct rec *r, int level, size_t slot)
 	note_change(c, r);
 }
 
+/* Report the names noted from offset from on as subtrees. */
+static void
+changes_mark_subtree(struct changes *c, size_t from)
+{
+	while (from < c->names.len) {
+		c->names.buf[from + 1] = 1;
+		from += 2u + c->names.buf[from];
+	}
+}
+
 static void
 report_changes(struct changes *c, policy_changed_fn changed, void *arg)
 {
@@ -1786,6 +1796,8 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 
 struct expire_ctx {
 	struct arena tombs;
+	struct changes allowed;   /* expired allowlist names, to report */
+	int report;
 	int64_t now;
 	int failed;
 };
@@ -1797,18 +1809,25 @@ tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 
 	(void)level;
 	(void)slot;
-	if (rec_expired(r, c->now) && arena_put(&c->tombs, r->name,
-	    r->name_len, NULL, r->flags & F_SUBTREE, 1))
+	if (!rec_expired(r, c->now))
+		return;
+	if (arena_put(&c->tombs, r->name, r->name_len, NULL,
+	    r->flags & F_SUBTREE, 1))
 		c->failed = 1;
+	if (c->report)
+		note_change(&c->allowed, r);
 }
 
 size_t
-policy_store_expire(struct policy_store *s, int64_t now)
+policy_store_expire(struct policy_store *s, int64_t now,
+	policy_changed_fn changed, void *arg)
 {
-	size_t total = 0;
+	struct changes allowed;
+	size_t total = 0, from;
 	unsigned i;
 	int k;
 
+	memset(&allowed, 0, sizeof(allowed));
 	pthread_mutex_lock(&s->writer);
 	for (i = 0; i < s->num_sources; i++) {
 		struct source_view *ov = current_view(s, i), *nv;
@@ -1820,7 +1839,17 @@ policy_store_expire(struct policy_store *s, int64_t now)
 			continue;
 		memset(&c, 0, sizeof(c));
 		c.now = now;
+		/* An allowlist entry that lapses can block names Unbound
+		 * cached while they were allowed: those are reported, as a
+		 * commit reports the allowlist names it removes.  Names of
+		 * a match-subdomains source cover their subtree. */
+		c.report = changed && s->meta[i].list == POLICY_LIST_ALLOW;
+		c.allowed = allowed;
+		from = allowed.names.len;
 		view_foreach(ov, tomb_expired, &c);
+		allowed = c.allowed;
+		if (s->meta[i].flags & POLICY_SOURCE_SUBDOMAINS)
+			changes_mark_subtree(&allowed, from);
 		/* Deleted like any delta: the merges reclaim the memory,
 		 * in the background when there is much of it. */
 		if (!c.failed && c.tombs.records && (nv = commit_delta(s, i,
@@ -1834,6 +1863,10 @@ policy_store_expire(struct policy_store *s, int64_t now)
 		free(c.tombs.buf);
 	}
 	pthread_mutex_unlock(&s->writer);
+	if (changed)
+		report_changes(&allowed, changed, arg);
+	else
+		free(allowed.names.buf);
 	return total;
 }
 

@@ -300,9 +300,14 @@ unsigned policy_explain(struct policy_store *s, const uint8_t *name,
  * Remove expired entries from every source (writer side).  Queries ignore
  * expired entries anyway; this reclaims their memory, deleting them like a
  * delta (the background merges compact them away).
+ * @param changed: called, after publishing, for every expired entry of an
+ *	allowlist source (its lapse may block a name cached while it was
+ *	allowed); may be NULL.
+ * @param arg: argument for changed.
  * @return the number removed.
  */
-size_t policy_store_expire(struct policy_store *s, int64_t now);
+size_t policy_store_expire(struct policy_store *s, int64_t now,
+	policy_changed_fn changed, void *arg);
 
 /** Counters of one source. */
 struct policy_source_stats {

@@ -178,6 +178,64 @@ test_errors_whole_config(void **state)
 		"redirect-cname cannot be combined");
 }
 
+/* The DNS TAPIR feed: mqtt: clause, observation source, tag rules. */
+static void
+test_mqtt_and_tags(void **state)
+{
+	struct tapir_conf *cfg = parse_ok(
+		"policy:\n"
+		"    numtags: 2 nodata\n"
+		"    tags: \"newly_registered, my_tag 12\" drop\n"
+		"    tag-name: 6 my_tag\n"
+		"    tag-source: core\n"
+		"mqtt:\n"
+		"    server: \"mqtts://broker.example:8883\"\n"
+		"    ca-file: ca.crt\n"
+		"    cert-file: tls.crt\n"
+		"    key-file: tls.key\n"
+		"    trusted-keys: validation-keys.json\n"
+		"    keepalive: 20\n"
+		"source:\n"
+		"    name: core\n"
+		"    list: doubtlist\n"
+		"    type: mqtt\n"
+		"    topic: observations/down/tapir-pop\n"
+		"    src-name: dns-tapir\n"
+		"    max-entries: 1000\n");
+	const struct tapir_conf_source *s = cfg->sources;
+
+	(void)state;
+	assert_int_equal(cfg->rules.tags, (1u << 2) | (1u << 6) | (1u << 12));
+	assert_int_equal(cfg->rules.tags_action, POLICY_ACTION_DROP);
+	assert_string_equal(cfg->mqtt.server, "mqtts://broker.example:8883");
+	assert_string_equal(cfg->mqtt.trusted_keys, "validation-keys.json");
+	assert_int_equal(cfg->mqtt.keepalive, 20);
+	assert_int_equal(cfg->mqtt.insecure_unsigned, 0);
+	assert_int_equal(s->type, TAPIR_CONF_SOURCE_MQTT);
+	assert_string_equal(s->obs.topic, "observations/down/tapir-pop");
+	assert_string_equal(s->obs.src_name, "dns-tapir");
+	assert_int_equal(s->obs.max_entries, 1000);
+	tapir_conf_free(cfg);
+
+	assert_error("policy:\n    tags: \"no_such_tag\" drop\n",
+		"t.conf:2: tags: ");
+	assert_error("policy:\n    tag-name: 32 x\n", "t.conf:2: tag-name: ");
+	assert_error("source:\n    name: c\n    type: mqtt\n"
+		"    topic: t\n", "needs an mqtt: clause");
+	assert_error("mqtt:\n    server: mqtts://b:8883\n    ca-file: c\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
+		"trusted-keys");
+	assert_error("mqtt:\n    server: mqtts://b:8883\n"
+		"    insecure-unsigned: yes\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
+		"needs 'ca-file'");
+	assert_error("mqtt:\n    server: http://b\n", "t.conf:2: server: ");
+	assert_error("source:\n    name: c\n    type: mqtt\n",
+		"needs 'topic'");
+	assert_error("source:\n    name: c\n    bootstrap-url: "
+		"http://x/\n", "not an https:// URL");
+}
+
 static void
 test_read_file(void **state)
 {
@@ -199,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors_name_file_line_key),
 		cmocka_unit_test(test_errors_whole_config),
+		cmocka_unit_test(test_mqtt_and_tags),
 		cmocka_unit_test(test_read_file),
 	};
 

@@ -355,32 +355,6 @@ test_per_record_actions(void **state)
 }
 
 /* Entries expire at exactly time_added + ttl. */
-static void
-test_expiry(void **state)
-{
-	struct policy_rules r;
-	struct policy_store *s;
-	uint16_t deny;
-
-	(void)state;
-	policy_rules_default(&r);
-	s = store_with(&r);
-	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
-	put(s, deny, "brief.example", 0, NOW + 2, 0, 0);
-	put(s, deny, "forever.example", 0, 0, 0, 0);
-	assert_int_equal(decide_at(s, "brief.example", NOW + 1).action,
-		POLICY_ACTION_NXDOMAIN);
-	assert_int_equal(decide_at(s, "brief.example", NOW + 2).action,
-		POLICY_ACTION_NONE);
-	assert_int_equal(policy_store_expire(s, NOW + 1), 0);
-	assert_int_equal(policy_store_expire(s, NOW + 2), 1);
-	assert_int_equal(decide_at(s, "forever.example", NOW + 99999).action,
-		POLICY_ACTION_NXDOMAIN);
-	assert_int_equal(decide_at(s, "brief.example", NOW).action,
-		POLICY_ACTION_NONE);
-	policy_store_destroy(s);
-}
-
 struct seen {
 	char names[64][NAME_TEXT_MAX];
 	int subtree[64];
@@ -407,6 +381,49 @@ seen_has(const struct seen *seen, const char *name)
 		if (strcmp(seen->names[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+static void
+test_expiry(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct seen seen = { .n = 0 };
+	uint16_t deny, allow, allow_sub;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	policy_source_add(s, "allow", POLICY_LIST_ALLOW, 0, &allow);
+	policy_source_add(s, "allow-sub", POLICY_LIST_ALLOW,
+		POLICY_SOURCE_SUBDOMAINS, &allow_sub);
+	put(s, deny, "brief.example", 0, NOW + 2, 0, 0);
+	put(s, deny, "forever.example", 0, 0, 0, 0);
+	put(s, allow, "lapsing.example", 0, NOW + 2, 0, 0);
+	put(s, allow_sub, "lapsing-tree.example", 0, NOW + 2, 0, 0);
+	assert_int_equal(decide_at(s, "brief.example", NOW + 1).action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide_at(s, "brief.example", NOW + 2).action,
+		POLICY_ACTION_NONE);
+	assert_int_equal(policy_store_expire(s, NOW + 1, record_change,
+		&seen), 0);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(policy_store_expire(s, NOW + 2, record_change,
+		&seen), 3);
+	/* Only the lapsed allowlist names can block something cached;
+	 * a match-subdomains source's name covers its subtree. */
+	assert_int_equal(seen.n, 2);
+	assert_true(seen_has(&seen, "lapsing.example."));
+	assert_true(seen_has(&seen, "lapsing-tree.example."));
+	assert_int_equal(seen.subtree[0] + seen.subtree[1], 1);
+	assert_int_equal(seen.subtree[strcmp(seen.names[0],
+		"lapsing-tree.example.") == 0 ? 0 : 1], 1);
+	assert_int_equal(decide_at(s, "forever.example", NOW + 99999).action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide_at(s, "brief.example", NOW).action,
+		POLICY_ACTION_NONE);
+	policy_store_destroy(s);
 }
 
 /* Replace-all and deltas; changed() only for what may now block. */

@@ -1,0 +1,504 @@
+/*
+ * feeds/feed_obs.c - a source fed by DNS TAPIR observations over MQTT.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ *
+ * Messages are handled one at a time under the feed's lock, on the MQTT
+ * thread: verification and parsing cost microseconds, and applying them
+ * in arrival order is what makes a later message about a name win.
+ */
+#include "tapir_config.h"
+#include "feeds/feed_obs.h"
+#include "feeds/jws.h"
+#include "feeds/mqtt.h"
+#include "feeds/observation.h"
+#include "module/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/** Refusals logged per minute; the rest are counted, then summarised. */
+#define REFUSALS_LOGGED_PER_MINUTE 10
+/** Largest state file read back (about 10 million names). */
+#define STATE_FILE_MAX ((size_t)2 << 30)
+
+struct feed_obs {
+	struct feed_obs_params p;
+	char *source_name, *src_name, *state_file;
+	struct jws_keyset *keys;
+	struct mqtt_feed *mqtt;
+	/* Serialises messages and guards stats, version and the limiter. */
+	pthread_mutex_t lock;
+	struct feed_obs_stats stats;
+	/* Bumped by every applied change; the state file is rewritten when
+	 * it differs from the version last written. */
+	uint64_t version, saved_version;
+	/* Refusal log limiter: the minute, the count logged in it, and how
+	 * many went unlogged. */
+	int64_t log_minute;
+	unsigned logged;
+	uint64_t unlogged;
+};
+
+static char *
+copy(const char *s, int *failed)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*failed = 1;
+	return d;
+}
+
+/* A refused message is logged, but a hostile or broken sender must not
+ * flood the log: at most REFUSALS_LOGGED_PER_MINUTE lines a minute, and
+ * the number left out is told with the next line.  Called locked. */
+static void
+refuse(struct feed_obs *f, int64_t now, uint64_t *counter, const char *fmt,
+	...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	(*counter)++;
+	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", why);
+	if (now / 60 != f->log_minute) {
+		f->log_minute = now / 60;
+		f->logged = 0;
+	}
+	if (f->logged >= REFUSALS_LOGGED_PER_MINUTE) {
+		f->unlogged++;
+		return;
+	}
+	f->logged++;
+	if (f->unlogged)
+		tapir_log(TAPIR_LOG_ERR, "source %s: message refused: %s "
+			"(and %llu more not logged)", f->source_name, why,
+			(unsigned long long)f->unlogged);
+	else
+		tapir_log(TAPIR_LOG_ERR, "source %s: message refused: %s",
+			f->source_name, why);
+	f->unlogged = 0;
+}
+
+static void
+on_message(void *arg, const uint8_t *payload, size_t len)
+{
+	struct feed_obs *f = arg;
+
+	feed_obs_apply_message(f, payload, len, (int64_t)time(NULL));
+}
+
+/* Whether the source may grow by n names.  Replacements are counted as
+ * growth: the bound is a guard against a runaway sender, not an exact
+ * quota. */
+static int
+within_limit(struct feed_obs *f, size_t n)
+{
+	struct policy_source_stats st;
+
+	if (policy_store_source_stats(f->p.store, f->p.source, &st) != 0)
+		return 0;
+	return st.entries + n <= f->p.max_entries;
+}
+
+/* Commit a parsed message as one delta.  Called locked. */
+static int
+apply(struct feed_obs *f, const struct observation_msg *m, int64_t now)
+{
+	struct policy_batch *b = policy_batch_begin(f->p.store, f->p.source,
+		0);
+	size_t i, added = 0, skipped = m->n_skipped;
+
+	if (!b)
+		return -1;
+	for (i = 0; i < m->n_added; i++) {
+		const struct observation_entry *o = &m->added[i];
+		struct policy_entry e;
+		/* Lapsed before it arrived (a replayed or delayed message):
+		 * applying it would only delete the name's current state. */
+		if (o->expiry <= now) {
+			skipped++;
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		e.tags = o->tag_mask;
+		e.expires = o->expiry;
+		if (policy_batch_put(b, o->name, &e) != 0)
+			goto nomem;
+		added++;
+	}
+	for (i = 0; i < m->n_removed; i++)
+		if (policy_batch_remove(b, m->removed[i].name, 0) != 0)
+			goto nomem;
+	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
+		return -1;
+	f->stats.names_added += added;
+	f->stats.names_removed += m->n_removed;
+	f->stats.entries_skipped += skipped;
+	f->stats.applied++;
+	f->stats.last_update = now;
+	f->version++;
+	return 0;
+nomem:
+	policy_batch_abort(b);
+	return -1;
+}
+
+int
+feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
+	int64_t now)
+{
+	struct observation_msg m;
+	uint8_t *payload = NULL;
+	const uint8_t *json = msg;
+	size_t json_len = len;
+	char why[160];
+	int r, result = -1;
+
+	memset(&m, 0, sizeof(m));
+	pthread_mutex_lock(&f->lock);
+	f->stats.received++;
+	if (f->keys) {
+		r = jws_verify(f->keys, (const char *)msg, len, &payload,
+			&json_len, NULL);
+		if (r == JWS_OK) {
+			json = payload;
+		} else if (!(f->p.insecure_unsigned &&
+		    r == JWS_ERR_MALFORMED)) {
+			/* Only what is not a JWS at all may pass as an
+			 * unsigned message: a JWS that fails is forged. */
+			refuse(f, now, &f->stats.bad_signature,
+				"signature: %s", jws_strerror(r));
+			goto out;
+		} else {
+			json_len = len;
+		}
+	}
+	r = observation_parse(json, json_len, &m, why, sizeof(why));
+	if (r != OBSERVATION_OK) {
+		refuse(f, now, &f->stats.bad_message, "%s", why);
+		goto out;
+	}
+	if (m.list_type != f->p.list) {
+		refuse(f, now, &f->stats.wrong_source, "list_type %s, but "
+			"the source is a %s", observation_list_name(m.list_type),
+			policy_list_name(f->p.list));
+		goto out;
+	}
+	if (m.src_name[0] && strcmp(m.src_name, f->src_name) != 0) {
+		refuse(f, now, &f->stats.wrong_source, "src_name '%.64s', "
+			"expected '%.64s'", m.src_name, f->src_name);
+		goto out;
+	}
+	if (!within_limit(f, m.n_added)) {
+		refuse(f, now, &f->stats.over_limit, "the source would hold "
+			"more than %zu names (max-entries)", f->p.max_entries);
+		goto out;
+	}
+	if (m.n_skipped)
+		tapir_log(TAPIR_LOG_WARN, "source %s: %zu entries skipped: %s",
+			f->source_name, m.n_skipped, m.first_error);
+	if (apply(f, &m, now) != 0) {
+		refuse(f, now, &f->stats.bad_message, "out of memory");
+		goto out;
+	}
+	result = 0;
+out:
+	pthread_mutex_unlock(&f->lock);
+	observation_msg_clear(&m);
+	free(payload);
+	return result;
+}
+
+/* ---- persistence ---- */
+
+static int
+read_file(const char *path, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+
+	if (!fp)
+		return -1;
+	if (fstat(fileno(fp), &st) != 0 || st.st_size < 0 ||
+	    (size_t)st.st_size > STATE_FILE_MAX) {
+		fclose(fp);
+		errno = EFBIG;
+		return -1;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		fclose(fp);
+		return -1;
+	}
+	*len = fread(buf, 1, (size_t)st.st_size, fp);
+	if (ferror(fp)) {
+		free(buf);
+		fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	*out = buf;
+	return 0;
+}
+
+long
+feed_obs_load_saved(struct feed_obs *f, int64_t now)
+{
+	struct observation_msg m;
+	struct policy_batch *b;
+	uint8_t *text;
+	size_t len, i;
+	long loaded = 0;
+	char why[160];
+
+	if (!f->state_file)
+		return 0;
+	if (read_file(f->state_file, &text, &len) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		tapir_log(TAPIR_LOG_ERR, "source %s: cannot read %s: %s",
+			f->source_name, f->state_file, strerror(errno));
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	if (observation_parse(text, len, &m, why, sizeof(why)) !=
+	    OBSERVATION_OK) {
+		tapir_log(TAPIR_LOG_ERR, "source %s: %s: %s; starting empty",
+			f->source_name, f->state_file, why);
+		free(text);
+		observation_msg_clear(&m);
+		return -1;
+	}
+	free(text);
+	if (!(b = policy_batch_begin(f->p.store, f->p.source, 1)))
+		goto nomem;
+	for (i = 0; i < m.n_added; i++) {
+		struct policy_entry e;
+		if (m.added[i].expiry <= now)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.tags = m.added[i].tag_mask;
+		e.expires = m.added[i].expiry;
+		if (policy_batch_put(b, m.added[i].name, &e) != 0) {
+			policy_batch_abort(b);
+			goto nomem;
+		}
+		loaded++;
+	}
+	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
+		goto nomem;
+	tapir_log(TAPIR_LOG_INFO, "source %s: %ld names from %s (%zu lapsed)",
+		f->source_name, loaded, f->state_file,
+		m.n_added - (size_t)loaded);
+	observation_msg_clear(&m);
+	return loaded;
+nomem:
+	observation_msg_clear(&m);
+	tapir_log(TAPIR_LOG_ERR, "source %s: out of memory loading %s",
+		f->source_name, f->state_file);
+	return -1;
+}
+
+struct save_ctx {
+	struct observation_writer w;
+	int64_t now;
+};
+
+/* The store keeps only the expiry, so an entry is written as added now
+ * with the time it has left: the same expiry when read back. */
+static void
+save_entry(void *arg, const uint8_t *name, const struct policy_entry *e)
+{
+	struct save_ctx *c = arg;
+	struct observation_entry o;
+	size_t len = 0;
+
+	if (e->expires <= c->now)
+		return;
+	while (name[len])
+		len += 1u + name[len];
+	memset(&o, 0, sizeof(o));
+	o.name = name;
+	o.name_len = len + 1;
+	o.time_added = c->now;
+	o.ttl = e->expires - c->now > UINT32_MAX ? UINT32_MAX :
+		(uint32_t)(e->expires - c->now);
+	o.tag_mask = e->tags;
+	observation_snapshot_add(&c->w, &o);
+}
+
+static int
+write_state(struct feed_obs *f, const char *tmp, int64_t now)
+{
+	struct save_ctx c;
+	FILE *fp = fopen(tmp, "w");
+	int r;
+
+	if (!fp)
+		return -1;
+	c.now = now;
+	observation_writer_file(&c.w, fp);
+	observation_snapshot_begin(&c.w, f->src_name, "tapir-pop", f->p.list,
+		now);
+	policy_source_foreach(f->p.store, f->p.source, now, save_entry, &c);
+	r = observation_snapshot_end(&c.w);
+	/* fsync before the rename: after a crash the name points at
+	 * complete data or at the previous file, never at a torn one. */
+	if (r != OBSERVATION_OK || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+		if (r != OBSERVATION_OK && r != OBSERVATION_ERR_IO)
+			errno = EINVAL;
+		fclose(fp);
+		return -1;
+	}
+	return fclose(fp);
+}
+
+int
+feed_obs_save(struct feed_obs *f, int64_t now)
+{
+	char tmp[4096];
+	uint64_t version;
+
+	if (!f->state_file)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	version = f->version;
+	pthread_mutex_unlock(&f->lock);
+	if (version == f->saved_version)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state_file);
+	if (write_state(f, tmp, now) != 0 ||
+	    rename(tmp, f->state_file) != 0) {
+		int saved = errno;
+		unlink(tmp);
+		pthread_mutex_lock(&f->lock);
+		f->stats.save_failures++;
+		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+			"cannot write %s: %s", f->state_file, strerror(saved));
+		pthread_mutex_unlock(&f->lock);
+		tapir_log(TAPIR_LOG_ERR, "source %s: cannot write %s: %s; the "
+			"previous state file is kept", f->source_name,
+			f->state_file, strerror(saved));
+		return -1;
+	}
+	f->saved_version = version;
+	pthread_mutex_lock(&f->lock);
+	f->stats.saves++;
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+/* ---- life cycle ---- */
+
+struct feed_obs *
+feed_obs_create(const struct feed_obs_params *params, char *err,
+	size_t errlen)
+{
+	struct feed_obs *f = calloc(1, sizeof(*f));
+	struct mqtt_params mp;
+	int failed = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->p = *params;
+	pthread_mutex_init(&f->lock, NULL);
+	f->source_name = copy(params->source_name, &failed);
+	f->src_name = copy(params->src_name ? params->src_name :
+		params->source_name, &failed);
+	f->state_file = copy(params->state_file, &failed);
+	if (failed) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (params->trusted_keys) {
+		char why[256];
+		if (jws_keyset_load_file(params->trusted_keys, &f->keys, why,
+		    sizeof(why)) != JWS_OK) {
+			snprintf(err, errlen, "source %s: trusted-keys %s: %s",
+				f->source_name, params->trusted_keys, why);
+			goto fail;
+		}
+	}
+	if (params->insecure_unsigned)
+		tapir_log(TAPIR_LOG_WARN, "source %s: INSECURE: unsigned "
+			"messages are accepted (insecure-unsigned: yes); never "
+			"use this outside a lab", f->source_name);
+	memset(&mp, 0, sizeof(mp));
+	mp.source_name = params->source_name;
+	mp.server = params->server;
+	mp.client_id = params->client_id;
+	mp.topic = params->topic;
+	mp.ca_file = params->ca_file;
+	mp.cert_file = params->cert_file;
+	mp.key_file = params->key_file;
+	mp.keepalive = params->keepalive;
+	mp.qos = 1;
+	mp.backoff_max = params->backoff_max;
+	mp.on_message = on_message;
+	mp.arg = f;
+	if (!(f->mqtt = mqtt_feed_create(&mp))) {
+		snprintf(err, errlen, "source %s: cannot use MQTT server '%s'",
+			f->source_name, params->server);
+		goto fail;
+	}
+	return f;
+fail:
+	feed_obs_destroy(f);
+	return NULL;
+}
+
+int
+feed_obs_start(struct feed_obs *f)
+{
+	return mqtt_feed_start(f->mqtt);
+}
+
+void
+feed_obs_get_stats(struct feed_obs *f, struct feed_obs_stats *out)
+{
+	struct mqtt_stats ms;
+
+	mqtt_feed_get_stats(f->mqtt, &ms);
+	pthread_mutex_lock(&f->lock);
+	*out = f->stats;
+	pthread_mutex_unlock(&f->lock);
+	out->connects = ms.connects;
+	out->connect_failures = ms.connect_failures;
+	out->connected = ms.connected;
+	/* A transport error is the news when nothing else went wrong. */
+	if (!out->last_error[0] && ms.last_error[0])
+		memcpy(out->last_error, ms.last_error,
+			sizeof(out->last_error));
+}
+
+void
+feed_obs_destroy(struct feed_obs *f)
+{
+	if (!f)
+		return;
+	/* The transport's thread calls into the feed: join it first. */
+	mqtt_feed_destroy(f->mqtt);
+	feed_obs_save(f, (int64_t)time(NULL));
+	jws_keyset_free(f->keys);
+	pthread_mutex_destroy(&f->lock);
+	free(f->source_name);
+	free(f->src_name);
+	free(f->state_file);
+	free(f);
+}

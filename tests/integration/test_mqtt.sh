@@ -1,0 +1,156 @@
+#!/bin/sh
+# tests/integration/test_mqtt.sh - DNS TAPIR observations over MQTT: a real
+# mosquitto broker on loopback that requires TLS 1.3 and a client
+# certificate, messages signed here with openssl (Ed25519, flattened JWS)
+# as Core signs them, and a real Unbound with the module.
+#
+# Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+. "$top_srcdir/tests/integration/lib.sh"
+require_unbound
+command -v mosquitto >/dev/null || skip_all "mosquitto not installed"
+
+D=$T_DIR
+PORT=$(free_port)
+MQ_PORT=$(free_port)
+TOPIC="observations/down/tapir-pop"
+CTL="$top_builddir/tapir-pop-control"
+make_test_pki "$D/pki" || { not_ok "test PKI"; finish; }
+
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# The trusted key Core signs with, and a forger's key under the same kid.
+openssl genpkey -algorithm ed25519 -out "$D/core.pem" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$D/forger.pem" 2>/dev/null
+x=$(openssl pkey -in "$D/core.pem" -pubout -outform DER | tail -c 32 | b64url)
+printf '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"core-1","x":"%s"}]}\n' \
+	"$x" > "$D/validation-keys.json"
+
+# observation FILE NAME TTL TAG_MASK [removed]: a message as Core sends it.
+observation() {
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.123456789Z)
+	entry=$(printf '{"name":"%s","time_added":"%s","ttl":%s,"tag_mask":%s,"extended_tags":null}' \
+		"$2" "$now" "$3" "$4")
+	if [ "${5:-}" = removed ]; then
+		added=null removed="[$entry]"
+	else
+		added="[$entry]" removed="[]"
+	fi
+	printf '{"src_name":"dns-tapir","creator":"core","msg_type":"observation","list_type":"doubtlist","added":%s,"removed":%s,"msg":"","timestamp":"%s"}' \
+		"$added" "$removed" "$now" > "$1"
+}
+
+# sign KEY IN OUT: flattened JWS with EdDSA, kid core-1.
+sign() {
+	prot=$(printf '{"alg":"EdDSA","kid":"core-1"}' | b64url)
+	pl=$(b64url < "$2")
+	printf '%s.%s' "$prot" "$pl" > "$D/signing-input"
+	sig=$(openssl pkeyutl -sign -rawin -inkey "$1" -in "$D/signing-input" | b64url)
+	printf '{"payload":"%s","protected":"%s","signature":"%s"}' \
+		"$pl" "$prot" "$sig" > "$3"
+}
+
+# publish NAME TTL TAG_MASK [removed] [KEY]: sign and publish one message.
+publish() {
+	observation "$D/obs.json" "$1" "$2" "$3" "${4:-}"
+	sign "${5:-$D/core.pem}" "$D/obs.json" "$D/obs.jws"
+	mqtt_publish "$D/pki" "$MQ_PORT" "$TOPIC" "$D/obs.jws"
+}
+
+start_mosquitto "$D/pki" "$MQ_PORT" || { not_ok "mosquitto starts"; finish; }
+ok "mosquitto requires TLS 1.3 and a client certificate"
+
+write_unbound_conf "$D" "$PORT"
+mkdir -p "$D/state"
+cat > "$D/tapir-pop.conf" <<EOF
+server:
+    state-dir: "$D/state"
+    control-socket: "$D/tapir-pop.sock"
+policy:
+    tags: "newly_registered" nxdomain
+    numtags: 2 nodata
+    tag-source: "dns-tapir"
+mqtt:
+    server: "mqtts://127.0.0.1:$MQ_PORT"
+    ca-file: "$D/pki/ca.crt"
+    cert-file: "$D/pki/tls.crt"
+    key-file: "$D/pki/tls.key"
+    trusted-keys: "$D/validation-keys.json"
+    keepalive: 5
+    reconnect-max: 1
+source:
+    name: "dns-tapir"
+    list: doubtlist
+    type: mqtt
+    topic: "$TOPIC"
+EOF
+ctl() { TAPIR_POP_CONF="$D/tapir-pop.conf" "$CTL" "$@"; }
+subscribed() { [ "$(grep -c 'subscribed to' "$D/unbound.log")" -ge "$1" ]; }
+
+start_unbound "$D" "$PORT" || { not_ok "unbound starts"; sed 's/^/# /' "$D/unbound.log"; finish; }
+check "the feed connects with the edge's certificate and subscribes" \
+	wait_for 10 subscribed 1
+
+check "www.example resolves and is cached" rcode_is "$PORT" www.example A NOERROR
+check "tracker.example resolves and is cached" rcode_is "$PORT" tracker.example A NOERROR
+
+# A tag the rule names: blocked at once, although the name is cached.
+publish www.example. 3600 4
+check "a signed observation with a rule's tag blocks a cached name" \
+	wait_for 2 rcode_is "$PORT" www.example A NXDOMAIN
+out=$(ctl lookup www.example)
+check "lookup names the tags rule and the source" sh -c \
+	'echo "$1" | grep -q "^rule: tags" && echo "$1" | grep -q "dns-tapir"' - "$out"
+
+# Two tags meet numtags; a test-traffic tag alone meets nothing.
+publish tracker.example. 3600 3
+check "two tags meet numtags: NODATA" \
+	wait_for 2 sh -c 'dig +tries=1 +time=1 -p "$1" @127.0.0.1 tracker.example A | tr "\n" " " | grep -q "status: NOERROR.*ANSWER: 0,"' - "$PORT"
+publish ok.example. 3600 1024
+sleep 0.3
+check "a looptest-only observation blocks nothing" rcode_is "$PORT" ok.example A NOERROR
+
+# A forged message: the right kid, the wrong key.  Nothing changes.
+publish later.example. 3600 4 "" "$D/forger.pem"
+printf 'not a JWS at all' > "$D/junk"
+mqtt_publish "$D/pki" "$MQ_PORT" "$TOPIC" "$D/junk"
+sleep 0.5
+check "a forged observation changes nothing" rcode_is "$PORT" later.example A NOERROR
+out=$(ctl list_sources)
+check "refused messages are counted" sh -c \
+	'echo "$1" | grep -q "^dns-tapir type=mqtt .*failures=2"' - "$out"
+check "the refusal is logged with its reason" \
+	grep -q "message refused: signature" "$D/unbound.log"
+
+# A short-lived observation stops blocking when it lapses.
+publish fresh.example. 2 4
+check "a 2 s observation blocks" wait_for 2 rcode_is "$PORT" fresh.example A NXDOMAIN
+check "and stops blocking after it lapses" wait_for 4 rcode_is "$PORT" fresh.example A NOERROR
+
+# The broker goes away and comes back: the resolver answers throughout,
+# the feed reconnects and the next observation applies.
+stop_pid "$MQ_PID"
+check "the resolver answers while the broker is down" rcode_is "$PORT" ok.example A NOERROR
+check "and keeps the policy" rcode_is "$PORT" www.example A NXDOMAIN
+start_mosquitto "$D/pki" "$MQ_PORT" || not_ok "mosquitto restarts"
+check "the feed reconnects after the broker restarts" wait_for 15 subscribed 2
+publish later.example. 3600 4
+check "an observation after the reconnect applies" \
+	wait_for 2 rcode_is "$PORT" later.example A NXDOMAIN
+
+# Removal, then a restart of Unbound: what is unexpired persists.
+publish tracker.example. 3600 3 removed
+check "a removed observation unblocks" wait_for 2 rcode_is "$PORT" tracker.example A NOERROR
+stop_pid "$UB_PID"
+check "the state is written at shutdown" \
+	grep -q '"www.example."' "$D/state/dns-tapir.observations.json"
+stop_pid "$MQ_PID"
+start_unbound "$D" "$PORT" || { not_ok "unbound restarts"; sed 's/^/# /' "$D/unbound.log"; finish; }
+check "after a restart, with the broker down, www.example is still blocked" \
+	rcode_is "$PORT" www.example A NXDOMAIN
+check "and later.example too" rcode_is "$PORT" later.example A NXDOMAIN
+check "but not the removed tracker.example" rcode_is "$PORT" tracker.example A NOERROR
+
+stop_pid "$UB_PID"
+check "no sanitizer report" test -z "$(sanitizer_reports "$D")"
+sanitizer_reports "$D" | head -40 | sed 's/^/# /'
+finish
