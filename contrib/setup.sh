@@ -18,7 +18,7 @@ cd "$top"
 # Everything the build, the tests and the demo use, from Debian 12.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev libcurl4-openssl-dev
-	mosquitto mosquitto-clients knot
+	mosquitto mosquitto-clients knot nginx
 	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev"
 
 log() { printf '\n==> %s\n' "$*"; }

@@ -9,10 +9,12 @@
  */
 #include "tapir_config.h"
 #include "feeds/feed_obs.h"
+#include "feeds/bootstrap.h"
 #include "feeds/jws.h"
 #include "feeds/mqtt.h"
 #include "feeds/observation.h"
 #include "module/log.h"
+#include "module/thread.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,12 +30,30 @@
 #define REFUSALS_LOGGED_PER_MINUTE 10
 /** Largest state file read back (about 10 million names). */
 #define STATE_FILE_MAX ((size_t)2 << 30)
+/** Most messages buffered while a bootstrap runs; Core sends a few a
+ *  second, so this is hours of traffic, and a bound on a flood. */
+#define PENDING_MAX 100000
+
+/* A message received while the bootstrap runs, kept to apply after it. */
+struct pending {
+	struct pending *next;
+	int64_t received;
+	size_t len;
+	uint8_t data[];
+};
 
 struct feed_obs {
 	struct feed_obs_params p;
 	char *source_name, *src_name, *state_file;
+	char *bootstrap_url, *ca_file, *cert_file, *key_file, *etag_file;
 	struct jws_keyset *keys;
 	struct mqtt_feed *mqtt;
+	struct tapir_thread boot;
+	/* While set, messages are queued (oldest first) for after the
+	 * snapshot; set and cleared under lock. */
+	int buffering;
+	struct pending *pending, **pending_tail;
+	size_t pending_count;
 	/* Serialises messages and guards stats, version and the limiter. */
 	pthread_mutex_t lock;
 	struct feed_obs_stats stats;
@@ -157,9 +177,28 @@ nomem:
 	return -1;
 }
 
-int
-feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
+/* Whether a parsed message (or snapshot) belongs to this source. */
+static int
+message_is_ours(struct feed_obs *f, const struct observation_msg *m,
 	int64_t now)
+{
+	if (m->list_type != f->p.list) {
+		refuse(f, now, &f->stats.wrong_source, "list_type %s, but "
+			"the source is a %s", observation_list_name(m->list_type),
+			policy_list_name(f->p.list));
+		return 0;
+	}
+	if (m->src_name[0] && strcmp(m->src_name, f->src_name) != 0) {
+		refuse(f, now, &f->stats.wrong_source, "src_name '%.64s', "
+			"expected '%.64s'", m->src_name, f->src_name);
+		return 0;
+	}
+	return 1;
+}
+
+/* Verify, parse, check and commit one message.  Called locked. */
+static int
+apply_locked(struct feed_obs *f, const uint8_t *msg, size_t len, int64_t now)
 {
 	struct observation_msg m;
 	uint8_t *payload = NULL;
@@ -169,8 +208,6 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 	int r, result = -1;
 
 	memset(&m, 0, sizeof(m));
-	pthread_mutex_lock(&f->lock);
-	f->stats.received++;
 	if (f->keys) {
 		r = jws_verify(f->keys, (const char *)msg, len, &payload,
 			&json_len, NULL);
@@ -192,17 +229,8 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 		refuse(f, now, &f->stats.bad_message, "%s", why);
 		goto out;
 	}
-	if (m.list_type != f->p.list) {
-		refuse(f, now, &f->stats.wrong_source, "list_type %s, but "
-			"the source is a %s", observation_list_name(m.list_type),
-			policy_list_name(f->p.list));
+	if (!message_is_ours(f, &m, now))
 		goto out;
-	}
-	if (m.src_name[0] && strcmp(m.src_name, f->src_name) != 0) {
-		refuse(f, now, &f->stats.wrong_source, "src_name '%.64s', "
-			"expected '%.64s'", m.src_name, f->src_name);
-		goto out;
-	}
 	if (!within_limit(f, m.n_added)) {
 		refuse(f, now, &f->stats.over_limit, "the source would hold "
 			"more than %zu names (max-entries)", f->p.max_entries);
@@ -217,10 +245,40 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 	}
 	result = 0;
 out:
-	pthread_mutex_unlock(&f->lock);
 	observation_msg_clear(&m);
 	free(payload);
 	return result;
+}
+
+int
+feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
+	int64_t now)
+{
+	struct pending *q;
+	int r = -1;
+
+	pthread_mutex_lock(&f->lock);
+	f->stats.received++;
+	if (!f->buffering) {
+		r = apply_locked(f, msg, len, now);
+	} else if (f->pending_count >= PENDING_MAX ||
+	    !(q = malloc(sizeof(*q) + len))) {
+		refuse(f, now, &f->stats.over_limit, "%zu messages buffered "
+			"during the bootstrap; dropped", f->pending_count);
+	} else {
+		/* Verified when applied: the keys do not change meanwhile. */
+		q->next = NULL;
+		q->received = now;
+		q->len = len;
+		memcpy(q->data, msg, len);
+		*f->pending_tail = q;
+		f->pending_tail = &q->next;
+		f->pending_count++;
+		f->stats.buffered++;
+		r = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return r;
 }
 
 /* ---- persistence ---- */
@@ -402,6 +460,163 @@ feed_obs_save(struct feed_obs *f, int64_t now)
 	return 0;
 }
 
+/* ---- bootstrap ---- */
+
+/* Apply the buffered messages in arrival order and stop buffering, in
+ * one locked step: a message arriving meanwhile waits for the lock and
+ * then applies after them. */
+static void
+drain_pending(struct feed_obs *f)
+{
+	struct pending *q, *next;
+
+	pthread_mutex_lock(&f->lock);
+	for (q = f->pending; q; q = next) {
+		next = q->next;
+		apply_locked(f, q->data, q->len, q->received);
+		free(q);
+	}
+	f->pending = NULL;
+	f->pending_tail = &f->pending;
+	f->pending_count = 0;
+	f->buffering = 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Replace the source with the snapshot's live names. */
+static int
+apply_snapshot(struct feed_obs *f, const struct observation_msg *m,
+	int64_t now, size_t *names)
+{
+	struct policy_batch *b;
+	size_t i;
+
+	if (!message_is_ours(f, m, now))
+		return -1;
+	if (m->n_added > f->p.max_entries) {
+		refuse(f, now, &f->stats.over_limit, "snapshot of %zu names "
+			"exceeds max-entries", m->n_added);
+		return -1;
+	}
+	if (!(b = policy_batch_begin(f->p.store, f->p.source, 1)))
+		return -1;
+	*names = 0;
+	for (i = 0; i < m->n_added; i++) {
+		struct policy_entry e;
+		if (m->added[i].expiry <= now)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.tags = m->added[i].tag_mask;
+		e.expires = m->added[i].expiry;
+		if (policy_batch_put(b, m->added[i].name, &e) != 0) {
+			policy_batch_abort(b);
+			return -1;
+		}
+		(*names)++;
+	}
+	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
+		return -1;
+	f->stats.bootstraps++;
+	f->stats.last_update = now;
+	f->version++;
+	return 0;
+}
+
+/* The ETag of the snapshot the state came from, kept beside the state. */
+static char *
+read_etag(struct feed_obs *f)
+{
+	char buf[512];
+	FILE *fp;
+	size_t n;
+
+	if (!f->etag_file || !(fp = fopen(f->etag_file, "r")))
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	buf[strcspn(buf, "\r\n")] = 0;
+	return buf[0] ? strdup(buf) : NULL;
+}
+
+static void
+write_etag(struct feed_obs *f, const char *etag)
+{
+	char tmp[4096];
+	FILE *fp;
+
+	if (!f->etag_file)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->etag_file);
+	if (!etag) {
+		unlink(f->etag_file);
+		return;
+	}
+	if (!(fp = fopen(tmp, "w")))
+		return;
+	if (fprintf(fp, "%s\n", etag) < 0 || fclose(fp) != 0 ||
+	    rename(tmp, f->etag_file) != 0)
+		unlink(tmp);
+}
+
+static int
+boot_stop(void *arg)
+{
+	struct feed_obs *f = arg;
+
+	return tapir_thread_sleep(&f->boot, 0);
+}
+
+static void *
+boot_thread(void *arg)
+{
+	struct feed_obs *f = arg;
+	struct bootstrap_options opt;
+	struct bootstrap_result res;
+	char *etag = read_etag(f);
+	size_t names = 0;
+	int r;
+
+	memset(&opt, 0, sizeof(opt));
+	memset(&res, 0, sizeof(res));
+	opt.url = f->bootstrap_url;
+	opt.ca_file = f->ca_file;
+	opt.client_cert = f->cert_file;
+	opt.client_key = f->key_file;
+	opt.etag = etag;
+	opt.keys = f->keys;
+	opt.allow_unsigned = !f->keys && f->p.insecure_unsigned;
+	opt.stop = boot_stop;
+	opt.stop_arg = f;
+	r = bootstrap_fetch(&opt, &res);
+	pthread_mutex_lock(&f->lock);
+	if (r == BOOTSTRAP_OK &&
+	    apply_snapshot(f, &res.msg, (int64_t)time(NULL), &names) == 0) {
+		tapir_log(TAPIR_LOG_INFO, "source %s: bootstrapped %zu names "
+			"from %s", f->source_name, names, f->bootstrap_url);
+		write_etag(f, res.etag);
+	} else if (r == BOOTSTRAP_NOT_MODIFIED) {
+		f->stats.bootstrap_unchanged++;
+		tapir_log(TAPIR_LOG_INFO, "source %s: snapshot at %s unchanged; "
+			"keeping the saved state", f->source_name,
+			f->bootstrap_url);
+	} else if (r != BOOTSTRAP_ERR_STOPPED) {
+		f->stats.bootstrap_failures++;
+		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+			"bootstrap: %.200s", r == BOOTSTRAP_OK ?
+			"snapshot refused" : res.error);
+		tapir_log(TAPIR_LOG_ERR, "source %s: bootstrap from %s failed: "
+			"%s; keeping the saved state", f->source_name,
+			f->bootstrap_url, r == BOOTSTRAP_OK ?
+			"snapshot refused" : res.error);
+	}
+	pthread_mutex_unlock(&f->lock);
+	bootstrap_result_clear(&res);
+	free(etag);
+	drain_pending(f);
+	return NULL;
+}
+
 /* ---- life cycle ---- */
 
 struct feed_obs *
@@ -422,6 +637,19 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	f->src_name = copy(params->src_name ? params->src_name :
 		params->source_name, &failed);
 	f->state_file = copy(params->state_file, &failed);
+	f->bootstrap_url = copy(params->bootstrap_url, &failed);
+	f->ca_file = copy(params->ca_file, &failed);
+	f->cert_file = copy(params->cert_file, &failed);
+	f->key_file = copy(params->key_file, &failed);
+	f->pending_tail = &f->pending;
+	tapir_thread_init(&f->boot);
+	if (f->state_file && f->bootstrap_url) {
+		size_t len = strlen(f->state_file) + 6;
+		if ((f->etag_file = malloc(len)) != NULL)
+			snprintf(f->etag_file, len, "%s.etag", f->state_file);
+		else
+			failed = 1;
+	}
 	if (failed) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -466,7 +694,19 @@ fail:
 int
 feed_obs_start(struct feed_obs *f)
 {
-	return mqtt_feed_start(f->mqtt);
+	int r;
+
+	if (!f->bootstrap_url)
+		return mqtt_feed_start(f->mqtt);
+	/* Buffer from the first message on, so the snapshot cannot miss a
+	 * delta sent while it was being fetched. */
+	f->buffering = 1;
+	if ((r = bootstrap_global_init()) != BOOTSTRAP_OK)
+		tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name,
+			bootstrap_strerror(r));
+	if ((r = mqtt_feed_start(f->mqtt)) != 0)
+		return r;
+	return tapir_thread_start(&f->boot, boot_thread, f);
 }
 
 void
@@ -492,13 +732,23 @@ feed_obs_destroy(struct feed_obs *f)
 {
 	if (!f)
 		return;
-	/* The transport's thread calls into the feed: join it first. */
+	/* Both threads call into the feed: join them first.  A bootstrap
+	 * stopped half-way still applies what was buffered. */
 	mqtt_feed_destroy(f->mqtt);
+	tapir_thread_stop(&f->boot);
+	tapir_thread_destroy(&f->boot);
+	if (f->buffering)
+		drain_pending(f);
 	feed_obs_save(f, (int64_t)time(NULL));
 	jws_keyset_free(f->keys);
 	pthread_mutex_destroy(&f->lock);
 	free(f->source_name);
 	free(f->src_name);
 	free(f->state_file);
+	free(f->bootstrap_url);
+	free(f->ca_file);
+	free(f->cert_file);
+	free(f->key_file);
+	free(f->etag_file);
 	free(f);
 }

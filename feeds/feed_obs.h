@@ -16,7 +16,16 @@
  * snapshot (DESIGN.md §6) to a file in the state directory (temporary file
  * and rename, so a crash or a full disk leaves the previous file), and
  * read back at start without the lapsed entries: a restart or a reload
- * keeps what Core sent.
+ * keeps what Core sent.  The same file is a snapshot another edge can
+ * bootstrap from.
+ *
+ * With a bootstrap URL, the feed fetches the full state over HTTPS at
+ * start (DESIGN.md §6) on a thread of its own, while the MQTT thread
+ * subscribes and buffers what arrives; the snapshot replaces the source,
+ * then the buffered messages apply in arrival order, so nothing is lost
+ * or applied out of order.  A snapshot that fails (or is unchanged: HTTP
+ * 304 for the ETag kept in the state directory) leaves the state as it
+ * was, and the buffered messages apply to that.
  */
 #ifndef TAPIR_FEED_OBS_H
 #define TAPIR_FEED_OBS_H
@@ -59,6 +68,9 @@ struct feed_obs_params {
 	int insecure_unsigned;
 	/** Most names the source may hold; messages beyond are refused. */
 	size_t max_entries;
+	/** HTTPS URL of a snapshot to bootstrap from, or NULL.  The
+	 *  server must chain to ca_file; cert_file/key_file are presented. */
+	const char *bootstrap_url;
 	/** File the state is persisted in, or NULL for none. */
 	const char *state_file;
 	/** The store and the source's id in it. */
@@ -91,6 +103,10 @@ struct feed_obs_stats {
 	uint64_t names_removed;
 	/** Entries skipped: invalid, or already expired on arrival. */
 	uint64_t entries_skipped;
+	/** Snapshots applied, unchanged (304), and failed fetches. */
+	uint64_t bootstraps, bootstrap_unchanged, bootstrap_failures;
+	/** Messages buffered while a bootstrap ran. */
+	uint64_t buffered;
 	/** State files written, and writes that failed. */
 	uint64_t saves, save_failures;
 	/** Unix time of the last applied message, 0 if none. */
@@ -122,7 +138,7 @@ struct feed_obs *feed_obs_create(const struct feed_obs_params *params,
 long feed_obs_load_saved(struct feed_obs *f, int64_t now);
 
 /**
- * Start the MQTT connection thread.
+ * Start the MQTT connection thread, and the bootstrap if configured.
  * @return 0, or an errno value.
  */
 int feed_obs_start(struct feed_obs *f);

@@ -14,6 +14,9 @@ EXTRA_DIST += tests/integration/test_mqtt.sh
 noinst_PROGRAMS += tests/bench/bench_obs
 tests_bench_bench_obs_SOURCES = tests/bench/bench_obs.c
 tests_bench_bench_obs_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
-tests_bench_bench_obs_LDADD = feeds/libtapir_mqtt.la feeds/libtapir_feeds.la \
-	module/libtapir_policy.la module/libtapir_core.la $(PAHO_LIBS) \
+tests_bench_bench_obs_LDADD = feeds/libtapir_mqtt.la feeds/libtapir_https.la \
+	feeds/libtapir_feeds.la module/libtapir_policy.la \
+	module/libtapir_core.la $(PAHO_LIBS) $(LIBCURL_LIBS) \
 	$(JANSSON_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/integration/test_mqtt_bootstrap.sh
+EXTRA_DIST += tests/integration/test_mqtt_bootstrap.sh

@@ -236,6 +236,7 @@ start_obs_feed(struct engine *e, const struct tapir_conf_source *src,
 	p.trusted_keys = m->trusted_keys;
 	p.insecure_unsigned = m->insecure_unsigned;
 	p.max_entries = src->obs.max_entries;
+	p.bootstrap_url = src->obs.bootstrap_url;
 	p.state_file = slot->state_file;
 	p.store = e->store;
 	p.source = slot->id;

@@ -346,3 +346,73 @@ start_knot() {
 	T_PIDS="$T_PIDS $KNOT_PID"
 	wait_for 10 sh -c 'dig +tries=1 +time=1 -p "$1" @127.0.0.1 "$2" SOA | grep -q "status: NOERROR"' - "$2" "$3"
 }
+
+# start_nginx DIR PORT [MTLS_PORT]: nginx serving DIR/www over HTTPS on
+# 127.0.0.1:PORT with DIR's server certificate (make_test_pki), the same
+# files under /slow/ at 16 kB/s (for timeouts and stopping), and, if
+# MTLS_PORT is given, also on that port requiring a client certificate
+# from DIR's CA.  It runs in the foreground as our own process, with its
+# prefix, temporary files, logs and PID file under DIR/nginx.  Sets
+# NGINX_PID; returns 0 once it listens.  NGINX_HTTP_EXTRA adds lines to
+# the http block (e.g. "limit_rate 3m;").
+start_nginx() {
+	n=$1/nginx
+	mkdir -p "$n/tmp" "$1/www"
+	mtls=""
+	if [ -n "${3:-}" ]; then
+		mtls="server {
+		listen 127.0.0.1:$3 ssl;
+		ssl_certificate $1/server.crt;
+		ssl_certificate_key $1/server.key;
+		ssl_client_certificate $1/ca.crt;
+		ssl_verify_client on;
+		root $1/www;
+	}"
+	fi
+	cat > "$n/nginx.conf" <<NGINXCONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $n/nginx.pid;
+error_log $n/error.log info;
+events {
+	worker_connections 64;
+}
+http {
+	access_log $n/access.log;
+	client_body_temp_path $n/tmp/body;
+	proxy_temp_path $n/tmp/proxy;
+	fastcgi_temp_path $n/tmp/fastcgi;
+	uwsgi_temp_path $n/tmp/uwsgi;
+	scgi_temp_path $n/tmp/scgi;
+	default_type application/octet-stream;
+	${NGINX_HTTP_EXTRA:-}
+	types {
+		application/json json;
+		application/jose+json jws;
+	}
+	server {
+		listen 127.0.0.1:$2 ssl;
+		ssl_certificate $1/server.crt;
+		ssl_certificate_key $1/server.key;
+		root $1/www;
+		location /slow/ {
+			alias $1/www/;
+			limit_rate 16k;
+		}
+	}
+	$mtls
+}
+NGINXCONF
+	nginx -p "$n/" -c "$n/nginx.conf" -e "$n/error.log" \
+		>>"$n/error.log" 2>&1 &
+	NGINX_PID=$!
+	T_PIDS="$T_PIDS $NGINX_PID"
+	wait_for 10 port_listens "$2" &&
+		{ [ -z "${3:-}" ] || wait_for 10 port_listens "$3"; }
+}
+
+# port_listens PORT: whether something listens on 127.0.0.1:PORT (TCP).
+port_listens() {
+	ss -Hlnt "sport = :$1" | grep -q .
+}
