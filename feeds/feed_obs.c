@@ -709,6 +709,13 @@ feed_obs_start(struct feed_obs *f)
 	return tapir_thread_start(&f->boot, boot_thread, f);
 }
 
+int
+feed_obs_publish(struct feed_obs *f, const char *topic, const void *payload,
+	size_t len)
+{
+	return mqtt_feed_publish(f->mqtt, topic, payload, len);
+}
+
 void
 feed_obs_get_stats(struct feed_obs *f, struct feed_obs_stats *out)
 {
@@ -721,6 +728,7 @@ feed_obs_get_stats(struct feed_obs *f, struct feed_obs_stats *out)
 	out->connects = ms.connects;
 	out->connect_failures = ms.connect_failures;
 	out->connected = ms.connected;
+	out->published = ms.published;
 	/* A transport error is the news when nothing else went wrong. */
 	if (!out->last_error[0] && ms.last_error[0])
 		memcpy(out->last_error, ms.last_error,

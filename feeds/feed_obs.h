@@ -115,6 +115,8 @@ struct feed_obs_stats {
 	uint64_t connects, connect_failures;
 	/** 1 while connected and subscribed. */
 	int connected;
+	/** Messages this edge published (status reports). */
+	uint64_t published;
 	/** Last error, "" if none. */
 	char last_error[256];
 };
@@ -159,6 +161,14 @@ int feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg,
  *	the previous file is kept).
  */
 int feed_obs_save(struct feed_obs *f, int64_t now);
+
+/**
+ * Publish a message on the feed's broker connection (status reports);
+ * see mqtt_feed_publish().
+ * @return 0, or -1 when out of memory.
+ */
+int feed_obs_publish(struct feed_obs *f, const char *topic,
+	const void *payload, size_t len);
 
 /**
  * Copy the counters.

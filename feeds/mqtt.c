@@ -33,6 +33,10 @@ struct mqtt_feed {
 	struct tapir_thread thread;
 	pthread_mutex_t stats_lock;
 	struct mqtt_stats stats;
+	/* The message waiting to be published (under stats_lock). */
+	char *out_topic;
+	void *out_payload;
+	size_t out_len;
 };
 
 static char *
@@ -183,6 +187,67 @@ connect_and_subscribe(struct mqtt_feed *f)
 	return client;
 }
 
+int
+mqtt_feed_publish(struct mqtt_feed *f, const char *topic,
+	const void *payload, size_t len)
+{
+	char *t = strdup(topic);
+	void *p = malloc(len ? len : 1);
+
+	if (!t || !p) {
+		free(t);
+		free(p);
+		return -1;
+	}
+	memcpy(p, payload, len);
+	pthread_mutex_lock(&f->stats_lock);
+	free(f->out_topic);
+	free(f->out_payload);
+	f->out_topic = t;
+	f->out_payload = p;
+	f->out_len = len;
+	pthread_mutex_unlock(&f->stats_lock);
+	return 0;
+}
+
+/* Send the queued message, if any.  paho's synchronous client is used
+ * from this thread only, so publishing happens here, between receives. */
+static void
+publish_queued(struct mqtt_feed *f, MQTTClient client)
+{
+	MQTTClient_message msg = MQTTClient_message_initializer;
+	MQTTResponse resp;
+	char *topic;
+	void *payload;
+	size_t len;
+
+	pthread_mutex_lock(&f->stats_lock);
+	topic = f->out_topic;
+	payload = f->out_payload;
+	len = f->out_len;
+	f->out_topic = NULL;
+	f->out_payload = NULL;
+	pthread_mutex_unlock(&f->stats_lock);
+	if (!topic)
+		return;
+	msg.payload = payload;
+	msg.payloadlen = (int)len;
+	msg.qos = 0;
+	resp = MQTTClient_publishMessage5(client, topic, &msg, NULL);
+	pthread_mutex_lock(&f->stats_lock);
+	if (resp.reasonCode == MQTTREASONCODE_SUCCESS) {
+		f->stats.published++;
+	} else {
+		f->stats.publish_failures++;
+		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+			"publish to %s failed (%d)", topic, resp.reasonCode);
+	}
+	pthread_mutex_unlock(&f->stats_lock);
+	MQTTResponse_free(resp);
+	free(topic);
+	free(payload);
+}
+
 /* Receive until the connection drops or we are told to stop.  Returns 1
  * if stopping. */
 static int
@@ -195,6 +260,7 @@ receive_loop(struct mqtt_feed *f, MQTTClient client)
 
 		if (tapir_thread_sleep(&f->thread, 0))
 			return 1;
+		publish_queued(f, client);
 		rc = MQTTClient_receive(client, &topic, &topic_len, &msg,
 			RECEIVE_POLL_MS);
 		if (msg) {
@@ -307,5 +373,7 @@ mqtt_feed_destroy(struct mqtt_feed *f)
 	free(f->ca_file);
 	free(f->cert_file);
 	free(f->key_file);
+	free(f->out_topic);
+	free(f->out_payload);
 	free(f);
 }

@@ -58,6 +58,8 @@ struct mqtt_stats {
 	uint64_t disconnects;
 	/** Messages received. */
 	uint64_t messages;
+	/** Messages published, and publications that failed. */
+	uint64_t published, publish_failures;
 	/** 1 while connected and subscribed. */
 	int connected;
 	/** Last error, empty if none. */
@@ -75,6 +77,16 @@ struct mqtt_feed *mqtt_feed_create(const struct mqtt_params *params);
  * @return 0, or an errno value.
  */
 int mqtt_feed_start(struct mqtt_feed *f);
+
+/**
+ * Queue one message to publish (QoS 0, not retained) on the connection,
+ * from any thread; the connection's thread sends it within
+ * RECEIVE_POLL_MS once connected.  The queue holds one message: a newer
+ * one replaces an unsent older one, which suits reports of a state.
+ * @return 0, or -1 when out of memory.
+ */
+int mqtt_feed_publish(struct mqtt_feed *f, const char *topic,
+	const void *payload, size_t len);
 
 /**
  * Copy the counters.

@@ -668,6 +668,27 @@ key_mqtt_insecure_unsigned(struct parser *p, char **v, int n)
 }
 
 static int
+key_mqtt_status_key(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->mqtt.status_key, v[0]);
+}
+
+static int
+key_mqtt_edge_id(struct parser *p, char **v, int n)
+{
+	if (!*v[0] || strpbrk(v[0], "/+#"))
+		return fail(p, "'%s' is not a usable edge id (no '/', '+' or "
+			"'#')", v[0]);
+	return set_string(p, &p->cfg->mqtt.edge_id, v[0]);
+}
+
+static int
+key_mqtt_status_kid(struct parser *p, char **v, int n)
+{
+	return set_string(p, &p->cfg->mqtt.status_kid, v[0]);
+}
+
+static int
 key_mqtt_keepalive(struct parser *p, char **v, int n)
 {
 	unsigned long s;
@@ -743,6 +764,9 @@ static const struct key_def keys[] = {
 	{ "insecure-unsigned", CLAUSE_MQTT, 1, 1, key_mqtt_insecure_unsigned },
 	{ "keepalive", CLAUSE_MQTT, 1, 1, key_mqtt_keepalive },
 	{ "reconnect-max", CLAUSE_MQTT, 1, 1, key_mqtt_reconnect_max },
+	{ "status-key", CLAUSE_MQTT, 1, 1, key_mqtt_status_key },
+	{ "edge-id", CLAUSE_MQTT, 1, 1, key_mqtt_edge_id },
+	{ "status-kid", CLAUSE_MQTT, 1, 1, key_mqtt_status_kid },
 };
 
 static const char *const clause_names[] = {
@@ -888,6 +912,28 @@ uses_action(const struct policy_rules *r, enum policy_action a)
 	    (r->tags && r->tags_action == a);
 }
 
+/* Status reports need a name to go under and a connection to go on. */
+static int
+check_status(struct parser *p)
+{
+	const struct tapir_conf_source *s;
+
+	if (!p->cfg->mqtt.status_key)
+		return 0;
+	p->key = NULL;
+	if (!p->cfg->mqtt.edge_id) {
+		snprintf(p->err, p->errlen, "%s: mqtt: status-key needs "
+			"edge-id", p->file);
+		return -1;
+	}
+	for (s = p->cfg->sources; s; s = s->next)
+		if (s->type == TAPIR_CONF_SOURCE_MQTT)
+			return 0;
+	snprintf(p->err, p->errlen, "%s: mqtt: status reports need a source "
+		"of type mqtt (they use its connection)", p->file);
+	return -1;
+}
+
 /* The tags rule names tags; they resolve against the final table. */
 static int
 resolve_tags(struct parser *p)
@@ -913,6 +959,8 @@ check_conf(struct parser *p)
 	struct tapir_conf_source *s;
 
 	if (resolve_tags(p))
+		return -1;
+	if (check_status(p))
 		return -1;
 	for (s = p->cfg->sources; s; s = s->next)
 		if (check_source(p, s))
@@ -1127,6 +1175,9 @@ tapir_conf_free(struct tapir_conf *cfg)
 	free(cfg->mqtt.cert_file);
 	free(cfg->mqtt.key_file);
 	free(cfg->mqtt.trusted_keys);
+	free(cfg->mqtt.status_key);
+	free(cfg->mqtt.edge_id);
+	free(cfg->mqtt.status_kid);
 	free(cfg);
 }
 

@@ -156,6 +156,13 @@ struct tapir_conf_mqtt {
 	unsigned keepalive;
 	/** Longest wait between reconnection attempts, seconds. */
 	unsigned backoff_max;
+	/** The node's signing key for status reports (datakey-priv.json);
+	 *  NULL: no reports. */
+	char *status_key;
+	/** The edge id reports are published under. */
+	char *edge_id;
+	/** The key's id, when the key file names none; default edge_id. */
+	char *status_kid;
 };
 
 /** The whole configuration, owned by the caller of tapir_conf_read(). */

@@ -9,9 +9,11 @@
 #include "feeds/feed_file.h"
 #include "feeds/feed_obs.h"
 #include "feeds/feed_rpz.h"
+#include "feeds/status.h"
 #include "module/log.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,9 @@
  *  enough that a crash loses little, rarely enough that a busy feed does
  *  not rewrite a large file many times a minute. */
 #define OBS_SAVE_INTERVAL_S 10
+/** How often a status report is considered; the limiter sends at most
+ *  one a minute, and only when something changed. */
+#define STATUS_POLL_S 5
 
 /* One configured source and the feed that fills it. */
 struct source_slot {
@@ -62,8 +67,13 @@ struct engine {
 	struct override *overrides;
 	size_t num_overrides;
 	char *override_file;
-	/* Reclaims lapsed entries and writes observation state. */
+	/* Reclaims lapsed entries, writes observation state, reports. */
 	struct tapir_thread maintenance;
+	/* Status reports: the node's key, its id, the limiter; key NULL
+	 * when reports are off. */
+	EVP_PKEY *status_key;
+	char *status_kid;
+	struct status_limiter status_limiter;
 };
 
 /* Every source's changes reach the adapter through this, so that names a
@@ -254,18 +264,105 @@ start_obs_feed(struct engine *e, const struct tapir_conf_source *src,
 	return 0;
 }
 
+/* ---- status reports ---- */
+
+static int
+setup_status(struct engine *e, char *err, size_t errlen)
+{
+	const struct tapir_conf_mqtt *m = &e->cfg->mqtt;
+	char why[256];
+	char *kid = NULL;
+
+	if (!m->status_key)
+		return 0;
+	if (status_key_load(m->status_key, &e->status_key, &kid, why,
+	    sizeof(why)) != STATUS_OK) {
+		snprintf(err, errlen, "mqtt: status-key %s: %s", m->status_key,
+			why);
+		return -1;
+	}
+	if (!kid && !(kid = strdup(m->status_kid ? m->status_kid :
+	    m->edge_id))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e->status_kid = kid;
+	status_limiter_init(&e->status_limiter, STATUS_DEFAULT_INTERVAL);
+	return 0;
+}
+
+/* One component per source: its state, counters and last error. */
+static void
+describe_source(struct engine *e, unsigned i, struct status_component *c,
+	struct engine_source_info *si)
+{
+	engine_source_info(e, i, si);
+	memset(c, 0, sizeof(*c));
+	c->name = si->name;
+	c->state = !si->last_error[0] ? STATUS_STATE_OK : si->updates ?
+		STATUS_STATE_WARN : STATUS_STATE_FAIL;
+	c->msg = si->type;
+	c->error_msg = si->last_error[0] ? si->last_error : NULL;
+	c->num_fails = si->failures > UINT32_MAX ? UINT32_MAX :
+		(uint32_t)si->failures;
+	c->last_success = si->last_update;
+	c->received = si->received ? si->received :
+		si->updates + si->failures;
+	c->applied = si->updates;
+	c->rejected = si->failures;
+	c->names = si->entries;
+}
+
+static void
+report_status(struct engine *e, int64_t now)
+{
+	struct status_component comps[POLICY_MAX_SOURCES];
+	struct engine_source_info info[POLICY_MAX_SOURCES];
+	struct status_report r;
+	struct feed_obs *conn = NULL;
+	char *topic = NULL, *payload = NULL;
+	size_t len = 0;
+	unsigned i, n = 0;
+	int rc;
+
+	for (i = 0; i < e->num_sources && n < POLICY_MAX_SOURCES; i++, n++) {
+		describe_source(e, i, &comps[n], &info[n]);
+		if (!conn && e->slots[i].obs)
+			conn = e->slots[i].obs;
+	}
+	memset(&r, 0, sizeof(r));
+	r.edge_id = e->cfg->mqtt.edge_id;
+	r.timestamp = now;
+	r.components = comps;
+	r.n_components = n;
+	rc = status_poll(&e->status_limiter, &r, e->status_key, e->status_kid,
+		&topic, &payload, &len);
+	if (rc == STATUS_OK && conn &&
+	    feed_obs_publish(conn, topic, payload, len) != 0)
+		status_limiter_forget(&e->status_limiter);
+	else if (rc != STATUS_OK && rc != STATUS_NOT_DUE)
+		tapir_log(TAPIR_LOG_ERR, "status report: %s",
+			status_strerror(rc));
+	free(topic);
+	free(payload);
+}
+
 /* ---- maintenance ---- */
 
 static void *
 maintenance_thread(void *arg)
 {
 	struct engine *e = arg;
-	int64_t last_save = (int64_t)time(NULL);
+	int64_t last_save = (int64_t)time(NULL), last_status = 0;
 	unsigned i;
 
 	while (!tapir_thread_sleep(&e->maintenance, MAINTENANCE_MS)) {
 		int64_t now = (int64_t)time(NULL);
 		policy_store_expire(e->store, now, e->changed, e->changed_arg);
+		if (e->status_key && now - last_status >= STATUS_POLL_S) {
+			last_status = now;
+			report_status(e, now);
+		}
 		if (now - last_save < OBS_SAVE_INTERVAL_S)
 			continue;
 		last_save = now;
@@ -632,6 +729,8 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 		if (r != 0)
 			goto fail;
 	}
+	if (setup_status(e, err, errlen) != 0)
+		goto fail;
 	if (tapir_thread_start(&e->maintenance, maintenance_thread, e) != 0) {
 		snprintf(err, errlen, "cannot start the maintenance thread");
 		goto fail;
@@ -665,6 +764,8 @@ engine_destroy(struct engine *e)
 	free(e->slots);
 	free(e->overrides);
 	free(e->override_file);
+	EVP_PKEY_free(e->status_key);
+	free(e->status_kid);
 	pthread_mutex_destroy(&e->override_lock);
 	if (e->store)
 		policy_store_destroy(e->store);

@@ -232,6 +232,13 @@ test_mqtt_and_tags(void **state)
 	assert_error("mqtt:\n    server: http://b\n", "t.conf:2: server: ");
 	assert_error("source:\n    name: c\n    type: mqtt\n",
 		"needs 'topic'");
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    insecure-unsigned: yes\n    status-key: k.json\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
+		"status-key needs edge-id");
+	assert_error("mqtt:\n    status-key: k.json\n    edge-id: e\n",
+		"need a source of type mqtt");
+	assert_error("mqtt:\n    edge-id: a/b\n", "t.conf:2: edge-id: ");
 	assert_error("source:\n    name: c\n    bootstrap-url: "
 		"http://x/\n", "not an https:// URL");
 }
