@@ -3,6 +3,13 @@ dist_noinst_SCRIPTS += contrib/build-unbound.sh
 dist_noinst_SCRIPTS += contrib/setup.sh contrib/demo/run-demo.sh
 EXTRA_DIST += contrib/demo/unbound.conf.in contrib/demo/tapir-pop.conf.in \
 	contrib/demo/deny.txt contrib/demo/allow.txt contrib/demo/example.zone
-EXTRA_DIST += contrib/examples/local-lists.conf \
-	contrib/examples/unbound.conf.snippet \
-	contrib/examples/tapir-pop.service.conf
+
+# Example configurations for operators, installed as documentation;
+# tests/integration/test_control_ops.sh checks that each *.conf parses.
+examplesdir = $(docdir)/examples
+dist_examples_DATA = contrib/examples/edge-dnstapir.conf \
+	contrib/examples/rpz-only.conf \
+	contrib/examples/local-lists.conf \
+	contrib/examples/unbound.conf.snippet
+examplessystemddir = $(examplesdir)/unbound.service.d
+dist_examplessystemd_DATA = contrib/examples/unbound.service.d/tapir-pop.conf

@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "module/commands.h"
+#include "feeds/tags.h"
 #include "module/engine.h"
 #include "module/localdata.h"
 #include "module/names.h"
@@ -61,14 +62,79 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out)
 	}
 }
 
+/* Expiry as RFC 3339 in UTC, or "never". */
+static void
+format_expiry(int64_t expires, char *buf, size_t size)
+{
+	time_t t = (time_t)expires;
+	struct tm tm;
+
+	if (!expires || !gmtime_r(&t, &tm) ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%s", expires ? "?" : "never");
+}
+
+/* What cmd_lookup needs to print one match. */
+struct explain_ctx {
+	struct commands *c;
+	FILE *out;
+	/* Store ids of the index (DAWG) sources, found before the read
+	 * section: source info takes locks a writer may hold while it
+	 * waits for readers to leave.  One bit per id: a store holds at
+	 * most POLICY_MAX_SOURCES (64) sources. */
+	uint64_t index_ids;
+};
+
+/* One "match:" line: the source, its list class, the entry that matched
+ * (owner, and "*." for a parent entry), the entry's tags as names with
+ * commas (tags_parse() reads them back) and as a mask, expiry, action. */
+static void
+print_match(void *arg, const struct policy_match *m)
+{
+	struct explain_ctx *x = arg;
+	struct engine *e = x->c->engine;
+	const struct tapir_conf *cfg = engine_config(e);
+	char owner[NAME_TEXT_MAX], tags[TAGS_BITS * TAGS_NAME_MAX];
+	char expiry[32];
+	const char *name = policy_source_name(engine_store(e), m->source);
+	int index = m->source < POLICY_MAX_SOURCES &&
+		(x->index_ids >> m->source & 1);
+	char *p;
+
+	/* An index (DAWG) answers only whether some parent matched. */
+	if (index && m->subtree)
+		snprintf(owner, sizeof(owner), "-");
+	else if (name_to_text(m->owner, owner, sizeof(owner)) < 0)
+		snprintf(owner, sizeof(owner), "?");
+	if (!m->tags || tags_format(&cfg->tag_names, m->tags, tags,
+	    sizeof(tags)) <= 0)
+		snprintf(tags, sizeof(tags), "-");
+	for (p = tags; *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	format_expiry(m->expires, expiry, sizeof(expiry));
+	fprintf(x->out, "match: source=%s list=%s owner=%s%s entry=%s "
+		"tags=%s mask=0x%08" PRIx32 " expires=%s action=%s\n", name,
+		policy_list_name(m->list),
+		m->subtree && strcmp(owner, "-") ? "*." : "", owner,
+		m->subtree ? "subtree" : "exact", tags, m->tags, expiry,
+		m->action == POLICY_ACTION_NONE ? "-" :
+		policy_action_name(m->action));
+}
+
+/* lookup NAME: every source that matches, then the decision.  The format
+ * is documented in tapir-pop-control(8); scripts parse it, so keep it. */
 static void
 cmd_lookup(struct commands *c, int argc, char **argv, FILE *out)
 {
 	struct policy_store *store = engine_store(c->engine);
+	struct explain_ctx x = { c, out, 0 };
 	struct policy_decision d;
 	uint8_t wire[NAME_WIRE_MAX];
-	char text[NAME_TEXT_MAX];
+	char text[NAME_TEXT_MAX], expiry[32];
+	int64_t now = (int64_t)time(NULL);
 	size_t len = 0;
+	unsigned n, i;
 
 	if (argc != 2) {
 		fprintf(out, "error usage: lookup NAME\n");
@@ -76,26 +142,34 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out)
 	}
 	if (parse_name_arg(argv[1], wire, out))
 		return;
+	for (i = 0; i < engine_source_count(c->engine); i++) {
+		struct engine_source_info si;
+		int id;
+		engine_source_info(c->engine, i, &si);
+		id = policy_source_find(store, si.name);
+		if (strcmp(si.type, "dawg") == 0 && id >= 0 &&
+		    id < POLICY_MAX_SOURCES)
+			x.index_ids |= (uint64_t)1 << id;
+	}
 	while (wire[len])
 		len += 1u + wire[len];
 	len++;
-	policy_read_begin(store, c->reader);
-	policy_decide(store, wire, len, (int64_t)time(NULL), &d);
-	policy_read_end(store, c->reader);
 	name_to_text(wire, text, sizeof(text));
 	fprintf(out, "name: %s\n", text);
-	fprintf(out, "action: %s\n", d.action == POLICY_ACTION_NONE ?
-		"none (resolve normally)" : policy_action_name(d.action));
-	fprintf(out, "rule: %s\n", policy_rule_name(d.rule));
-	fprintf(out, "source: %s\n", policy_source_name(store, d.source));
-	fprintf(out, "match: %s\n", d.source < 0 ? "-" :
-		d.subtree ? "subtree" : "exact");
-	fprintf(out, "tags: 0x%08" PRIx32 "\n", d.tags);
-	fprintf(out, "doubtlist-matches: %u\n", d.doubt_matches);
-	if (d.expires)
-		fprintf(out, "expires: %lld\n", (long long)d.expires);
-	else
-		fprintf(out, "expires: never\n");
+	/* One read section for both, so they see the same policy. */
+	policy_read_begin(store, c->reader);
+	n = policy_explain(store, wire, len, now, print_match, &x);
+	policy_decide(store, wire, len, now, &d);
+	policy_read_end(store, c->reader);
+	format_expiry(d.expires, expiry, sizeof(expiry));
+	fprintf(out, "matches: %u\n", n);
+	fprintf(out, "decision: action=%s rule=%s source=%s entry=%s "
+		"expires=%s doubtlist-matches=%u\n",
+		d.action == POLICY_ACTION_NONE ? "none" :
+		policy_action_name(d.action), policy_rule_name(d.rule),
+		policy_source_name(store, d.source),
+		d.source < 0 ? "-" : d.subtree ? "subtree" : "exact", expiry,
+		d.doubt_matches);
 }
 
 static void

@@ -21,6 +21,9 @@
  * not keep the socket from everybody else for long. */
 #define REQUEST_TIMEOUT_MS 2000
 #define ACCEPT_POLL_MS 200
+/* How much of an overlong request is read and discarded before the error
+ * answer: enough for any client that means well, bounded for the rest. */
+#define REQUEST_DRAIN_MAX (1024 * 1024)
 
 struct control {
 	int fd;
@@ -47,35 +50,81 @@ control_split(char *line, char **argv, int max)
 	return n;
 }
 
-/* Read one line within the time limit.  Returns its length or -1. */
+/* Read one line within the time limit.  Returns its length, -1 when the
+ * client sent no complete line in time, or -2 when the line is longer
+ * than the buffer: the rest of it is read and discarded first (up to
+ * REQUEST_DRAIN_MAX bytes), so the client, still writing, gets to read
+ * the error line instead of a reset connection. */
 static ssize_t
 read_request(int fd, char *buf, size_t size)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t len = 0;
+	size_t len = 0, drained = 0;
+	ssize_t n;
 
 	while (len + 1 < size) {
-		ssize_t n;
 		if (poll(&pfd, 1, REQUEST_TIMEOUT_MS) <= 0)
 			return -1;
 		n = read(fd, buf + len, size - 1 - len);
 		if (n <= 0)
 			return -1;
-		len += (size_t)n;
-		buf[len] = 0;
-		if (memchr(buf, '\n', len))
+		if (memchr(buf + len, '\n', (size_t)n)) {
+			len += (size_t)n;
+			buf[len] = 0;
 			return (ssize_t)len;
+		}
+		len += (size_t)n;
 	}
-	return -1;
+	while (drained < REQUEST_DRAIN_MAX &&
+	    poll(&pfd, 1, REQUEST_TIMEOUT_MS) > 0 &&
+	    (n = read(fd, buf, size - 1)) > 0) {
+		if (memchr(buf, '\n', (size_t)n))
+			break;
+		drained += (size_t)n;
+	}
+	return -2;
+}
+
+void
+control_request(char *line, size_t len, control_fn fn, void *arg, FILE *out)
+{
+	char *argv[CONTROL_ARGS_MAX];
+	char *end = memchr(line, '\n', len);
+	size_t i;
+	int argc;
+
+	if (!end) {
+		fprintf(out, "error malformed request (no end of line)\n");
+		return;
+	}
+	*end = 0;
+	/* Only printable text: the words end up in answers and logs. */
+	for (i = 0; line + i < end; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
+			fprintf(out, "error malformed request (control "
+				"character at byte %zu)\n", i);
+			return;
+		}
+	}
+	argc = control_split(line, argv, CONTROL_ARGS_MAX);
+	if (argc < 0)
+		fprintf(out, "error malformed request (expected \"%s "
+			"command args\", at most %d words)\n",
+			CONTROL_PROTOCOL, CONTROL_ARGS_MAX);
+	else if (argc == 0)
+		fprintf(out, "error no command\n");
+	else
+		fn(arg, argc, argv, out);
 }
 
 static void
 serve(struct control *c, int fd)
 {
 	char line[CONTROL_LINE_MAX + 1];
-	char *argv[CONTROL_ARGS_MAX];
 	FILE *out;
-	int argc, wfd;
+	ssize_t len;
+	int wfd;
 
 	if ((wfd = dup(fd)) < 0)
 		return;
@@ -83,18 +132,15 @@ serve(struct control *c, int fd)
 		close(wfd);
 		return;
 	}
-	if (read_request(fd, line, sizeof(line)) < 0) {
-		fprintf(out, "error request not received (too long, or "
-			"too slow)\n");
-	} else if (memchr(line, 0, strcspn(line, "\n")) ||
-	    (argc = control_split(line, argv, CONTROL_ARGS_MAX)) < 0) {
-		fprintf(out, "error malformed request (expected \"%s "
-			"command args\")\n", CONTROL_PROTOCOL);
-	} else if (argc == 0) {
-		fprintf(out, "error no command\n");
-	} else {
-		c->fn(c->arg, argc, argv, out);
-	}
+	len = read_request(fd, line, sizeof(line));
+	if (len == -2)
+		fprintf(out, "error request too long (at most %d bytes)\n",
+			CONTROL_LINE_MAX);
+	else if (len < 0)
+		fprintf(out, "error request not received (no complete line "
+			"within %d ms)\n", REQUEST_TIMEOUT_MS);
+	else
+		control_request(line, (size_t)len, c->fn, c->arg, out);
 	fclose(out);
 }
 

@@ -48,6 +48,20 @@ struct control *control_start(const char *path, unsigned mode, control_fn fn,
 void control_stop(struct control *c);
 
 /**
+ * Check and run one request: the bytes up to the first newline must be
+ * printable text, "TPC1 command args..." with at most CONTROL_ARGS_MAX
+ * words; then fn runs, else an "error ..." line is written.  This is all
+ * the parsing a request gets, so the socket thread and the fuzzer share it.
+ * @param line: the request, modified in place; need not be NUL-terminated.
+ * @param len: bytes in line.
+ * @param fn: the command handler.
+ * @param arg: for fn.
+ * @param out: where the answer goes.
+ */
+void control_request(char *line, size_t len, control_fn fn, void *arg,
+	FILE *out);
+
+/**
  * Split a request line into words (in place).
  * @return the number of words, or -1 if the line lacks the protocol tag
  *	or has too many words.  argv[0] is the command.

@@ -61,6 +61,7 @@ struct engine {
 	unsigned num_sources;
 	policy_changed_fn changed;
 	void *changed_arg;
+	unsigned flags;       /* ENGINE_STRICT_FILES */
 	/* The override sources and their entries. */
 	struct source_slot override_slot[2];   /* [0] allow, [1] deny */
 	pthread_mutex_t override_lock;
@@ -111,7 +112,12 @@ start_file_feed(struct engine *e, const struct tapir_conf_source *src,
 	}
 	/* A failed first load is logged by the feed; the source serves
 	 * nothing until the file becomes readable. */
-	feed_file_load(slot->file);
+	if (feed_file_load(slot->file) != 0 &&
+	    (e->flags & ENGINE_STRICT_FILES)) {
+		snprintf(err, errlen, "source %s: cannot load %s (see the "
+			"log)", src->name, src->file);
+		return -1;
+	}
 	if ((r = feed_file_start(slot->file)) != 0) {
 		snprintf(err, errlen, "source %s: cannot start thread: %s",
 			src->name, strerror(r));
@@ -141,7 +147,14 @@ start_dawg_feed(struct engine *e, const struct tapir_conf_source *src,
 		return -1;
 	}
 	/* Like a list file, a missing or bad DAWG is logged and retried. */
-	feed_dawg_load(slot->dawg);
+	if (feed_dawg_load(slot->dawg) != 0 &&
+	    (e->flags & ENGINE_STRICT_FILES)) {
+		struct feed_dawg_stats ds;
+		feed_dawg_get_stats(slot->dawg, &ds);
+		snprintf(err, errlen, "source %s: %s", src->name,
+			ds.last_error);
+		return -1;
+	}
 	if ((r = feed_dawg_start(slot->dawg)) != 0) {
 		snprintf(err, errlen, "source %s: cannot start thread: %s",
 			src->name, strerror(r));
@@ -670,7 +683,7 @@ engine_source_info(struct engine *e, unsigned i,
 }
 
 struct engine *
-engine_create(struct tapir_conf *cfg, unsigned num_readers,
+engine_create(struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
 	policy_changed_fn changed, void *changed_arg, char *err,
 	size_t errlen)
 {
@@ -687,6 +700,7 @@ engine_create(struct tapir_conf *cfg, unsigned num_readers,
 	e->num_sources = cfg->num_sources;
 	e->changed = changed;
 	e->changed_arg = changed_arg;
+	e->flags = flags;
 	pthread_mutex_init(&e->override_lock, NULL);
 	tapir_thread_init(&e->maintenance);
 	e->slots = calloc(cfg->num_sources + 1, sizeof(*e->slots));

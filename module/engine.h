@@ -21,11 +21,17 @@
 
 struct engine;
 
+/** engine_create() flag: a list or DAWG file that cannot be loaded fails
+ *  the whole engine, instead of starting that source empty.  A reload
+ *  uses it, so that a bad file keeps the policy in force. */
+#define ENGINE_STRICT_FILES 0x1
+
 /**
  * Build the store from cfg, load every source once and start the feeds.
  * A source whose data cannot be loaded at start is logged and starts
- * empty; its feed keeps trying.
+ * empty (its feed keeps trying), unless flags has ENGINE_STRICT_FILES.
  * @param cfg: the configuration; the engine takes ownership.
+ * @param flags: ENGINE_STRICT_FILES or 0.
  * @param num_readers: reader slots to reserve in the store (one per
  *	Unbound worker thread, plus the engine's own).
  * @param changed: called for every name a feed adds or changes, so the
@@ -35,9 +41,9 @@ struct engine;
  * @param errlen: size of err.
  * @return the engine, or NULL on failure (cfg is freed then too).
  */
-struct engine *engine_create(struct tapir_conf *cfg, unsigned num_readers,
-	policy_changed_fn changed, void *changed_arg, char *err,
-	size_t errlen);
+struct engine *engine_create(struct tapir_conf *cfg, unsigned flags,
+	unsigned num_readers, policy_changed_fn changed, void *changed_arg,
+	char *err, size_t errlen);
 
 /**
  * Stop and join every feed thread, then free the store and the config.

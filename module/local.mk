@@ -40,6 +40,12 @@ module_libtapir_engine_la_LIBADD = $(PTHREAD_LIBS)
 # all its own functions (config_read, log_err ...), and any other symbol
 # of ours would be at risk of binding to one of those, or theirs to ours.
 # -z now: an unresolved symbol fails the dlopen at start, not a query later.
+# -z nodelete: Unbound dlclose()s and dlopen()s the module on every reload;
+# unloading would also unload libcurl, paho and what they pull in (GnuTLS
+# through librtmp and libldap), whose constructors and global state are
+# not made to run twice in one process (a reload under ASan hung in
+# GnuTLS's constructor).  The module keeps no state in globals, so the
+# second init starts as clean as the first.
 if WITH_UNBOUND
 pkglib_LTLIBRARIES += module/tapir-pop.la
 endif
@@ -49,7 +55,7 @@ module_tapir_pop_la_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) \
 	-I$(UNBOUND_SOURCE)
 module_tapir_pop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^(init|deinit|operate|inform_super|clear|get_mem)$$' \
-	-Wl,-z,now
+	-Wl,-z,now -Wl,-z,nodelete
 module_tapir_pop_la_LIBADD = $(TAPIR_ALL_LIBS)
 
 man_MANS = module/tapir-pop.conf.5

@@ -39,8 +39,28 @@ usage(FILE *f)
 "  remove NAME            drop a runtime override\n"
 "  list_overrides         the runtime overrides in force\n"
 "  reload                 re-read tapir-pop.conf and every source\n"
-"  dump                   the merged policy as an RPZ zone\n",
+"  dump                   the merged policy as an RPZ zone\n"
+"  checkconf [FILE]       check a configuration file here, without the\n"
+"                         socket (default: the -c file or the default)\n",
 		tapir_conf_default_path(), TAPIR_CONF_PATH_ENV);
+}
+
+/* checkconf: read the file as the module would and say whether it is
+ * good; the one command that runs here, so an operator can check a file
+ * before Unbound (or a reload) reads it. */
+static int
+checkconf(const char *path)
+{
+	struct tapir_conf *cfg;
+	char err[1024];
+
+	if (tapir_conf_read(path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	tapir_conf_free(cfg);
+	printf("%s: ok\n", path);
+	return 0;
 }
 
 /* The control socket named in the configuration file. */
@@ -87,6 +107,14 @@ main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (strcmp(argv[optind], "checkconf") == 0) {
+		if (argc - optind > 2) {
+			usage(stderr);
+			return 2;
+		}
+		return checkconf(argc - optind == 2 ? argv[optind + 1] :
+			conf ? conf : tapir_conf_default_path());
 	}
 	if (!sockpath) {
 		from_conf = socket_from_config(conf ? conf :

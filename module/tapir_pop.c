@@ -360,8 +360,10 @@ reload_hook(void *arg, FILE *out)
 		fprintf(out, "error %s\n", err);
 		return;
 	}
-	fresh = engine_create(cfg, m->num_readers, name_changed, m, err,
-		sizeof(err));
+	/* A source file that is bad now keeps the whole policy in force:
+	 * the running engine still holds its last good contents. */
+	fresh = engine_create(cfg, ENGINE_STRICT_FILES, m->num_readers,
+		name_changed, m, err, sizeof(err));
 	if (!fresh) {
 		log_err("tapir-pop: reload: %s", err);
 		fprintf(out, "error %s\n", err);
@@ -453,7 +455,7 @@ init(struct module_env *env, int id)
 		free(m);
 		return 0;
 	}
-	m->engine = engine_create(cfg, m->num_readers, name_changed, m, err,
+	m->engine = engine_create(cfg, 0, m->num_readers, name_changed, m, err,
 		sizeof(err));
 	if (!m->engine) {
 		log_err("tapir-pop: %s", err);
@@ -608,13 +610,94 @@ answer(struct tapir_module *m, struct module_qstate *qstate, int rcode,
 	return 1;
 }
 
+/* A redirect to a CNAME waits for the target's answer and returns both,
+ * as Unbound's own RPZ does: stub resolvers do not chase a CNAME
+ * themselves, so a CNAME alone would leave a landing page unreachable.
+ * Lives in the query's region; minfo points at it while it waits. */
+struct redirect_wait {
+	/** The synthesised CNAME. */
+	struct ub_packed_rrset_key *cname;
+	/** The target's reply, copied into our region; NULL if it failed. */
+	struct reply_info *target;
+	/** Set by inform_super once the target query is done. */
+	int done;
+};
+
+/* Start the query for the CNAME's target as a sub-query; 1 if started. */
+static int
+start_target_query(struct module_qstate *qstate, int id,
+	struct ub_packed_rrset_key *cname)
+{
+	struct packed_rrset_data *data = cname->entry.data;
+	uint16_t flags = (uint16_t)(BIT_RD | (qstate->query_flags & BIT_CD));
+	struct module_qstate *sub = NULL;
+	struct redirect_wait *w;
+	struct query_info sq;
+
+	memset(&sq, 0, sizeof(sq));
+	sq.qname = data->rr_data[0] + 2;
+	sq.qname_len = data->rr_len[0] - 2;
+	sq.qtype = qstate->qinfo.qtype;
+	sq.qclass = qstate->qinfo.qclass;
+	/* A CNAME to the query's own name, or back up a chain of waits. */
+	if (qstate->env->detect_cycle(qstate, &sq, flags, 0, 0))
+		return 0;
+	if (!(w = regional_alloc_zero(qstate->region, sizeof(*w))))
+		return 0;
+	w->cname = cname;
+	if (!qstate->env->attach_sub(qstate, &sq, flags, 0, 0, &sub))
+		return 0;
+	qstate->minfo[id] = w;
+	return 1;
+}
+
+/* The answer once the target is in: the CNAME, then the target's answer
+ * records, with its rcode.  A failed target leaves the CNAME alone. */
+static int
+finish_redirect(struct tapir_module *m, struct module_qstate *qstate,
+	struct redirect_wait *w)
+{
+	struct query_info *q = &qstate->qinfo;
+	struct reply_info *t = w->target;
+	size_t i, n = t ? t->an_numrrsets : 0;
+	int rcode = t ? FLAGS_GET_RCODE(t->flags) : LDNS_RCODE_NOERROR;
+	struct dns_msg *msg;
+
+	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+		rcode = LDNS_RCODE_NOERROR;
+		n = 0;
+	}
+	msg = dns_msg_create(q->qname, q->qname_len, q->qtype, q->qclass,
+		qstate->region, 1 + n);
+	if (!msg)
+		return 0;
+	msg->rep->flags = (uint16_t)(BIT_QR | BIT_AA | BIT_RA | rcode);
+	msg->rep->security = sec_status_insecure;
+	msg->rep->ttl = m->answer_ttl;
+	msg->rep->rrsets[msg->rep->rrset_count++] = w->cname;
+	msg->rep->an_numrrsets++;
+	for (i = 0; i < n && i < t->rrset_count; i++) {
+		msg->rep->rrsets[msg->rep->rrset_count++] = t->rrsets[i];
+		msg->rep->an_numrrsets++;
+	}
+	if (t && t->ttl < msg->rep->ttl)
+		msg->rep->ttl = t->ttl;
+	msg->rep->prefetch_ttl = msg->rep->ttl;
+	msg->rep->serve_expired_ttl = msg->rep->ttl;
+	qstate->return_msg = msg;
+	qstate->return_rcode = LDNS_RCODE_NOERROR;
+	return 1;
+}
+
 /* The redirect action's records: a per-record blob (RPZ local data, see
  * localdata.h) when the entry has one, else the configured redirect data.
- * A CNAME answers every type; addresses answer A/AAAA; other types, or
- * types with no record, get NODATA. */
+ * A CNAME answers every type (with the target's answer when may_wait
+ * allows a sub-query: then 2 is returned, and the answer comes later);
+ * addresses answer A/AAAA; other types, or types with no record, get
+ * NODATA. */
 static int
 answer_redirect(struct tapir_module *m, struct module_qstate *qstate,
-	const struct policy_decision *d)
+	int id, const struct policy_decision *d, int may_wait)
 {
 	const struct tapir_conf_redirect *r = &m->redirect;
 	struct query_info *q = &qstate->qinfo;
@@ -666,7 +749,13 @@ answer_redirect(struct tapir_module *m, struct module_qstate *qstate,
 		return 0;
 	rrset = make_rrset(qstate->region, owner, q->qname_len, type,
 		m->answer_ttl, rdata, rdlen, count);
-	return rrset && answer(m, qstate, LDNS_RCODE_NOERROR, rrset, 0, 0);
+	if (!rrset)
+		return 0;
+	if (type == LDNS_RR_TYPE_CNAME && may_wait &&
+	    q->qtype != LDNS_RR_TYPE_CNAME && q->qtype != LDNS_RR_TYPE_ANY &&
+	    start_target_query(qstate, id, rrset))
+		return 2;
+	return answer(m, qstate, LDNS_RCODE_NOERROR, rrset, 0, 0);
 }
 
 /* Whether the client that started this query came over UDP. */
@@ -713,10 +802,12 @@ log_decision(struct policy_store *store, struct module_qstate *qstate,
 }
 
 /* Answer the query as the decision says; 1 when answered (or dropped)
- * here, 0 to let the query resolve normally. */
+ * here, 0 to let the query resolve normally.  may_wait: a redirect may
+ * wait for its CNAME target's answer (not once the query has resolved). */
 static int
 apply(struct tapir_module *m, struct policy_store *store,
-	struct module_qstate *qstate, int id, const struct policy_decision *d)
+	struct module_qstate *qstate, int id, const struct policy_decision *d,
+	int may_wait)
 {
 	int done = 0;
 
@@ -731,7 +822,7 @@ apply(struct tapir_module *m, struct policy_store *store,
 		done = answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 1, 0);
 		break;
 	case POLICY_ACTION_REDIRECT:
-		done = answer_redirect(m, qstate, d);
+		done = answer_redirect(m, qstate, id, d, may_wait);
 		break;
 	case POLICY_ACTION_TCP_ONLY:
 		if (!client_over_udp(qstate))
@@ -750,7 +841,8 @@ apply(struct tapir_module *m, struct policy_store *store,
 		log_decision(store, qstate, d);
 	if (d->action != POLICY_ACTION_DROP && qstate->env->cfg->ede)
 		add_ede(qstate, d);
-	qstate->ext_state[id] = module_finished;
+	qstate->ext_state[id] = done == 2 ? module_wait_subquery :
+		module_finished;
 	return 1;
 }
 
@@ -759,7 +851,8 @@ apply(struct tapir_module *m, struct policy_store *store,
  * the read section, so the answer is built inside it too. */
 static int
 decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
-	int id, uint8_t *wire, size_t max, struct policy_decision *d)
+	int id, uint8_t *wire, size_t max, struct policy_decision *d,
+	int may_wait)
 {
 	uint8_t name[NAME_WIRE_MAX];
 	struct policy_store *store;
@@ -778,7 +871,7 @@ decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 	store = atomic_load_explicit(&m->store, memory_order_acquire);
 	policy_read_begin(store, reader);
 	policy_decide(store, name, len, (int64_t)*qstate->env->now, d);
-	done = apply(m, store, qstate, id, d);
+	done = apply(m, store, qstate, id, d, may_wait);
 	policy_read_end(store, reader);
 	epoch_leave(&m->epoch, reader);
 	if (done)
@@ -828,7 +921,7 @@ judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
 		return;
 	}
 	count(&wc->judged);
-	if (decide_and_apply(m, qstate, id, q->qname, q->qname_len, &d)) {
+	if (decide_and_apply(m, qstate, id, q->qname, q->qname_len, &d, 1)) {
 		/* No client waiting: a prefetch of a cached name that is now
 		 * blocked.  Its old answer must not be served any more. */
 		if (!qstate->mesh_info->reply_list)
@@ -864,13 +957,13 @@ judge_chain(struct tapir_module *m, struct module_qstate *qstate, int id)
 		int hit = 0;
 		if (query_dname_compare(k->rk.dname, qstate->qinfo.qname) != 0)
 			hit = decide_and_apply(m, qstate, id, k->rk.dname,
-				k->rk.dname_len, &d);
+				k->rk.dname_len, &d, 0);
 		/* The chain's last target may have no RRset in the answer
 		 * (NXDOMAIN or NODATA there): check CNAME targets too. */
 		if (!hit && ntohs(k->rk.type) == LDNS_RR_TYPE_CNAME &&
 		    data->count > 0 && data->rr_len[0] > 2)
 			hit = decide_and_apply(m, qstate, id,
-				data->rr_data[0] + 2, data->rr_len[0] - 2, &d);
+				data->rr_data[0] + 2, data->rr_len[0] - 2, &d, 0);
 		if (hit) {
 			count(&m->counters[((struct worker *)qstate->env->
 				worker)->thread_num % (m->num_readers -
@@ -903,6 +996,17 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 		qstate->ext_state[id] = module_wait_module;
 		return;
 	case module_event_pass:
+		if (qstate->minfo[id] && qstate->minfo[id] !=
+		    &allowlisted_mark) {
+			struct redirect_wait *w = qstate->minfo[id];
+			if (!w->done) {
+				qstate->ext_state[id] = module_wait_subquery;
+				return;
+			}
+			qstate->ext_state[id] = finish_redirect(m, qstate, w) ?
+				module_finished : module_error;
+			return;
+		}
 		qstate->ext_state[id] = module_wait_module;
 		return;
 	case module_event_moddone:
@@ -916,13 +1020,21 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 	}
 }
 
+/* A redirect's CNAME target has resolved: keep a copy of its reply in the
+ * waiting query's region (the sub-query's goes away with it). */
 void
 inform_super(struct module_qstate *qstate, int id,
 	struct module_qstate *super)
 {
-	(void)qstate;
-	(void)id;
-	(void)super;
+	struct redirect_wait *w = super->minfo[id];
+
+	if (!w || super->minfo[id] == &allowlisted_mark)
+		return;
+	if (qstate->return_rcode == LDNS_RCODE_NOERROR &&
+	    qstate->return_msg && qstate->return_msg->rep)
+		w->target = reply_info_copy(qstate->return_msg->rep, NULL,
+			super->region);
+	w->done = 1;
 }
 
 void

@@ -59,3 +59,24 @@ noinst_PROGRAMS += tests/bench/bench_policy
 tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
 tests_bench_bench_policy_LDADD = module/libtapir_policy.la \
 	module/libtapir_core.la $(PTHREAD_LIBS)
+
+# Differential test against Unbound's own RPZ (same zone, same upstream),
+# and a side-by-side benchmark of both (not run by make check).
+TESTS += tests/integration/test_rpz_diff.sh
+EXTRA_DIST += tests/integration/test_rpz_diff.sh \
+	tests/integration/rpz_diff_gen.awk tests/bench/rpz-side-by-side.sh
+
+# Operations: every control command, lookup's explanations, checkconf over
+# the example configs; the control request fuzzer and its seeds.
+TESTS += tests/integration/test_control_ops.sh
+EXTRA_DIST += tests/integration/test_control_ops.sh \
+	tests/fuzz/fuzz_control.c tests/fuzz/corpus/control
+
+# Faults (issue 9): a corrupt DAWG, a garbage or absent RPZ primary, a
+# full state directory, reloads and a rewritten source under a query
+# loop.  The side-by-side benchmark is run by hand, not by make check.
+TESTS += tests/integration/test_faults.sh
+check_PROGRAMS += tests/integration/faults_junkd
+tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
+EXTRA_DIST += tests/integration/test_faults.sh \
+	tests/bench/side-by-side.sh tests/bench/sbs_names.awk

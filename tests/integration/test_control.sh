@@ -45,16 +45,16 @@ ok "unbound starts with a control socket"
 check "status answers" sh -c "$(printf '%s' 'TAPIR_POP_CONF="$1" "$2" status | grep -q "tapir-pop is running"')" - "$D/tapir-pop.conf" "$CTL"
 out=$(ctl lookup LISTED.example)
 check "lookup explains a denylist match" \
-	sh -c 'echo "$1" | grep -q "^action: nxdomain" && echo "$1" | grep -q "^rule: denylist" && echo "$1" | grep -q "^source: local-deny" && echo "$1" | grep -q "^match: exact"' - "$out"
+	sh -c 'echo "$1" | grep -q "^match: source=local-deny list=denylist owner=listed.example. entry=exact " && echo "$1" | grep -q "^decision: action=nxdomain rule=denylist source=local-deny entry=exact "' - "$out"
 out=$(ctl lookup a.tree.example)
 check "lookup explains a subtree match" \
-	sh -c 'echo "$1" | grep -q "^source: local-deny" && echo "$1" | grep -q "^match: subtree"' - "$out"
+	sh -c 'echo "$1" | grep -q "^match: source=local-deny list=denylist owner=\*.tree.example. entry=subtree " && echo "$1" | grep -q "^decision: action=nxdomain rule=denylist source=local-deny entry=subtree "' - "$out"
 out=$(ctl lookup www.example)
 check "lookup explains the numsources rule" \
-	sh -c 'echo "$1" | grep -q "^action: nodata" && echo "$1" | grep -q "^rule: numsources" && echo "$1" | grep -q "^doubtlist-matches: 2"' - "$out"
+	sh -c 'echo "$1" | grep -q "^matches: 2$" && echo "$1" | grep -q "^decision: action=nodata rule=numsources .* doubtlist-matches=2$"' - "$out"
 out=$(ctl lookup ok.example)
 check "lookup of an unlisted name says none" \
-	sh -c 'echo "$1" | grep -q "^action: none" && echo "$1" | grep -q "^rule: none"' - "$out"
+	sh -c 'echo "$1" | grep -q "^matches: 0$" && echo "$1" | grep -q "^decision: action=none rule=none source=- "' - "$out"
 out=$(ctl list_sources)
 check "list_sources shows every source with its entries" \
 	sh -c 'echo "$1" | grep -q "^local-deny type=file list=denylist entries=2 updates=1" && echo "$1" | grep -q "^override-allow type=override list=allowlist entries=0"' - "$out"
@@ -80,7 +80,7 @@ check "deny override accepted" quiet ctl deny ok.example nxdomain
 check "deny override blocks a cached name at once" \
 	wait_for 1 rcode_is "$PORT" ok.example A NXDOMAIN
 check "lookup shows the override" \
-	sh -c 'TAPIR_POP_CONF="$1" "$2" lookup ok.example | grep -q "^source: override-deny"' - "$D/tapir-pop.conf" "$CTL"
+	sh -c 'TAPIR_POP_CONF="$1" "$2" lookup ok.example | grep -q "^decision: action=nxdomain rule=denylist source=override-deny "' - "$D/tapir-pop.conf" "$CTL"
 check "allow override accepted" quiet ctl allow listed.example
 check "allow override beats the denylist" answer_is "$PORT" listed.example A 192.0.2.66
 check "list_overrides shows both" \
@@ -174,21 +174,36 @@ check "unknown command is an error" \
 	sh -c 'TAPIR_POP_CONF="$1" "$2" frobnicate | grep -q "^error unknown command"' - "$D/tapir-pop.conf" "$CTL"
 check "bad name is an error" \
 	sh -c 'TAPIR_POP_CONF="$1" "$2" lookup "a..b" | grep -q "^error bad name"' - "$D/tapir-pop.conf" "$CTL"
+# raw SOCKET: send stdin as it is, print the answer (perl-base is
+# essential in Debian; the CLI only sends well-formed requests).
+raw() {
+	timeout 10 perl -MIO::Socket::UNIX -e '
+		$SIG{PIPE} = "IGNORE";
+		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(),
+			Peer => $ARGV[0]) or die "connect: $!\n";
+		local $/; my $in = <STDIN>; syswrite($s, $in) if defined $in;
+		my $buf;
+		while (sysread($s, $buf, 4096)) { print $buf; }' "$1"
+}
+ans=$(printf 'status\n' | raw "$D/tapir-pop.sock")
 check "a request without the protocol tag gets an error line" \
-	sh -c 'printf "status\n" | timeout 5 python3 -c "
-import socket,sys
-s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
-sys.stdout.write(s.recv(4096).decode())" "$1" | grep -q "^error malformed request"' - "$D/tapir-pop.sock"
+	sh -c 'printf "%s\n" "$1" | grep -q "^error malformed request"' - "$ans"
+ans=$(head -c 6000 /dev/urandom | raw "$D/tapir-pop.sock" | tr -d '\000')
 check "binary garbage gets an error line" \
-	sh -c 'head -c 6000 /dev/urandom | timeout 5 python3 -c "
-import socket,sys
-s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
-sys.stdout.write(s.recv(4096).decode(errors=\"replace\"))" "$1" | grep -q "^error"' - "$D/tapir-pop.sock"
+	sh -c 'printf "%s\n" "$1" | grep -q "^error"' - "$ans"
 check "the socket has mode 0600" \
 	test "$(stat -c %a "$D/tapir-pop.sock")" = 600
-if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
-	check "a user outside the socket's owner cannot connect" \
-		sh -c '! setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" -s "$2" status >/dev/null 2>&1' - "$CTL" "$D/tapir-pop.sock"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+    command -v setpriv >/dev/null; then
+	# The directory lets everybody through: the socket's mode must be
+	# what refuses (the CLI runs, and its connect is denied).
+	chmod 0755 "$D"
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" \
+		-s "$D/tapir-pop.sock" status 2>&1)
+	check "a user other than the socket's owner cannot connect (0600)" \
+		sh -c 'case $1 in *"cannot connect"*"Permission denied"*) exit 0;; esac; exit 1' - "$out"
+else
+	ok "# SKIP a user other than the socket's owner cannot connect (needs root, setpriv, nobody)"
 fi
 check "the resolver still answers after all that" answer_is "$PORT" tree.example A 192.0.2.14
 
