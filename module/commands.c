@@ -53,10 +53,14 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out)
 		struct engine_source_info si;
 		engine_source_info(c->engine, i, &si);
 		fprintf(out, "%s type=%s list=%s entries=%zu updates=%" PRIu64
-			" failures=%" PRIu64 " last_update=%lld%s%s%s\n",
+			" failures=%" PRIu64 " last_update=%lld%s%s",
 			si.name, si.type, policy_list_name(si.list),
 			si.entries, si.updates, si.failures,
-			(long long)si.last_update,
+			(long long)si.last_update, si.state[0] ? " state=" : "",
+			si.state);
+		if (si.received)
+			fprintf(out, " received=%" PRIu64, si.received);
+		fprintf(out, "%s%s%s\n",
 			si.last_error[0] ? " last_error=\"" : "",
 			si.last_error, si.last_error[0] ? "\"" : "");
 	}
@@ -268,6 +272,9 @@ print_stats(struct commands *c, FILE *out, int reset)
 			si.updates);
 		fprintf(out, "source.%s.failures=%" PRIu64 "\n", si.name,
 			si.failures);
+		if (strcmp(si.type, "mqtt") == 0)
+			fprintf(out, "source.%s.received=%" PRIu64 "\n",
+				si.name, si.received);
 	}
 	fprintf(out, "policy.memory=%zu\n",
 		policy_store_memory(engine_store(c->engine)));

@@ -151,7 +151,7 @@ sleep 0.5
 check "a forged observation changes nothing" rcode_is "$PORT" later.example A NOERROR
 out=$(ctl list_sources)
 check "refused messages are counted" sh -c \
-	'echo "$1" | grep -q "^dns-tapir type=mqtt .*failures=2"' - "$out"
+	'echo "$1" | grep -q "^dns-tapir type=mqtt .*failures=2 .*state=connected received=5"' - "$out"
 check "the refusal is logged with its reason" \
 	grep -q "message refused: signature" "$D/unbound.log"
 
