@@ -6,14 +6,15 @@
  *
  * The input is one request as a client sends it.  It goes through
  * control_request() (what the socket thread does with a line) into the
- * real commands, over a real policy store built from an in-memory
- * configuration.  The engine underneath is a small stand-in: the real one
- * starts feed threads and links every feed's transport, which neither a
- * parser fuzzer nor its build line should need.  Every request must get an
- * answer; every answer must be whole lines.
+ * real commands over the real engine, built once from a configuration
+ * whose sources cover the decision table: list files, a saved RPZ zone
+ * (per-record actions, local data, subtrees) and a saved observation
+ * state (tags, expiry).  The RPZ primary and the MQTT broker it names do
+ * not exist; their feeds retry quietly in the background.  Every request
+ * must get an answer; every answer must be whole lines.
  */
-/* fuzz-sources: module/control.c module/commands.c module/conf.c module/names.c module/policy.c module/epoch.c module/thread.c module/log.c feeds/tags.c */
-/* fuzz-libs: -lpthread */
+/* fuzz-sources: module/control.c module/commands.c module/conf.c module/engine.c module/names.c module/policy.c module/epoch.c module/thread.c module/log.c feeds/listfile.c feeds/feed_file.c feeds/feed_dawg.c dawg/dawg.c feeds/feed_rpz.c feeds/rpz.c feeds/feed_obs.c feeds/mqtt.c feeds/bootstrap.c feeds/status.c feeds/jws.c feeds/observation.c feeds/tags.c */
+/* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 
 #include <stddef.h>
@@ -22,23 +23,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "module/commands.h"
 #include "module/conf.h"
 #include "module/control.h"
 #include "module/engine.h"
-#include "module/localdata.h"
+#include "module/log.h"
 #include "module/names.h"
 #include "module/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Every decision-table case has a name here: allow beats deny,
- * per-record actions, subtrees and match: subdomains, numsources, the
- * tag rules, expiry, redirect data. */
-static const char config_text[] =
+/* The configuration; %s is the directory of the files below. */
+static const char config_fmt[] =
 	"server:\n"
-	"    policy-zone: \"tapir-pop.\"\n"
+	"    state-dir: \"%s\"\n"
 	"policy:\n"
 	"    numsources: 2 nodata\n"
 	"    numtags: 2 drop\n"
@@ -46,172 +46,100 @@ static const char config_text[] =
 	"    tag-source: \"tagged\"\n"
 	"    tag-name: 6 \"my_tag\"\n"
 	"    redirect-a: 192.0.2.1\n"
+	"mqtt:\n"
+	"    server: \"mqtt://127.0.0.1:9\"\n"
+	"    insecure-unsigned: yes\n"
+	"    reconnect-max: 3600\n"
 	"source:\n"
 	"    name: \"deny\"\n"
 	"    list: denylist\n"
-	"    file: \"deny.txt\"\n"
+	"    file: \"%s/deny.txt\"\n"
 	"source:\n"
 	"    name: \"allow\"\n"
 	"    list: allowlist\n"
-	"    file: \"allow.txt\"\n"
+	"    file: \"%s/allow.txt\"\n"
 	"source:\n"
 	"    name: \"doubt1\"\n"
 	"    list: doubtlist\n"
-	"    file: \"doubt1.txt\"\n"
+	"    file: \"%s/doubt1.txt\"\n"
 	"    match: subdomains\n"
 	"source:\n"
 	"    name: \"doubt2\"\n"
 	"    list: doubtlist\n"
-	"    file: \"doubt2.txt\"\n"
+	"    file: \"%s/doubt2.txt\"\n"
+	"source:\n"
+	"    name: \"feed\"\n"
+	"    list: denylist\n"
+	"    type: rpz\n"
+	"    zone: rpz.fuzz.\n"
+	"    primary: 127.0.0.1@9\n"
+	"    refresh-min: 3600\n"
 	"source:\n"
 	"    name: \"tagged\"\n"
 	"    list: doubtlist\n"
-	"    file: \"tagged.txt\"\n";
+	"    type: mqtt\n"
+	"    topic: t\n";
 
-/* Most runtime overrides the stand-in keeps: the fuzzer adds names for
- * as long as it runs, the real engine's limit is the operator. */
-#define MAX_OVERRIDES 64
+static const char rpz_zone[] =
+	"$ORIGIN rpz.fuzz.\n"
+	"@ 60 SOA ns.rpz.fuzz. host.rpz.fuzz. 1 3600 600 86400 60\n"
+	"tree.example CNAME *.\n"
+	"*.tree.example CNAME *.\n"
+	"here.example A 192.0.2.7\n"
+	"there.example CNAME landing.example.\n"
+	"free.example CNAME rpz-passthru.\n";
 
-/* The engine as commands.c sees it. */
-struct engine {
-	struct tapir_conf *cfg;
-	struct policy_store *store;
-	uint16_t ids[POLICY_MAX_SOURCES];
-	unsigned count;
-	uint8_t over_name[MAX_OVERRIDES][NAME_WIRE_MAX];
-	int over_allow[MAX_OVERRIDES];
-	enum policy_action over_action[MAX_OVERRIDES];
-	unsigned num_over;
-};
+/* An observation snapshot: tags, and an expiry a day away. */
+static const char observations[] =
+	"{\"src_name\":\"tagged\",\"list_type\":\"doubtlist\",\"added\":["
+	"{\"name\":\"www.example.\",\"time_added\":\"%s\",\"ttl\":86400,"
+	"\"tag_mask\":19},"
+	"{\"name\":\"bad.example.\",\"time_added\":\"%s\",\"ttl\":86400,"
+	"\"tag_mask\":16},"
+	"{\"name\":\"odd.example.\",\"time_added\":\"%s\",\"ttl\":86400,"
+	"\"tag_mask\":3221225472}],\"removed\":[]}";
 
-struct policy_store *
-engine_store(struct engine *e)
+/* tmpfs: override commands fsync their state file, which on a disk
+ * would make most of the fuzzer's time wait for it. */
+static char dir[] = "/dev/shm/fuzz_control.XXXXXX";
+
+/* The files go when the fuzzer exits; the engine's threads with it. */
+static void
+remove_files(void)
 {
-	return e->store;
+	static const char *const names[] = { "deny.txt", "allow.txt",
+		"doubt1.txt", "doubt2.txt", "feed.rpz",
+		"tagged.observations.json", "tagged.observations.json.tmp",
+		"overrides", "overrides.tmp" };
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 
-const struct tapir_conf *
-engine_config(struct engine *e)
+static void
+write_file(const char *where, const char *name, const char *fmt,
+	const char *arg)
 {
-	return e->cfg;
-}
+	char path[512];
+	FILE *f;
 
-unsigned
-engine_source_count(struct engine *e)
-{
-	return e->count;
-}
-
-void
-engine_source_info(struct engine *e, unsigned i,
-	struct engine_source_info *out)
-{
-	struct policy_source_stats st;
-
-	memset(out, 0, sizeof(*out));
-	if (i >= e->count || policy_store_source_stats(e->store, e->ids[i],
-	    &st) != 0)
+	snprintf(path, sizeof(path), "%s/%s", where, name);
+	if (!(f = fopen(path, "w")))
 		abort();
-	out->name = policy_source_name(e->store, e->ids[i]);
-	out->type = i + 2 < e->count ? "file" : "override";
-	out->list = st.list;
-	out->entries = st.entries;
+	fprintf(f, fmt, arg, arg, arg);
+	fclose(f);
 }
 
-static size_t
-wire_len(const uint8_t *name)
+static void
+quiet(enum tapir_log_level level, const char *msg)
 {
-	size_t len = 0;
-
-	while (name[len])
-		len += 1u + name[len];
-	return len + 1;
-}
-
-/* Publish the overrides as replace-alls of the two override sources. */
-static int
-publish_overrides(struct engine *e)
-{
-	int allow;
-	unsigned i;
-
-	for (allow = 0; allow < 2; allow++) {
-		struct policy_batch *b = policy_batch_begin(e->store,
-			e->ids[e->count - 2 + (allow ? 0 : 1)], 1);
-		if (!b)
-			return -1;
-		for (i = 0; i < e->num_over; i++) {
-			struct policy_entry en = { 0 };
-			if (e->over_allow[i] != allow)
-				continue;
-			en.action = e->over_action[i];
-			if (policy_batch_put(b, e->over_name[i], &en) != 0) {
-				policy_batch_abort(b);
-				return -1;
-			}
-		}
-		if (policy_batch_commit(b, NULL, NULL) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-int
-engine_override_set(struct engine *e, int allow, const uint8_t *name,
-	enum policy_action action)
-{
-	size_t len = wire_len(name);
-	unsigned i;
-
-	for (i = 0; i < e->num_over; i++)
-		if (memcmp(e->over_name[i], name, len) == 0)
-			break;
-	if (i == MAX_OVERRIDES)
-		return -1;
-	if (i == e->num_over)
-		e->num_over++;
-	memset(e->over_name[i], 0, NAME_WIRE_MAX);
-	memcpy(e->over_name[i], name, len);
-	e->over_allow[i] = allow;
-	e->over_action[i] = action;
-	return publish_overrides(e);
-}
-
-int
-engine_override_remove(struct engine *e, const uint8_t *name)
-{
-	size_t len = wire_len(name);
-	unsigned i;
-
-	for (i = 0; i < e->num_over; i++)
-		if (memcmp(e->over_name[i], name, len) == 0)
-			break;
-	if (i == e->num_over)
-		return 0;
-	e->num_over--;
-	memmove(e->over_name[i], e->over_name[i + 1],
-		(e->num_over - i) * sizeof(e->over_name[0]));
-	memmove(&e->over_allow[i], &e->over_allow[i + 1],
-		(e->num_over - i) * sizeof(e->over_allow[0]));
-	memmove(&e->over_action[i], &e->over_action[i + 1],
-		(e->num_over - i) * sizeof(e->over_action[0]));
-	return publish_overrides(e) ? -1 : 1;
-}
-
-void
-engine_override_list(struct engine *e, FILE *out)
-{
-	char text[NAME_TEXT_MAX];
-	unsigned i;
-
-	for (i = 0; i < e->num_over; i++) {
-		name_to_text(e->over_name[i], text, sizeof(text));
-		fprintf(out, "%s %s%s%s\n", e->over_allow[i] ? "allow" : "deny",
-			text, e->over_allow[i] ? "" : " ",
-			e->over_allow[i] ? "" : policy_action_name(
-			e->over_action[i] ? e->over_action[i] :
-			e->cfg->rules.deny_action));
-	}
+	(void)level;
+	(void)msg;
 }
 
 static void
@@ -236,79 +164,70 @@ hook_reload(void *arg, FILE *out)
 	fprintf(out, "ok\n");
 }
 
-/* Put one entry into a source. */
-static void
-put(struct engine *e, unsigned source, const char *text, int subtree,
-	uint32_t tags, int64_t expires, enum policy_action action,
-	const uint8_t *data, uint16_t data_len)
-{
-	struct policy_entry en = { 0 };
-	struct policy_batch *b;
-	uint8_t wire[NAME_WIRE_MAX];
-	size_t len;
-
-	if (name_from_text(text, strlen(text), wire, &len) != NAME_OK ||
-	    !(b = policy_batch_begin(e->store, e->ids[source], 0)))
-		abort();
-	en.tags = tags;
-	en.expires = expires;
-	en.action = action;
-	en.subtree = subtree;
-	en.data = data;
-	en.data_len = data_len;
-	if (policy_batch_put(b, wire, &en) != 0 ||
-	    policy_batch_commit(b, NULL, NULL) != 0)
-		abort();
-}
-
 static struct commands *
 setup(void)
 {
-	static struct engine e;
 	static struct commands c;
-	static struct localdata ld;
-	const struct tapir_conf_source *src;
-	const uint8_t addr[4] = { 192, 0, 2, 7 };
-	int64_t later = (int64_t)time(NULL) + 86400;
-	char err[512];
+	char text[4096], err[512], now[32];
+	time_t t = time(NULL);
+	struct tapir_conf *cfg;
+	struct tm tm;
 
-	if (tapir_conf_parse("fuzz.conf", config_text, sizeof(config_text) - 1,
-	    &e.cfg, err, sizeof(err)) != 0) {
+	tapir_log_set_sink(quiet);
+	if (!mkdtemp(dir))
+		abort();
+	atexit(remove_files);
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	write_file(dir, "deny.txt", "listed.example\n*.tree.example\n", "");
+	write_file(dir, "allow.txt", "ok.tree.example\n", "");
+	write_file(dir, "doubt1.txt", "www.example\nsub.example\n", "");
+	write_file(dir, "doubt2.txt", "www.example\na.sub.example\n", "");
+	write_file(dir, "feed.rpz", rpz_zone, "");
+	write_file(dir, "tagged.observations.json", observations, now);
+	snprintf(text, sizeof(text), config_fmt, dir, dir, dir, dir, dir);
+	if (tapir_conf_parse("fuzz.conf", text, strlen(text), &cfg, err,
+	    sizeof(err)) != 0 || !(c.engine = engine_create(cfg, 0, 1, NULL,
+	    NULL, err, sizeof(err)))) {
 		fprintf(stderr, "fuzz_control: %s\n", err);
 		abort();
 	}
-	if (!(e.store = policy_store_create(&e.cfg->rules, 1)))
-		abort();
-	for (src = e.cfg->sources; src; src = src->next)
-		if (policy_source_add(e.store, src->name, src->list, src->flags,
-		    &e.ids[e.count++]) != 0)
-			abort();
-	if (policy_source_add(e.store, ENGINE_OVERRIDE_ALLOW, POLICY_LIST_ALLOW,
-	    0, &e.ids[e.count++]) != 0 ||
-	    policy_source_add(e.store, ENGINE_OVERRIDE_DENY, POLICY_LIST_DENY,
-	    0, &e.ids[e.count++]) != 0)
-		abort();
-	localdata_add(&ld, 1, addr, sizeof(addr));
-	put(&e, 0, "listed.example", 0, 0, 0, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 0, "tree.example", 1, 0, later, POLICY_ACTION_NODATA, NULL, 0);
-	put(&e, 0, "here.example", 0, 0, 0, POLICY_ACTION_REDIRECT, ld.buf,
-		(uint16_t)ld.len);
-	put(&e, 1, "ok.tree.example", 0, 0, 0, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 2, "www.example", 0, 0, 0, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 2, "sub.example", 0, 0, 0, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 3, "www.example", 0, 0, 0, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 3, "a.sub.example", 0, 0, 0, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 4, "www.example", 0, 0x13, later, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 4, "bad.example", 0, 0x10, later, POLICY_ACTION_NONE, NULL, 0);
-	put(&e, 4, "odd.example", 0, 0xc0000000u, 0, POLICY_ACTION_NONE,
-		NULL, 0);
-	c.engine = &e;
 	c.reader = 0;
 	c.hooks.flush = hook_flush;
 	c.hooks.stats = hook_stats;
 	c.hooks.reload = hook_reload;
 	c.started = time(NULL);
 	return &c;
+}
+
+/* Drop every runtime override.  The fuzzer adds names for as long as it
+ * runs, and each override command rewrites them all, so without this the
+ * run would slow down as it goes on. */
+static void
+clear_overrides(struct engine *e)
+{
+	char *list = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&list, &len);
+
+	if (!out)
+		return;
+	engine_override_list(e, out);
+	fclose(out);
+	for (line = strtok_r(list, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *name = strchr(line, ' '), *end;
+		uint8_t wire[NAME_WIRE_MAX];
+		size_t wire_len;
+		if (!name)
+			continue;
+		name++;
+		end = strchr(name, ' ');
+		if (name_from_text(name, end ? (size_t)(end - name) :
+		    strlen(name), wire, &wire_len) == NAME_OK)
+			engine_override_remove(e, wire);
+	}
+	free(list);
 }
 
 int
@@ -320,8 +239,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t answer_len = 0;
 	FILE *out;
 
+	static unsigned runs;
+
 	if (!c)
 		c = setup();
+	if (++runs % 256 == 0)
+		clear_overrides(c->engine);
 	/* The socket thread's buffer holds at most this much. */
 	if (size > CONTROL_LINE_MAX)
 		return 0;
