@@ -57,6 +57,12 @@ struct feed_obs {
 	/* Serialises messages and guards stats, version and the limiter. */
 	pthread_mutex_t lock;
 	struct feed_obs_stats stats;
+	/* Messages accepted but not yet published: one batch for a burst,
+	 * so that the store's publication (and the reader grace period it
+	 * waits for) is paid once per burst, not once per message. */
+	struct policy_batch *batch;
+	uint64_t batch_msgs, batch_added, batch_removed, batch_skipped;
+	int64_t batch_time;
 	/* Bumped by every applied change; the state file is rewritten when
 	 * it differs from the version last written. */
 	uint64_t version, saved_version;
@@ -113,12 +119,27 @@ refuse(struct feed_obs *f, int64_t now, uint64_t *counter, const char *fmt,
 	f->unlogged = 0;
 }
 
+static int queue_message(struct feed_obs *f, const uint8_t *msg, size_t len,
+	int64_t now);
+static void flush_batch(struct feed_obs *f);
+
 static void
 on_message(void *arg, const uint8_t *payload, size_t len)
 {
 	struct feed_obs *f = arg;
 
-	feed_obs_apply_message(f, payload, len, (int64_t)time(NULL));
+	queue_message(f, payload, len, (int64_t)time(NULL));
+}
+
+/* The transport has nothing more waiting: publish the burst. */
+static void
+on_drained(void *arg)
+{
+	struct feed_obs *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	flush_batch(f);
+	pthread_mutex_unlock(&f->lock);
 }
 
 /* Whether the source may grow by n names.  Replacements are counted as
@@ -131,19 +152,45 @@ within_limit(struct feed_obs *f, size_t n)
 
 	if (policy_store_source_stats(f->p.store, f->p.source, &st) != 0)
 		return 0;
-	return st.entries + n <= f->p.max_entries;
+	return st.entries + f->batch_added + n <= f->p.max_entries;
 }
 
-/* Commit a parsed message as one delta.  Called locked. */
+/* Publish the open batch.  Called locked. */
+static void
+flush_batch(struct feed_obs *f)
+{
+	if (!f->batch)
+		return;
+	if (policy_batch_commit(f->batch, f->p.changed, f->p.changed_arg)
+	    == 0) {
+		f->stats.names_added += f->batch_added;
+		f->stats.names_removed += f->batch_removed;
+		f->stats.entries_skipped += f->batch_skipped;
+		f->stats.applied += f->batch_msgs;
+		f->stats.last_update = f->batch_time;
+		f->version++;
+	} else {
+		refuse(f, f->batch_time, &f->stats.bad_message, "out of "
+			"memory: %llu messages lost",
+			(unsigned long long)f->batch_msgs);
+	}
+	f->batch = NULL;
+	f->batch_msgs = f->batch_added = f->batch_removed = 0;
+	f->batch_skipped = 0;
+}
+
+/* Add a parsed message to the open batch.  Called locked.  Later
+ * records of a name win within a batch, so the order of messages holds. */
 static int
 apply(struct feed_obs *f, const struct observation_msg *m, int64_t now)
 {
-	struct policy_batch *b = policy_batch_begin(f->p.store, f->p.source,
-		0);
+	struct policy_batch *b;
 	size_t i, added = 0, skipped = m->n_skipped;
 
-	if (!b)
+	if (!f->batch &&
+	    !(f->batch = policy_batch_begin(f->p.store, f->p.source, 0)))
 		return -1;
+	b = f->batch;
 	for (i = 0; i < m->n_added; i++) {
 		const struct observation_entry *o = &m->added[i];
 		struct policy_entry e;
@@ -163,17 +210,21 @@ apply(struct feed_obs *f, const struct observation_msg *m, int64_t now)
 	for (i = 0; i < m->n_removed; i++)
 		if (policy_batch_remove(b, m->removed[i].name, 0) != 0)
 			goto nomem;
-	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
-		return -1;
-	f->stats.names_added += added;
-	f->stats.names_removed += m->n_removed;
-	f->stats.entries_skipped += skipped;
-	f->stats.applied++;
-	f->stats.last_update = now;
-	f->version++;
+	f->batch_added += added;
+	f->batch_removed += m->n_removed;
+	f->batch_skipped += skipped;
+	f->batch_msgs++;
+	f->batch_time = now;
 	return 0;
 nomem:
+	/* The batch may hold part of this message: drop it whole. */
 	policy_batch_abort(b);
+	f->batch = NULL;
+	if (f->batch_msgs)
+		refuse(f, now, &f->stats.bad_message, "out of memory: %llu "
+			"messages lost", (unsigned long long)f->batch_msgs);
+	f->batch_msgs = f->batch_added = f->batch_removed = 0;
+	f->batch_skipped = 0;
 	return -1;
 }
 
@@ -250,8 +301,10 @@ out:
 	return result;
 }
 
-int
-feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
+/* A message from the transport: applied to the open batch, or buffered
+ * while a bootstrap runs.  Published by flush_batch(). */
+static int
+queue_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 	int64_t now)
 {
 	struct pending *q;
@@ -278,6 +331,16 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 		r = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int
+feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
+	int64_t now)
+{
+	int r = queue_message(f, msg, len, now);
+
+	on_drained(f);
 	return r;
 }
 
@@ -476,6 +539,7 @@ drain_pending(struct feed_obs *f)
 		apply_locked(f, q->data, q->len, q->received);
 		free(q);
 	}
+	flush_batch(f);
 	f->pending = NULL;
 	f->pending_tail = &f->pending;
 	f->pending_count = 0;
@@ -590,6 +654,7 @@ boot_thread(void *arg)
 	opt.stop_arg = f;
 	r = bootstrap_fetch(&opt, &res);
 	pthread_mutex_lock(&f->lock);
+	flush_batch(f);
 	if (r == BOOTSTRAP_OK &&
 	    apply_snapshot(f, &res.msg, (int64_t)time(NULL), &names) == 0) {
 		tapir_log(TAPIR_LOG_INFO, "source %s: bootstrapped %zu names "
@@ -679,6 +744,7 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	mp.qos = 1;
 	mp.backoff_max = params->backoff_max;
 	mp.on_message = on_message;
+	mp.on_drained = on_drained;
 	mp.arg = f;
 	if (!(f->mqtt = mqtt_feed_create(&mp))) {
 		snprintf(err, errlen, "source %s: cannot use MQTT server '%s'",
@@ -747,6 +813,7 @@ feed_obs_destroy(struct feed_obs *f)
 	tapir_thread_destroy(&f->boot);
 	if (f->buffering)
 		drain_pending(f);
+	on_drained(f);
 	feed_obs_save(f, (int64_t)time(NULL));
 	jws_keyset_free(f->keys);
 	pthread_mutex_destroy(&f->lock);

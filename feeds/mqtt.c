@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #define RECEIVE_POLL_MS 200
+/** Most messages delivered before on_drained is called regardless. */
+#define DRAIN_EVERY 256
 #define CONNECT_TIMEOUT_S 10
 
 struct mqtt_feed {
@@ -248,21 +250,34 @@ publish_queued(struct mqtt_feed *f, MQTTClient client)
 	free(payload);
 }
 
+static void
+drained(struct mqtt_feed *f, unsigned *delivered)
+{
+	if (*delivered && f->p.on_drained)
+		f->p.on_drained(f->p.arg);
+	*delivered = 0;
+}
+
 /* Receive until the connection drops or we are told to stop.  Returns 1
- * if stopping. */
+ * if stopping.  After a message the next receive does not wait, so a
+ * burst is delivered back to back and on_drained follows it at once. */
 static int
 receive_loop(struct mqtt_feed *f, MQTTClient client)
 {
+	unsigned delivered = 0;
+
 	for (;;) {
 		char *topic = NULL;
 		int topic_len = 0, rc;
 		MQTTClient_message *msg = NULL;
 
-		if (tapir_thread_sleep(&f->thread, 0))
+		if (tapir_thread_sleep(&f->thread, 0)) {
+			drained(f, &delivered);
 			return 1;
+		}
 		publish_queued(f, client);
 		rc = MQTTClient_receive(client, &topic, &topic_len, &msg,
-			RECEIVE_POLL_MS);
+			delivered ? 0 : RECEIVE_POLL_MS);
 		if (msg) {
 			pthread_mutex_lock(&f->stats_lock);
 			f->stats.messages++;
@@ -270,13 +285,19 @@ receive_loop(struct mqtt_feed *f, MQTTClient client)
 			f->p.on_message(f->p.arg, msg->payload,
 				(size_t)msg->payloadlen);
 			MQTTClient_freeMessage(&msg);
+			if (++delivered >= DRAIN_EVERY)
+				drained(f, &delivered);
+		} else {
+			drained(f, &delivered);
 		}
 		if (topic)
 			MQTTClient_free(topic);
 		if ((rc != MQTTCLIENT_SUCCESS &&
 		    rc != MQTTCLIENT_TOPICNAME_TRUNCATED) ||
-		    !MQTTClient_isConnected(client))
+		    !MQTTClient_isConnected(client)) {
+			drained(f, &delivered);
 			return 0;
+		}
 	}
 }
 

@@ -42,6 +42,10 @@ struct mqtt_params {
 	unsigned backoff_max;
 	/** Called for every message received, on the feed's thread. */
 	void (*on_message)(void *arg, const uint8_t *payload, size_t len);
+	/** Called once no further message is waiting, after one or more
+	 *  were delivered (and at least every 256 messages), so that the
+	 *  receiver can publish what it gathered in one step; may be NULL. */
+	void (*on_drained)(void *arg);
 	/** Called after every successful (re)subscribe; may be NULL. */
 	void (*on_subscribed)(void *arg);
 	/** Argument for the callbacks. */

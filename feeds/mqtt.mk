@@ -20,3 +20,4 @@ tests_bench_bench_obs_LDADD = feeds/libtapir_mqtt.la feeds/libtapir_https.la \
 	$(JANSSON_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/integration/test_mqtt_bootstrap.sh
 EXTRA_DIST += tests/integration/test_mqtt_bootstrap.sh
+EXTRA_DIST += tests/bench/mqtt-load.sh

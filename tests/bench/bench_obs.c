@@ -7,11 +7,16 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * usage: bench_obs [MESSAGES] [READERS]   (default: 1000 and 2)
+ *        bench_obs --emit N JWKS_FILE      (for tests/bench/mqtt-load.sh)
  * Each message is a real Ed25519 flattened JWS over an observation, as
  * Core publishes them; the feed verifies, parses and commits it exactly
  * as when the MQTT transport hands it over (feed_obs_apply_message), so
  * "received" here is the moment the transport has the payload.  Build
  * without sanitizers (-O2) for meaningful numbers.
+ *
+ * With --emit it only writes a fresh key's JWK Set to JWKS_FILE and N
+ * signed observations to stdout, one per line, for a load through a real
+ * broker (mosquitto_pub -l).
  */
 #include "tapir_config.h"
 
@@ -48,7 +53,7 @@ cmp_double(const void *a, const void *b)
 
 /* A signed observation adding one name with the tag the rule wants. */
 static char *
-signed_observation(EVP_PKEY *key, unsigned i, int64_t now)
+signed_observation(EVP_PKEY *key, unsigned i, int64_t now, const char *zone)
 {
 	char payload[512], when[32];
 	time_t t = (time_t)now;
@@ -60,9 +65,9 @@ signed_observation(EVP_PKEY *key, unsigned i, int64_t now)
 	snprintf(payload, sizeof(payload),
 		"{\"src_name\":\"dns-tapir\",\"creator\":\"bench\","
 		"\"msg_type\":\"observation\",\"list_type\":\"doubtlist\","
-		"\"added\":[{\"name\":\"n%u.bench-%u.example.\","
+		"\"added\":[{\"name\":\"n%u.%s-%u.example.\","
 		"\"time_added\":\"%s\",\"ttl\":3600,\"tag_mask\":4}],"
-		"\"removed\":[]}", i, i % 97, when);
+		"\"removed\":[]}", i, zone, i % 97, when);
 	if (jws_sign_flattened((const uint8_t *)payload, strlen(payload), key,
 	    "bench-1", &jws, NULL) != JWS_OK)
 		return NULL;
@@ -125,6 +130,28 @@ reader_thread(void *arg)
 	return NULL;
 }
 
+/* --emit N FILE: the key set to FILE, N signed messages to stdout. */
+static int
+emit(EVP_PKEY *key, const char *keys, unsigned n, const char *path)
+{
+	int64_t now = (int64_t)time(NULL);
+	FILE *f = fopen(path, "w");
+	unsigned i;
+
+	if (!f || fputs(keys, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "bench_obs: cannot write %s\n", path);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		char *jws = signed_observation(key, i, now, "load");
+		if (!jws)
+			return 1;
+		puts(jws);
+		free(jws);
+	}
+	return fflush(stdout) != 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -154,6 +181,10 @@ main(int argc, char **argv)
 	}
 	fputs(keys, f);
 	fclose(f);
+	if (argc == 4 && strcmp(argv[1], "--emit") == 0) {
+		unlink(keyfile);
+		return emit(key, keys, (unsigned)atoi(argv[2]), argv[3]);
+	}
 	policy_rules_default(&rules);
 	rules.tags = 4;
 	rules.tags_action = POLICY_ACTION_NXDOMAIN;
@@ -179,7 +210,7 @@ main(int argc, char **argv)
 	jws = calloc(messages + burst, sizeof(*jws));
 	lat = calloc(messages, sizeof(*lat));
 	for (i = 0; i < messages + burst; i++)
-		if (!(jws[i] = signed_observation(key, i, now)))
+		if (!(jws[i] = signed_observation(key, i, now, "bench")))
 			return 1;
 	for (i = 0; i < messages; i++) {
 		char text[64];

@@ -257,6 +257,7 @@ make_test_pki() {
 
 # start_mosquitto DIR PORT: a broker on 127.0.0.1:PORT that requires TLS
 # 1.3 and a client certificate from DIR's CA.  Sets MQ_PID.
+# MOSQUITTO_EXTRA adds lines to its configuration.
 start_mosquitto() {
 	cat > "$1/mosquitto.conf" <<MQCONF
 listener $2 127.0.0.1
@@ -273,6 +274,7 @@ log_dest file $1/mosquitto.log
 log_type error
 log_type warning
 log_type notice
+${MOSQUITTO_EXTRA:-}
 MQCONF
 	mosquitto -c "$1/mosquitto.conf" >/dev/null 2>&1 &
 	MQ_PID=$!
