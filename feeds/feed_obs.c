@@ -61,8 +61,10 @@ struct feed_obs {
 	 * so that the store's publication (and the reader grace period it
 	 * waits for) is paid once per burst, not once per message. */
 	struct policy_batch *batch;
-	uint64_t batch_msgs, batch_added, batch_removed, batch_skipped;
-	int64_t batch_time;
+	struct {
+		uint64_t msgs, added, removed, skipped;
+		int64_t time;   /* of the latest message */
+	} open;
 	/* Bumped by every applied change; the state file is rewritten when
 	 * it differs from the version last written. */
 	uint64_t version, saved_version;
@@ -152,7 +154,49 @@ within_limit(struct feed_obs *f, size_t n)
 
 	if (policy_store_source_stats(f->p.store, f->p.source, &st) != 0)
 		return 0;
-	return st.entries + f->batch_added + n <= f->p.max_entries;
+	return st.entries + f->open.added + n <= f->p.max_entries;
+}
+
+/* Put a message's added names that are still live into a batch (a
+ * delta or a replace-all); *put counts them.  Names that lapsed before
+ * they arrived (a replayed or delayed message) are left out: applying
+ * them would only delete the name's current state. */
+static int
+put_live(struct policy_batch *b, const struct observation_msg *m,
+	int64_t now, size_t *put)
+{
+	size_t i;
+
+	*put = 0;
+	for (i = 0; i < m->n_added; i++) {
+		struct policy_entry e;
+		if (m->added[i].expiry <= now)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.tags = m->added[i].tag_mask;
+		e.expires = m->added[i].expiry;
+		if (policy_batch_put(b, m->added[i].name, &e) != 0)
+			return -1;
+		(*put)++;
+	}
+	return 0;
+}
+
+/* Replace the source with a snapshot's live names; *put counts them. */
+static int
+replace_source(struct feed_obs *f, const struct observation_msg *m,
+	int64_t now, size_t *put)
+{
+	struct policy_batch *b = policy_batch_begin(f->p.store, f->p.source,
+		1);
+
+	if (!b)
+		return -1;
+	if (put_live(b, m, now, put) != 0) {
+		policy_batch_abort(b);
+		return -1;
+	}
+	return policy_batch_commit(b, f->p.changed, f->p.changed_arg);
 }
 
 /* Publish the open batch.  Called locked. */
@@ -163,20 +207,19 @@ flush_batch(struct feed_obs *f)
 		return;
 	if (policy_batch_commit(f->batch, f->p.changed, f->p.changed_arg)
 	    == 0) {
-		f->stats.names_added += f->batch_added;
-		f->stats.names_removed += f->batch_removed;
-		f->stats.entries_skipped += f->batch_skipped;
-		f->stats.applied += f->batch_msgs;
-		f->stats.last_update = f->batch_time;
+		f->stats.names_added += f->open.added;
+		f->stats.names_removed += f->open.removed;
+		f->stats.entries_skipped += f->open.skipped;
+		f->stats.applied += f->open.msgs;
+		f->stats.last_update = f->open.time;
 		f->version++;
 	} else {
-		refuse(f, f->batch_time, &f->stats.bad_message, "out of "
+		refuse(f, f->open.time, &f->stats.bad_message, "out of "
 			"memory: %llu messages lost",
-			(unsigned long long)f->batch_msgs);
+			(unsigned long long)f->open.msgs);
 	}
 	f->batch = NULL;
-	f->batch_msgs = f->batch_added = f->batch_removed = 0;
-	f->batch_skipped = 0;
+	memset(&f->open, 0, sizeof(f->open));
 }
 
 /* Add a parsed message to the open batch.  Called locked.  Later
@@ -184,47 +227,30 @@ flush_batch(struct feed_obs *f)
 static int
 apply(struct feed_obs *f, const struct observation_msg *m, int64_t now)
 {
-	struct policy_batch *b;
-	size_t i, added = 0, skipped = m->n_skipped;
+	size_t i, added;
 
 	if (!f->batch &&
 	    !(f->batch = policy_batch_begin(f->p.store, f->p.source, 0)))
 		return -1;
-	b = f->batch;
-	for (i = 0; i < m->n_added; i++) {
-		const struct observation_entry *o = &m->added[i];
-		struct policy_entry e;
-		/* Lapsed before it arrived (a replayed or delayed message):
-		 * applying it would only delete the name's current state. */
-		if (o->expiry <= now) {
-			skipped++;
-			continue;
-		}
-		memset(&e, 0, sizeof(e));
-		e.tags = o->tag_mask;
-		e.expires = o->expiry;
-		if (policy_batch_put(b, o->name, &e) != 0)
-			goto nomem;
-		added++;
-	}
+	if (put_live(f->batch, m, now, &added) != 0)
+		goto nomem;
 	for (i = 0; i < m->n_removed; i++)
-		if (policy_batch_remove(b, m->removed[i].name, 0) != 0)
+		if (policy_batch_remove(f->batch, m->removed[i].name, 0) != 0)
 			goto nomem;
-	f->batch_added += added;
-	f->batch_removed += m->n_removed;
-	f->batch_skipped += skipped;
-	f->batch_msgs++;
-	f->batch_time = now;
+	f->open.added += added;
+	f->open.removed += m->n_removed;
+	f->open.skipped += m->n_skipped + (m->n_added - added);
+	f->open.msgs++;
+	f->open.time = now;
 	return 0;
 nomem:
 	/* The batch may hold part of this message: drop it whole. */
-	policy_batch_abort(b);
+	policy_batch_abort(f->batch);
 	f->batch = NULL;
-	if (f->batch_msgs)
+	if (f->open.msgs)
 		refuse(f, now, &f->stats.bad_message, "out of memory: %llu "
-			"messages lost", (unsigned long long)f->batch_msgs);
-	f->batch_msgs = f->batch_added = f->batch_removed = 0;
-	f->batch_skipped = 0;
+			"messages lost", (unsigned long long)f->open.msgs);
+	memset(&f->open, 0, sizeof(f->open));
 	return -1;
 }
 
@@ -247,7 +273,8 @@ message_is_ours(struct feed_obs *f, const struct observation_msg *m,
 	return 1;
 }
 
-/* Verify, parse, check and commit one message.  Called locked. */
+/* Verify, parse and check one message, and add it to the open batch.
+ * Called locked. */
 static int
 apply_locked(struct feed_obs *f, const uint8_t *msg, size_t len, int64_t now)
 {
@@ -380,10 +407,8 @@ long
 feed_obs_load_saved(struct feed_obs *f, int64_t now)
 {
 	struct observation_msg m;
-	struct policy_batch *b;
 	uint8_t *text;
-	size_t len, i;
-	long loaded = 0;
+	size_t len, loaded;
 	char why[160];
 
 	if (!f->state_file)
@@ -405,33 +430,16 @@ feed_obs_load_saved(struct feed_obs *f, int64_t now)
 		return -1;
 	}
 	free(text);
-	if (!(b = policy_batch_begin(f->p.store, f->p.source, 1)))
-		goto nomem;
-	for (i = 0; i < m.n_added; i++) {
-		struct policy_entry e;
-		if (m.added[i].expiry <= now)
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.tags = m.added[i].tag_mask;
-		e.expires = m.added[i].expiry;
-		if (policy_batch_put(b, m.added[i].name, &e) != 0) {
-			policy_batch_abort(b);
-			goto nomem;
-		}
-		loaded++;
+	if (replace_source(f, &m, now, &loaded) != 0) {
+		observation_msg_clear(&m);
+		tapir_log(TAPIR_LOG_ERR, "source %s: out of memory loading %s",
+			f->source_name, f->state_file);
+		return -1;
 	}
-	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
-		goto nomem;
-	tapir_log(TAPIR_LOG_INFO, "source %s: %ld names from %s (%zu lapsed)",
-		f->source_name, loaded, f->state_file,
-		m.n_added - (size_t)loaded);
+	tapir_log(TAPIR_LOG_INFO, "source %s: %zu names from %s (%zu lapsed)",
+		f->source_name, loaded, f->state_file, m.n_added - loaded);
 	observation_msg_clear(&m);
-	return loaded;
-nomem:
-	observation_msg_clear(&m);
-	tapir_log(TAPIR_LOG_ERR, "source %s: out of memory loading %s",
-		f->source_name, f->state_file);
-	return -1;
+	return (long)loaded;
 }
 
 struct save_ctx {
@@ -552,9 +560,6 @@ static int
 apply_snapshot(struct feed_obs *f, const struct observation_msg *m,
 	int64_t now, size_t *names)
 {
-	struct policy_batch *b;
-	size_t i;
-
 	if (!message_is_ours(f, m, now))
 		return -1;
 	if (m->n_added > f->p.max_entries) {
@@ -562,23 +567,7 @@ apply_snapshot(struct feed_obs *f, const struct observation_msg *m,
 			"exceeds max-entries", m->n_added);
 		return -1;
 	}
-	if (!(b = policy_batch_begin(f->p.store, f->p.source, 1)))
-		return -1;
-	*names = 0;
-	for (i = 0; i < m->n_added; i++) {
-		struct policy_entry e;
-		if (m->added[i].expiry <= now)
-			continue;
-		memset(&e, 0, sizeof(e));
-		e.tags = m->added[i].tag_mask;
-		e.expires = m->added[i].expiry;
-		if (policy_batch_put(b, m->added[i].name, &e) != 0) {
-			policy_batch_abort(b);
-			return -1;
-		}
-		(*names)++;
-	}
-	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
+	if (replace_source(f, m, now, names) != 0)
 		return -1;
 	f->stats.bootstraps++;
 	f->stats.last_update = now;
@@ -703,9 +692,9 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 		params->source_name, &failed);
 	f->state_file = copy(params->state_file, &failed);
 	f->bootstrap_url = copy(params->bootstrap_url, &failed);
-	f->ca_file = copy(params->ca_file, &failed);
-	f->cert_file = copy(params->cert_file, &failed);
-	f->key_file = copy(params->key_file, &failed);
+	f->ca_file = copy(params->connection.ca_file, &failed);
+	f->cert_file = copy(params->connection.cert_file, &failed);
+	f->key_file = copy(params->connection.key_file, &failed);
 	f->pending_tail = &f->pending;
 	tapir_thread_init(&f->boot);
 	if (f->state_file && f->bootstrap_url) {
@@ -732,23 +721,15 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 		tapir_log(TAPIR_LOG_WARN, "source %s: INSECURE: unsigned "
 			"messages are accepted (insecure-unsigned: yes); never "
 			"use this outside a lab", f->source_name);
-	memset(&mp, 0, sizeof(mp));
+	mp = params->connection;
 	mp.source_name = params->source_name;
-	mp.server = params->server;
-	mp.client_id = params->client_id;
-	mp.topic = params->topic;
-	mp.ca_file = params->ca_file;
-	mp.cert_file = params->cert_file;
-	mp.key_file = params->key_file;
-	mp.keepalive = params->keepalive;
 	mp.qos = 1;
-	mp.backoff_max = params->backoff_max;
 	mp.on_message = on_message;
 	mp.on_drained = on_drained;
 	mp.arg = f;
 	if (!(f->mqtt = mqtt_feed_create(&mp))) {
 		snprintf(err, errlen, "source %s: cannot use MQTT server '%s'",
-			f->source_name, params->server);
+			f->source_name, params->connection.server);
 		goto fail;
 	}
 	return f;

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feeds/mqtt.h"
 #include "module/policy.h"
 
 struct feed_obs;
@@ -46,30 +47,19 @@ struct feed_obs_params {
 	const char *src_name;
 	/** The source's list class; messages of another class are refused. */
 	enum policy_list list;
-	/** Broker URI (mqtts://host:port). */
-	const char *server;
-	/** MQTT client identifier. */
-	const char *client_id;
-	/** Topic to subscribe to. */
-	const char *topic;
-	/** CA file, client certificate and key (PEM); NULL for none. */
-	const char *ca_file;
-	/** Client certificate (PEM) or NULL. */
-	const char *cert_file;
-	/** Client key (PEM) or NULL. */
-	const char *key_file;
-	/** Keep-alive, seconds. */
-	unsigned keepalive;
-	/** Longest reconnection backoff, seconds. */
-	unsigned backoff_max;
+	/** The broker connection: server, client_id, topic, ca_file,
+	 *  cert_file, key_file, keepalive and backoff_max; the feed sets the
+	 *  rest (source name, QoS, callbacks). */
+	struct mqtt_params connection;
 	/** Trusted JWK Set file; NULL only with insecure_unsigned. */
 	const char *trusted_keys;
 	/** 1: also accept unsigned JSON messages (labs only). */
 	int insecure_unsigned;
 	/** Most names the source may hold; messages beyond are refused. */
 	size_t max_entries;
-	/** HTTPS URL of a snapshot to bootstrap from, or NULL.  The
-	 *  server must chain to ca_file; cert_file/key_file are presented. */
+	/** HTTPS URL of a snapshot to bootstrap from, or NULL.  The server
+	 *  must chain to the connection's ca_file; its cert_file and key_file
+	 *  are presented. */
 	const char *bootstrap_url;
 	/** File the state is persisted in, or NULL for none. */
 	const char *state_file;

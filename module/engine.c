@@ -36,9 +36,7 @@
 
 /* One configured source and the feed that fills it. */
 struct source_slot {
-	struct engine *engine;
 	uint16_t id;          /* in the store */
-	int subdomains;       /* match: subdomains, so flushes cover subtrees */
 	struct feed_file *file;
 	struct feed_rpz *rpz;
 	struct feed_dawg *dawg;
@@ -77,15 +75,25 @@ struct engine {
 	struct status_limiter status_limiter;
 };
 
-/* Every source's changes reach the adapter through this, so that names a
- * match-subdomains source lists flush their whole subtree. */
-static void
-source_changed(void *arg, const uint8_t *name, int subtree)
+/* The path of a file in the state directory, "<state-dir>/<name><suffix>",
+ * malloc'd; NULL when there is no state directory.  0, or -1 when out of
+ * memory. */
+static int
+state_path(struct engine *e, const char *name, const char *suffix,
+	char **out, char *err, size_t errlen)
 {
-	struct source_slot *slot = arg;
+	size_t len;
 
-	slot->engine->changed(slot->engine->changed_arg, name,
-		subtree || slot->subdomains);
+	*out = NULL;
+	if (!e->cfg->state_dir)
+		return 0;
+	len = strlen(e->cfg->state_dir) + strlen(name) + strlen(suffix) + 2;
+	if (!(*out = malloc(len))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(*out, len, "%s/%s%s", e->cfg->state_dir, name, suffix);
+	return 0;
 }
 
 static int
@@ -101,8 +109,8 @@ start_file_feed(struct engine *e, const struct tapir_conf_source *src,
 		.poll_ms = e->cfg->file_poll_ms,
 		.store = e->store,
 		.source = slot->id,
-		.changed = e->changed ? source_changed : NULL,
-		.changed_arg = slot,
+		.changed = e->changed,
+		.changed_arg = e->changed_arg,
 	};
 	int r;
 
@@ -137,8 +145,8 @@ start_dawg_feed(struct engine *e, const struct tapir_conf_source *src,
 		.store = e->store,
 		.source = slot->id,
 		.flags = src->flags,
-		.changed = e->changed ? source_changed : NULL,
-		.changed_arg = slot,
+		.changed = e->changed,
+		.changed_arg = e->changed_arg,
 	};
 	int r;
 
@@ -193,20 +201,14 @@ start_rpz_feed(struct engine *e, const struct tapir_conf_source *src,
 	p.refresh_max = c->refresh_max;
 	p.max_transfer_bytes = c->max_transfer_bytes;
 	p.transfer_timeout = c->transfer_timeout;
-	if (e->cfg->state_dir) {
-		size_t len = strlen(e->cfg->state_dir) + strlen(src->name) + 6;
-		if (!(slot->zone_file = malloc(len))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		snprintf(slot->zone_file, len, "%s/%s.rpz", e->cfg->state_dir,
-			src->name);
-	}
+	if (state_path(e, src->name, ".rpz", &slot->zone_file, err,
+	    errlen) != 0)
+		return -1;
 	p.zone_file = slot->zone_file;
 	p.store = e->store;
 	p.source = slot->id;
-	p.changed = e->changed ? source_changed : NULL;
-	p.changed_arg = slot;
+	p.changed = e->changed;
+	p.changed_arg = e->changed_arg;
 	if (!(slot->rpz = feed_rpz_create(&p))) {
 		snprintf(err, errlen, "source %s: cannot create the RPZ feed",
 			src->name);
@@ -235,27 +237,21 @@ start_obs_feed(struct engine *e, const struct tapir_conf_source *src,
 		gethostname(host, sizeof(host) - 1);
 		snprintf(client_id, sizeof(client_id), "tapir-pop-%s", host);
 	}
-	if (e->cfg->state_dir) {
-		size_t len = strlen(e->cfg->state_dir) + strlen(src->name) + 20;
-		if (!(slot->state_file = malloc(len))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		snprintf(slot->state_file, len, "%s/%s.observations.json",
-			e->cfg->state_dir, src->name);
-	}
+	if (state_path(e, src->name, ".observations.json", &slot->state_file,
+	    err, errlen) != 0)
+		return -1;
 	memset(&p, 0, sizeof(p));
 	p.source_name = src->name;
 	p.src_name = src->obs.src_name;
 	p.list = src->list;
-	p.server = m->server;
-	p.client_id = m->client_id ? m->client_id : client_id;
-	p.topic = src->obs.topic;
-	p.ca_file = m->ca_file;
-	p.cert_file = m->cert_file;
-	p.key_file = m->key_file;
-	p.keepalive = m->keepalive;
-	p.backoff_max = m->backoff_max;
+	p.connection.server = m->server;
+	p.connection.client_id = m->client_id ? m->client_id : client_id;
+	p.connection.topic = src->obs.topic;
+	p.connection.ca_file = m->ca_file;
+	p.connection.cert_file = m->cert_file;
+	p.connection.key_file = m->key_file;
+	p.connection.keepalive = m->keepalive;
+	p.connection.backoff_max = m->backoff_max;
 	p.trusted_keys = m->trusted_keys;
 	p.insecure_unsigned = m->insecure_unsigned;
 	p.max_entries = src->obs.max_entries;
@@ -263,8 +259,8 @@ start_obs_feed(struct engine *e, const struct tapir_conf_source *src,
 	p.state_file = slot->state_file;
 	p.store = e->store;
 	p.source = slot->id;
-	p.changed = e->changed ? source_changed : NULL;
-	p.changed_arg = slot;
+	p.changed = e->changed;
+	p.changed_arg = e->changed_arg;
 	if (!(slot->obs = feed_obs_create(&p, err, errlen)))
 		return -1;
 	/* What Core sent before a restart applies until it lapses. */
@@ -409,8 +405,7 @@ publish_overrides(struct engine *e, int allow)
 			return -1;
 		}
 	}
-	return policy_batch_commit(b, e->changed ? source_changed : NULL,
-		slot);
+	return policy_batch_commit(b, e->changed, e->changed_arg);
 }
 
 static void
@@ -535,21 +530,15 @@ setup_overrides(struct engine *e, char *err, size_t errlen)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		e->override_slot[i].engine = e;
 		if (policy_source_add(e->store, names[i], lists[i], 0,
 		    &e->override_slot[i].id) != 0) {
 			snprintf(err, errlen, "cannot add source %s", names[i]);
 			return -1;
 		}
 	}
-	if (e->cfg->state_dir) {
-		size_t len = strlen(e->cfg->state_dir) + 16;
-		if (!(e->override_file = malloc(len))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		snprintf(e->override_file, len, "%s/overrides", e->cfg->state_dir);
-	}
+	if (state_path(e, "overrides", "", &e->override_file, err,
+	    errlen) != 0)
+		return -1;
 	load_overrides(e);
 	if (publish_overrides(e, 1) || publish_overrides(e, 0)) {
 		snprintf(err, errlen, "out of memory");
@@ -712,11 +701,8 @@ engine_create(struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
 	/* All sources exist before any feed starts: decisions never see
 	 * a half-configured store. */
 	for (src = cfg->sources, i = 0; src; src = src->next, i++) {
-		struct source_slot *slot = &e->slots[i];
-		slot->engine = e;
-		slot->subdomains = !!(src->flags & POLICY_SOURCE_SUBDOMAINS);
 		if (policy_source_add(e->store, src->name, src->list,
-		    src->flags, &slot->id) != 0) {
+		    src->flags, &e->slots[i].id) != 0) {
 			snprintf(err, errlen, "source %s: cannot add to the "
 				"policy store", src->name);
 			goto fail;

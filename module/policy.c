@@ -889,7 +889,8 @@ note_if_new(void *arg, const struct rec *r, int level, size_t slot)
 	note_change(c, r);
 }
 
-/* Report the names noted from offset from on as subtrees. */
+/* Report the names noted from offset from on as subtrees: every name of
+ * a match-subdomains source covers the names below it. */
 static void
 changes_mark_subtree(struct changes *c, size_t from)
 {
@@ -1369,6 +1370,8 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 		if (wants_merge(nv))
 			merge_request(s, b->source);
 	}
+	if (s->meta[b->source].flags & POLICY_SOURCE_SUBDOMAINS)
+		changes_mark_subtree(&ch, 0);
 	batch_free_locked(b);
 	pthread_mutex_unlock(&s->writer);
 	/* Only now, with the new policy visible, may caches be flushed:
@@ -1796,8 +1799,7 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 
 struct expire_ctx {
 	struct arena tombs;
-	struct changes allowed;   /* expired allowlist names, to report */
-	int report;
+	struct changes *allowed;  /* where to note expired names, or NULL */
 	int64_t now;
 	int failed;
 };
@@ -1814,8 +1816,8 @@ tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 	if (arena_put(&c->tombs, r->name, r->name_len, NULL,
 	    r->flags & F_SUBTREE, 1))
 		c->failed = 1;
-	if (c->report)
-		note_change(&c->allowed, r);
+	if (c->allowed)
+		note_change(c->allowed, r);
 }
 
 size_t
@@ -1841,13 +1843,11 @@ policy_store_expire(struct policy_store *s, int64_t now,
 		c.now = now;
 		/* An allowlist entry that lapses can block names Unbound
 		 * cached while they were allowed: those are reported, as a
-		 * commit reports the allowlist names it removes.  Names of
-		 * a match-subdomains source cover their subtree. */
-		c.report = changed && s->meta[i].list == POLICY_LIST_ALLOW;
-		c.allowed = allowed;
+		 * commit reports the allowlist names it removes. */
+		if (changed && s->meta[i].list == POLICY_LIST_ALLOW)
+			c.allowed = &allowed;
 		from = allowed.names.len;
 		view_foreach(ov, tomb_expired, &c);
-		allowed = c.allowed;
 		if (s->meta[i].flags & POLICY_SOURCE_SUBDOMAINS)
 			changes_mark_subtree(&allowed, from);
 		/* Deleted like any delta: the merges reclaim the memory,

@@ -172,7 +172,9 @@ int policy_batch_put(struct policy_batch *b, const uint8_t *name,
 int policy_batch_remove(struct policy_batch *b, const uint8_t *name,
 	int subtree);
 
-/** Called for a name whose decision a commit may have made stricter. */
+/** Called for a name whose decision a commit may have made stricter;
+ *  subtree is set when the names below it may be affected too (a subtree
+ *  entry, or any entry of a match-subdomains source). */
 typedef void (*policy_changed_fn)(void *arg, const uint8_t *name,
 	int subtree);
 

@@ -565,20 +565,19 @@ make_rrset(struct regional *region, uint8_t *owner, size_t owner_len,
 	return key;
 }
 
-/* A reply: rcode, at most one answer rrset, and the SOA in authority for
- * negative answers (so caches below us can cache them, RFC 2308). */
-static int
-answer(struct tapir_module *m, struct module_qstate *qstate, int rcode,
-	struct ub_packed_rrset_key *ans, int with_soa, int truncated)
+/* An empty synthesised reply to the query, with room for capacity
+ * rrsets, authoritative, with the answer TTL. */
+static struct dns_msg *
+new_reply(struct tapir_module *m, struct module_qstate *qstate, int rcode,
+	int truncated, size_t capacity)
 {
 	struct query_info *q = &qstate->qinfo;
 	struct dns_msg *msg;
-	uint8_t *owner;
 
 	msg = dns_msg_create(q->qname, q->qname_len, q->qtype, q->qclass,
-		qstate->region, 2);
+		qstate->region, capacity);
 	if (!msg)
-		return 0;
+		return NULL;
 	msg->rep->flags = (uint16_t)(BIT_QR | BIT_AA | BIT_RA | rcode |
 		(truncated ? BIT_TC : 0));
 	msg->rep->authoritative = 1;
@@ -586,10 +585,29 @@ answer(struct tapir_module *m, struct module_qstate *qstate, int rcode,
 	msg->rep->ttl = m->answer_ttl;
 	msg->rep->prefetch_ttl = m->answer_ttl;
 	msg->rep->serve_expired_ttl = m->answer_ttl;
-	if (ans) {
-		msg->rep->rrsets[msg->rep->rrset_count++] = ans;
-		msg->rep->an_numrrsets++;
-	}
+	return msg;
+}
+
+static void
+add_answer(struct dns_msg *msg, struct ub_packed_rrset_key *rrset)
+{
+	msg->rep->rrsets[msg->rep->rrset_count++] = rrset;
+	msg->rep->an_numrrsets++;
+}
+
+/* A reply: rcode, at most one answer rrset, and the SOA in authority for
+ * negative answers (so caches below us can cache them, RFC 2308). */
+static int
+answer(struct tapir_module *m, struct module_qstate *qstate, int rcode,
+	struct ub_packed_rrset_key *ans, int with_soa, int truncated)
+{
+	struct dns_msg *msg = new_reply(m, qstate, rcode, truncated, 2);
+	uint8_t *owner;
+
+	if (!msg)
+		return 0;
+	if (ans)
+		add_answer(msg, ans);
 	if (with_soa) {
 		const uint8_t *rd = m->soa_rdata;
 		struct ub_packed_rrset_key *soa;
@@ -657,7 +675,6 @@ static int
 finish_redirect(struct tapir_module *m, struct module_qstate *qstate,
 	struct redirect_wait *w)
 {
-	struct query_info *q = &qstate->qinfo;
 	struct reply_info *t = w->target;
 	size_t i, n = t ? t->an_numrrsets : 0;
 	int rcode = t ? FLAGS_GET_RCODE(t->flags) : LDNS_RCODE_NOERROR;
@@ -667,23 +684,16 @@ finish_redirect(struct tapir_module *m, struct module_qstate *qstate,
 		rcode = LDNS_RCODE_NOERROR;
 		n = 0;
 	}
-	msg = dns_msg_create(q->qname, q->qname_len, q->qtype, q->qclass,
-		qstate->region, 1 + n);
-	if (!msg)
+	if (!(msg = new_reply(m, qstate, rcode, 0, 1 + n)))
 		return 0;
-	msg->rep->flags = (uint16_t)(BIT_QR | BIT_AA | BIT_RA | rcode);
-	msg->rep->security = sec_status_insecure;
-	msg->rep->ttl = m->answer_ttl;
-	msg->rep->rrsets[msg->rep->rrset_count++] = w->cname;
-	msg->rep->an_numrrsets++;
-	for (i = 0; i < n && i < t->rrset_count; i++) {
-		msg->rep->rrsets[msg->rep->rrset_count++] = t->rrsets[i];
-		msg->rep->an_numrrsets++;
-	}
-	if (t && t->ttl < msg->rep->ttl)
+	add_answer(msg, w->cname);
+	for (i = 0; i < n && i < t->rrset_count; i++)
+		add_answer(msg, t->rrsets[i]);
+	if (t && t->ttl < msg->rep->ttl) {
 		msg->rep->ttl = t->ttl;
-	msg->rep->prefetch_ttl = msg->rep->ttl;
-	msg->rep->serve_expired_ttl = msg->rep->ttl;
+		msg->rep->prefetch_ttl = t->ttl;
+		msg->rep->serve_expired_ttl = t->ttl;
+	}
 	qstate->return_msg = msg;
 	qstate->return_rcode = LDNS_RCODE_NOERROR;
 	return 1;

@@ -194,9 +194,9 @@ main(int argc, char **argv)
 		&p.source);
 	p.source_name = "dns-tapir";
 	p.list = POLICY_LIST_DOUBT;
-	p.server = "mqtts://127.0.0.1:1";  /* never started */
-	p.client_id = "bench";
-	p.topic = "observations/down/tapir-pop";
+	p.connection.server = "mqtts://127.0.0.1:1";  /* never started */
+	p.connection.client_id = "bench";
+	p.connection.topic = "observations/down/tapir-pop";
 	p.trusted_keys = keyfile;
 	p.max_entries = 10000000;
 	p.store = store;
