@@ -13,6 +13,7 @@
 #include "feeds/jws.h"
 #include "feeds/mqtt.h"
 #include "feeds/observation.h"
+#include "module/fileio.h"
 #include "module/log.h"
 #include "module/thread.h"
 
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -373,55 +373,26 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 
 /* ---- persistence ---- */
 
-static int
-read_file(const char *path, uint8_t **out, size_t *len)
-{
-	struct stat st;
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf;
-
-	if (!fp)
-		return -1;
-	if (fstat(fileno(fp), &st) != 0 || st.st_size < 0 ||
-	    (size_t)st.st_size > STATE_FILE_MAX) {
-		fclose(fp);
-		errno = EFBIG;
-		return -1;
-	}
-	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		fclose(fp);
-		return -1;
-	}
-	*len = fread(buf, 1, (size_t)st.st_size, fp);
-	if (ferror(fp)) {
-		free(buf);
-		fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	*out = buf;
-	return 0;
-}
-
 long
 feed_obs_load_saved(struct feed_obs *f, int64_t now)
 {
 	struct observation_msg m;
-	uint8_t *text;
+	char *text, why[160];
 	size_t len, loaded;
-	char why[160];
+	int r;
 
 	if (!f->state_file)
 		return 0;
-	if (read_file(f->state_file, &text, &len) != 0) {
-		if (errno == ENOENT)
+	if ((r = file_read_all(f->state_file, STATE_FILE_MAX, &text, &len))) {
+		if (r == ENOENT)
 			return 0;
 		tapir_log(TAPIR_LOG_ERR, "source %s: cannot read %s: %s",
-			f->source_name, f->state_file, strerror(errno));
+			f->source_name, f->state_file, strerror(r));
 		return -1;
 	}
 	memset(&m, 0, sizeof(m));
-	if (observation_parse(text, len, &m, why, sizeof(why)) !=
+	if (observation_parse((const uint8_t *)text, len, &m, why,
+	    sizeof(why)) !=
 	    OBSERVATION_OK) {
 		tapir_log(TAPIR_LOG_ERR, "source %s: %s: %s; starting empty",
 			f->source_name, f->state_file, why);

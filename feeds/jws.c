@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/jws.h"
+#include "module/fileio.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -380,36 +381,34 @@ int
 jws_keyset_load_file(const char *path, struct jws_keyset **out, char *err,
 	size_t errlen)
 {
-	FILE *f;
 	char *buf;
 	size_t len;
 	int r;
 
 	*out = NULL;
-	if (!(f = fopen(path, "rb"))) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return JWS_ERR_IO;
-	}
-	if (!(buf = malloc(KEYSET_FILE_MAX + 1))) {
-		fclose(f);
+	switch ((r = file_read_all(path, KEYSET_FILE_MAX, &buf, &len))) {
+	case 0:
+		break;
+	case ENOMEM:
 		set_err(err, errlen, "out of memory");
 		return JWS_ERR_NOMEM;
+	case EIO:
+		set_err(err, errlen, "%s: read error", path);
+		return JWS_ERR_IO;
+	case EFBIG:
+		set_err(err, errlen, "%s: too large for a JWK Set", path);
+		return JWS_ERR_KEYSET;
+	default:
+		set_err(err, errlen, "%s: %s", path, strerror(r));
+		return JWS_ERR_IO;
 	}
-	len = fread(buf, 1, KEYSET_FILE_MAX + 1, f);
-	if (ferror(f) || len > KEYSET_FILE_MAX) {
-		set_err(err, errlen, "%s: %s", path, ferror(f) ?
-			"read error" : "too large for a JWK Set");
-		r = ferror(f) ? JWS_ERR_IO : JWS_ERR_KEYSET;
-	} else {
-		r = jws_keyset_load_buffer(buf, len, out, err, errlen);
-		if (r == JWS_ERR_KEYSET && err && errlen) {
-			char inner[256];
-			snprintf(inner, sizeof(inner), "%s", err);
-			set_err(err, errlen, "%s: %s", path, inner);
-		}
+	r = jws_keyset_load_buffer(buf, len, out, err, errlen);
+	if (r == JWS_ERR_KEYSET && err && errlen) {
+		char inner[256];
+		snprintf(inner, sizeof(inner), "%s", err);
+		set_err(err, errlen, "%s: %s", path, inner);
 	}
 	free(buf);
-	fclose(f);
 	return r;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/status.h"
+#include "module/fileio.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,33 +46,6 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* ---- the key ---- */
-
-/* Read a whole small file; NUL-terminated, caller frees. */
-static char *
-read_small_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-
-	if (!f)
-		return NULL;
-	if (!(buf = malloc(KEY_FILE_MAX + 1))) {
-		fclose(f);
-		errno = ENOMEM;
-		return NULL;
-	}
-	*len = fread(buf, 1, KEY_FILE_MAX + 1, f);
-	if (ferror(f) || *len > KEY_FILE_MAX) {
-		if (!ferror(f))
-			errno = EFBIG;
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[*len] = 0;
-	return buf;
-}
 
 /* Decode a base64url JWK member of exactly want bytes. */
 static int
@@ -276,11 +250,9 @@ status_key_load(const char *path, EVP_PKEY **key, char **kid, char *err,
 
 	*key = NULL;
 	*kid = NULL;
-	if (!(text = read_small_file(path, &len))) {
-		int e = errno;
-
-		set_err(err, errlen, "%s: %s", path, strerror(e));
-		return e == ENOMEM ? STATUS_ERR_NOMEM : STATUS_ERR_IO;
+	if ((r = file_read_all(path, KEY_FILE_MAX, &text, &len)) != 0) {
+		set_err(err, errlen, "%s: %s", path, strerror(r));
+		return r == ENOMEM ? STATUS_ERR_NOMEM : STATUS_ERR_IO;
 	}
 	for (i = 0; i < len && strchr(" \t\r\n", text[i]); i++)
 		;

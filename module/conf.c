@@ -11,6 +11,7 @@
  */
 #include "tapir_config.h"
 #include "module/conf.h"
+#include "module/fileio.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1116,32 +1117,21 @@ error:
 int
 tapir_conf_read(const char *path, struct tapir_conf **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	char *text;
 	size_t len;
 	int r;
 
 	*out = NULL;
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			strerror(errno));
+	if ((r = file_read_all(path, CONFIG_FILE_MAX, &text, &len)) != 0) {
+		if (r == EIO || r == EFBIG || r == ENOMEM)
+			snprintf(err, errlen, "%s: %s", path, r == EIO ?
+				"read error" : r == EFBIG ? "larger than 1 MiB" :
+				"out of memory");
+		else
+			snprintf(err, errlen, "%s: cannot open: %s", path,
+				strerror(r));
 		return -1;
 	}
-	text = malloc(CONFIG_FILE_MAX + 1);
-	if (!text) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
-	if (ferror(f) || len > CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-			"read error" : "larger than 1 MiB");
-		fclose(f);
-		free(text);
-		return -1;
-	}
-	fclose(f);
 	r = tapir_conf_parse(path, text, len, out, err, errlen);
 	free(text);
 	return r;

@@ -9,6 +9,7 @@
 noinst_LTLIBRARIES += module/libtapir_core.la
 module_libtapir_core_la_SOURCES = \
 	module/names.c module/names.h \
+	module/fileio.c module/fileio.h \
 	module/log.c module/log.h \
 	module/thread.c module/thread.h \
 	module/flushq.c module/flushq.h module/localdata.h

@@ -3,7 +3,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: module/conf.c module/names.c module/policy.c module/epoch.c feeds/tags.c */
+/* fuzz-sources: module/conf.c module/names.c module/fileio.c module/policy.c module/epoch.c feeds/tags.c */
 /* fuzz-libs: -lpthread */
 #include "tapir_config.h"
 

@@ -4,7 +4,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: feeds/jws.c module/names.c */
+/* fuzz-sources: feeds/jws.c module/names.c module/fileio.c */
 /* fuzz-libs: -ljansson -lcrypto */
 #include "tapir_config.h"
 
