@@ -84,7 +84,9 @@ tapir_thread_sleep(struct tapir_thread *t, unsigned ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&t->lock);
-	while (!t->stop && !t->woken) {
+	/* A zero sleep only looks at the flags: a timed wait on a deadline
+	 * already past still enters the kernel and gives up the core. */
+	while (ms && !t->stop && !t->woken) {
 		if (pthread_cond_timedwait(&t->cond, &t->lock, &until) ==
 		    ETIMEDOUT)
 			break;

@@ -15,7 +15,8 @@
 #                 (default: a fresh temporary directory)
 #
 # Environment: UNBOUND_SBIN (default: read from the build's Makefile),
-# NAMES, ROUNDS, SECS, LAT_QPS, LAT_SECS override the run's sizes.
+# NAMES, HIT_NAMES, ROUNDS, SECS, LAT_QPS, LAT_SECS override the run's
+# sizes.
 # Not part of make check: it needs minutes and a quiet machine.
 #
 # BENCH_PACKAGES (Debian): dnsperf gnuplot-nox
@@ -29,9 +30,16 @@
 #  * RSS after load (VmRSS, 1 s after the first answer, before traffic);
 #    memory per name = (RSS - RSS of A) / N.
 #  * QPS (dnsperf, UDP, 4 clients, 1 thread, unbound num-threads: 1):
-#    cache-hit: 100 names, repeated, after a warm-up; blocked: the N
-#    listed names in list order (B and C only); cache-miss: unique names
-#    that the upstream answers.
+#    cache-hit: HIT_NAMES (100k) unlisted names, all cached by a warm-up
+#    pass, asked over and over: a resolver's cache holds that many names
+#    and more, and its clients ask across them, so the lookups of a
+#    policy kept per query (B's) miss the CPU caches as they would in
+#    service.  The share of that run Unbound answered from its cache is
+#    reported, so a cache too small to hold the set shows.  Also the 100
+#    last of those names alone ("hot"), where every lookup stays in the
+#    CPU caches: the friendliest case for B.  blocked: the N listed names
+#    in list order (B and C only); cache-miss: unique names that the
+#    upstream answers.
 #  * p99 latency at a fixed offered load (LAT_QPS, dnsperf -Q): dnsperf
 #    2.10 has no latency histogram, so its per-query lines (-v) are
 #    sorted.  At saturation p99 only measures dnsperf's own queue.
@@ -104,11 +112,13 @@ fi
 
 if [ "$QUICK" = 1 ]; then
 	NAMES=${NAMES:-100000}
+	HIT_NAMES=${HIT_NAMES:-10000}
 	ROUNDS=${ROUNDS:-2}
 	SECS=${SECS:-3}
 	LAT_SECS=${LAT_SECS:-2}
 else
 	NAMES=${NAMES:-1000000}
+	HIT_NAMES=${HIT_NAMES:-100000}
 	ROUNDS=${ROUNDS:-3}
 	SECS=${SECS:-10}
 	LAT_SECS=${LAT_SECS:-3}
@@ -135,11 +145,12 @@ say "side-by-side: $NAMES names, $ROUNDS rounds of ${SECS} s runs; work in $W, r
 
 # ---- inputs ----
 # One generator run: the N listed names, then 10k for the delta, then
-# 100 for the cache-hit workload (so none of those is listed).
-awk -v n=$((NAMES + DELTA + 100)) -f "$top_srcdir/tests/bench/sbs_names.awk" > "$W/all.txt"
+# HIT_NAMES for the cache-hit workload (so none of those is listed).
+awk -v n=$((NAMES + DELTA + HIT_NAMES)) -f "$top_srcdir/tests/bench/sbs_names.awk" > "$W/all.txt"
 head -n "$NAMES" "$W/all.txt" > "$W/deny.txt"
 sed -n "$((NAMES + 1)),$((NAMES + DELTA))p" "$W/all.txt" > "$W/delta.txt"
-tail -n 100 "$W/all.txt" | sed 's/$/ A/' > "$W/hit.q"
+tail -n "$HIT_NAMES" "$W/all.txt" | sed 's/$/ A/' > "$W/hit.q"
+tail -n 100 "$W/hit.q" > "$W/hot.q"
 cat "$W/deny.txt" "$W/delta.txt" > "$W/deny-delta.txt"
 sed 's/$/ A/' "$W/deny.txt" > "$W/blocked.q"
 LAST=$(tail -n 1 "$W/deny.txt")
@@ -219,6 +230,9 @@ server:
 	pidfile: "$W/$1/unbound.pid"
 	num-threads: 1
 	so-reuseport: no
+	# Room for every cache-hit name (the 4 MB defaults hold ~10k).
+	msg-cache-size: 128m
+	rrset-cache-size: 256m
 	access-control: 127.0.0.0/8 allow
 	do-not-query-localhost: no
 	module-config: "$2"
@@ -325,6 +339,21 @@ apply_delta() {
 	echo "$t"
 }
 
+# cache_share CFG STATS_BEFORE STATS_AFTER: the percentage of the queries
+# between two "unbound-control stats_noreset" outputs that Unbound
+# answered from its cache.
+cache_share() {
+	printf '%s\n%s\n' "$2" "$3" | awk -F= '
+		$1 == "total.num.queries" { q[++nq] = $2 }
+		$1 == "total.num.cachehits" { h[++nh] = $2 }
+		END { if (nq == 2 && q[2] > q[1])
+			printf "%.2f\n", 100 * (h[2] - h[1]) / (q[2] - q[1]);
+		      else print "?" }'
+}
+ub_stats() {
+	"$UNBOUND_SBIN/unbound-control" -c "$W/$1/unbound.conf" stats_noreset
+}
+
 # record CFG METRIC VALUE
 record() {
 	echo "$3" >> "$W/res.$1.$2"
@@ -357,9 +386,12 @@ run_cfg() {
 	fi
 	sleep 1
 	record "$c" rss "$(awk '/^VmRSS:/ { print $2 }' /proc/$pid/status)"
-	# Warm-up: the cache-hit names go into the cache.
-	qps "$W/hit.q" -l 2 >/dev/null
+	# Warm-up: one pass puts every cache-hit name into the cache.
+	qps "$W/hit.q" -n 1 -l 120 >/dev/null
+	s0=$(ub_stats "$c")
 	record "$c" hit "$(qps "$W/hit.q" -l "$SECS")"
+	record "$c" hitshare "$(cache_share "$c" "$s0" "$(ub_stats "$c")")"
+	record "$c" hot "$(qps "$W/hot.q" -l "$SECS")"
 	if [ "$c" != A ]; then
 		record "$c" blocked "$(qps "$W/blocked.q" -l "$SECS" -n 1)"
 	fi
@@ -407,7 +439,8 @@ ratio() {
 	esac
 }
 for c in A B C; do
-	for m in ttfa rss hit blocked miss p99hit p99blocked p99miss delta; do
+	for m in ttfa rss hit hitshare hot blocked miss p99hit p99blocked \
+	    p99miss delta; do
 		eval "${m}_$c=\$(median $c $m)"
 	done
 done
@@ -420,23 +453,25 @@ mpn_C=$(awk -v b="$rss_C" -v a="$rss_A" -v n="$NAMES" 'BEGIN { printf "%.0f", (b
 	echo
 	echo "$(uname -sm), $(nproc) CPUs, $("$UNBOUND_SBIN/unbound" -V | head -n 1), $(dnsperf -h 2>&1 | grep Version); $(date -u +%Y-%m-%d)"
 	echo
-	echo "| | A: Unbound alone | B: Unbound rpz: | C: Unbound + tapir-pop | C vs B |"
-	echo "|---|---:|---:|---:|---:|"
-	echo "| cache-hit QPS | $(fmt "$hit_A" 1 0) | $(fmt "$hit_B" 1 0) | $(fmt "$hit_C" 1 0) | $(ratio "$hit_C" "$hit_B")x |"
-	echo "| blocked-name QPS | n/a | $(fmt "$blocked_B" 1 0) | $(fmt "$blocked_C" 1 0) | $(ratio "$blocked_C" "$blocked_B")x |"
-	echo "| cache-miss QPS | $(fmt "$miss_A" 1 0) | $(fmt "$miss_B" 1 0) | $(fmt "$miss_C" 1 0) | $(ratio "$miss_C" "$miss_B")x |"
-	echo "| p99 latency, cache hit at $LAT_QPS q/s (ms) | $(fmt "$p99hit_A" 1 3) | $(fmt "$p99hit_B" 1 3) | $(fmt "$p99hit_C" 1 3) | |"
-	echo "| p99 latency, blocked at $LAT_QPS q/s (ms) | n/a | $(fmt "$p99blocked_B" 1 3) | $(fmt "$p99blocked_C" 1 3) | |"
-	echo "| p99 latency, cache miss at $LAT_QPS q/s (ms) | $(fmt "$p99miss_A" 1 3) | $(fmt "$p99miss_B" 1 3) | $(fmt "$p99miss_C" 1 3) | |"
-	echo "| RSS after load (MB) | $(fmt "$rss_A" 1024 1) | $(fmt "$rss_B" 1024 1) | $(fmt "$rss_C" 1024 1) | |"
-	echo "| memory per name (bytes) | | $mpn_B | $mpn_C | $(ratio "$mpn_B" "$mpn_C")x less |"
-	echo "| time to first answer (s) | $(fmt "$ttfa_A" 1 3) | $(fmt "$ttfa_B" 1 3) | $(fmt "$ttfa_C" 1 3) | $(ratio "$ttfa_B" "$ttfa_C")x faster |"
-	echo "| time to apply a 10k-name delta (s) | n/a | $(fmt "$delta_B" 1 3) | $(fmt "$delta_C" 1 3) | $(ratio "$delta_B" "$delta_C")x faster |"
+	echo "| | A: Unbound alone | B: Unbound rpz: | C: Unbound + tapir-pop | C vs B | C vs A |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	echo "| cache-hit QPS, $HIT_NAMES names | $(fmt "$hit_A" 1 0) | $(fmt "$hit_B" 1 0) | $(fmt "$hit_C" 1 0) | $(ratio "$hit_C" "$hit_B")x | $(ratio "$hit_C" "$hit_A")x |"
+	echo "| of which answered from cache (%) | $(fmt "$hitshare_A" 1 2) | $(fmt "$hitshare_B" 1 2) | $(fmt "$hitshare_C" 1 2) | | |"
+	echo "| cache-hit QPS, 100 hot names | $(fmt "$hot_A" 1 0) | $(fmt "$hot_B" 1 0) | $(fmt "$hot_C" 1 0) | $(ratio "$hot_C" "$hot_B")x | $(ratio "$hot_C" "$hot_A")x |"
+	echo "| blocked-name QPS | n/a | $(fmt "$blocked_B" 1 0) | $(fmt "$blocked_C" 1 0) | $(ratio "$blocked_C" "$blocked_B")x | |"
+	echo "| cache-miss QPS | $(fmt "$miss_A" 1 0) | $(fmt "$miss_B" 1 0) | $(fmt "$miss_C" 1 0) | $(ratio "$miss_C" "$miss_B")x | $(ratio "$miss_C" "$miss_A")x |"
+	echo "| p99 latency, cache hit at $LAT_QPS q/s (ms) | $(fmt "$p99hit_A" 1 3) | $(fmt "$p99hit_B" 1 3) | $(fmt "$p99hit_C" 1 3) | | |"
+	echo "| p99 latency, blocked at $LAT_QPS q/s (ms) | n/a | $(fmt "$p99blocked_B" 1 3) | $(fmt "$p99blocked_C" 1 3) | | |"
+	echo "| p99 latency, cache miss at $LAT_QPS q/s (ms) | $(fmt "$p99miss_A" 1 3) | $(fmt "$p99miss_B" 1 3) | $(fmt "$p99miss_C" 1 3) | | |"
+	echo "| RSS after load (MB) | $(fmt "$rss_A" 1024 1) | $(fmt "$rss_B" 1024 1) | $(fmt "$rss_C" 1024 1) | | |"
+	echo "| memory per name (bytes) | | $mpn_B | $mpn_C | $(ratio "$mpn_B" "$mpn_C")x less | |"
+	echo "| time to first answer (s) | $(fmt "$ttfa_A" 1 3) | $(fmt "$ttfa_B" 1 3) | $(fmt "$ttfa_C" 1 3) | $(ratio "$ttfa_B" "$ttfa_C")x faster | |"
+	echo "| time to apply a 10k-name delta (s) | n/a | $(fmt "$delta_B" 1 3) | $(fmt "$delta_C" 1 3) | $(ratio "$delta_B" "$delta_C")x faster | |"
 	echo
 	echo "Every run (A B C per round, in order):"
 	echo
 	for c in A B C; do
-		for m in hit blocked miss ttfa rss delta; do
+		for m in hit hot blocked miss ttfa rss delta; do
 			[ -s "$W/res.$c.$m" ] &&
 				echo "- $c $m: $(tr '\n' ' ' < "$W/res.$c.$m")"
 		done
@@ -449,6 +484,7 @@ na() { [ "$1" = "?" ] && echo "?" || echo "$1"; }
 {
 	echo "# metric A B C"
 	echo "cache-hit $(na "$hit_A") $(na "$hit_B") $(na "$hit_C")"
+	echo "hot-100 $(na "$hot_A") $(na "$hot_B") $(na "$hot_C")"
 	echo "blocked ? $(na "$blocked_B") $(na "$blocked_C")"
 	echo "cache-miss $(na "$miss_A") $(na "$miss_B") $(na "$miss_C")"
 } > "$OUT/qps.dat"
