@@ -136,8 +136,9 @@ long feed_obs_load_saved(struct feed_obs *f, int64_t now);
 int feed_obs_start(struct feed_obs *f);
 
 /**
- * Handle one message as if the broker had delivered it (the transport
- * calls this; the tests and the fuzzer do too).
+ * Handle one message as if the broker had delivered it, and publish it
+ * (for tests, benchmarks and the fuzzer: the transport's own messages
+ * are verified and applied a burst at a time).
  * @param now: Unix time, for the entries' expiry.
  * @return 0 if applied, -1 if refused (counted and logged).
  */

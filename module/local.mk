@@ -12,6 +12,7 @@ module_libtapir_core_la_SOURCES = \
 	module/fileio.c module/fileio.h \
 	module/log.c module/log.h \
 	module/thread.c module/thread.h \
+	module/workpool.c module/workpool.h \
 	module/flushq.c module/flushq.h module/localdata.h
 module_libtapir_core_la_LIBADD = $(PTHREAD_LIBS)
 

@@ -41,9 +41,15 @@ tests_unit_test_thread_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_thread_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
 	$(PTHREAD_LIBS)
 
+check_PROGRAMS += tests/unit/test_workpool
+tests_unit_test_workpool_SOURCES = tests/unit/test_workpool.c
+tests_unit_test_workpool_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_workpool_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
+	$(PTHREAD_LIBS)
+
 TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
 	tests/unit/test_flushq tests/unit/test_policy tests/unit/test_fileio \
-	tests/unit/test_thread
+	tests/unit/test_thread tests/unit/test_workpool
 
 # Integration tests: real Unbound with the module, queried with dig.
 TESTS += tests/integration/test_skeleton.sh tests/integration/test_actions.sh \

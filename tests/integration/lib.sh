@@ -86,9 +86,11 @@ stop_pid() {
 # A free TCP and UDP port on 127.0.0.1 in the high range.
 free_port() {
 	while :; do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		if ! ss -Hlnu "sport = :$p" | grep -q . &&
-		   ! ss -Hlnt "sport = :$p" | grep -q .; then
+		# Below Linux's ephemeral range (32768 up): a port there may
+		# be the local end of another program's connection.
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12700))
+		if ! ss -Hanu "sport = :$p" | grep -q . &&
+		   ! ss -Hant "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
 		fi
