@@ -5,11 +5,12 @@
  *
  * The file is one bit stream, most significant bit first.  Every field
  * is read through window(), which loads 64 big-endian bits from the
- * mapping and treats bytes past its end as zero: that one rule makes any
- * address, count or length in a hostile file harmless to read.  What
- * remains is to bound every loop, which the word length (lookups) and an
- * explicit budget (enumeration) do.  Lookups decide a single-edge node,
- * the common case in a name list, from that one window.
+ * file's bytes and treats bytes past their end as zero: that one rule
+ * makes any address, count or length in a hostile file harmless to
+ * read.  What remains is to bound every loop, which the word length
+ * (lookups) and an explicit budget (enumeration) do.  Lookups decide a
+ * single-edge node, the common case in a name list, from that one
+ * window.
  */
 #include "tapir_config.h"
 #include "dawg/dawg.h"
@@ -269,38 +270,80 @@ dawg_open_buffer(struct dawg *d, const uint8_t *data, size_t size)
 	return DAWG_OK;
 }
 
+/* Whether the file an fd reads is still the version first seen. */
+static int
+same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * The file is read into private memory rather than mapped: a mapping of
+ * the file shares the page cache, so a file truncated or rewritten in
+ * place (a plain cp over it) would change under the lookups or, once
+ * shorter, raise SIGBUS in whichever resolver thread touched the lost
+ * pages.  The copy costs the file's size, about 9 bytes a name.  A file
+ * that changes while it is read is refused (DAWG_ERR_CHANGED), not half
+ * taken: its writer is still at work.
+ */
 int
 dawg_open_file(struct dawg *d, const char *path)
 {
-	struct stat st;
-	void *map;
+	struct stat before, after;
+	uint8_t *copy;
+	size_t size, got = 0;
+	ssize_t n = 0;
 	int fd, r, saved;
 
 	memset(d, 0, sizeof(*d));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return DAWG_ERR_IO;
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &before) != 0) {
 		saved = errno;
 		close(fd);
 		errno = saved;
 		return DAWG_ERR_IO;
 	}
-	if (st.st_size == 0) {
+	if (before.st_size == 0) {
 		close(fd);
 		return DAWG_ERR_TRUNCATED;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	saved = errno;
-	close(fd);
-	if (map == MAP_FAILED) {
-		errno = saved;
-		return DAWG_ERR_IO;
+	/* The header counts the file's size in 32 bits. */
+	if ((uint64_t)before.st_size > UINT32_MAX) {
+		close(fd);
+		return DAWG_ERR_SIZE;
 	}
-	r = dawg_open_buffer(d, map, (size_t)st.st_size);
+	size = (size_t)before.st_size;
+	copy = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (copy == MAP_FAILED) {
+		close(fd);
+		return DAWG_ERR_NOMEM;
+	}
+	while (got < size) {
+		n = pread(fd, copy + got, size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	saved = errno;
+	r = n < 0 ? DAWG_ERR_IO : got < size || fstat(fd, &after) != 0 ||
+	    !same_version(&before, &after) ? DAWG_ERR_CHANGED : DAWG_OK;
+	close(fd);
+	/* Lookups only read it; a stray write should fault, not corrupt. */
+	if (r == DAWG_OK && mprotect(copy, size, PROT_READ) != 0)
+		r = DAWG_ERR_NOMEM;
+	if (r == DAWG_OK)
+		r = dawg_open_buffer(d, copy, size);
 	if (r != DAWG_OK) {
-		munmap(map, (size_t)st.st_size);
+		munmap(copy, size);
 		memset(d, 0, sizeof(*d));
+		errno = saved;
 		return r;
 	}
 	d->mapped = 1;
@@ -577,7 +620,7 @@ dawg_strerror(int err)
 {
 	switch (err) {
 	case DAWG_OK: return "ok";
-	case DAWG_ERR_IO: return "cannot open or map the file";
+	case DAWG_ERR_IO: return "cannot open or read the file";
 	case DAWG_ERR_TRUNCATED: return "file shorter than its header says";
 	case DAWG_ERR_SIZE: return "file size does not match its header";
 	case DAWG_ERR_HEADER: return "impossible header";
@@ -586,6 +629,7 @@ dawg_strerror(int err)
 	case DAWG_ERR_UTF8: return "word is not valid UTF-8";
 	case DAWG_ERR_TOO_BIG: return "more words than the format can hold";
 	case DAWG_ERR_SYNTAX: return "unreadable word list";
+	case DAWG_ERR_CHANGED: return "file changed while being read";
 	}
 	return "unknown DAWG error";
 }

@@ -5,9 +5,9 @@
  *
  * DNS TAPIR's tools (pop, edm, dnstapir-cli) ship large name lists as
  * DAWG files written by the Go library smhanov/dawg (format: DESIGN.md
- * §10).  This reader maps a file read-only and answers lookups straight
- * from the mapping: no heap per file beyond the handle, no decoding at
- * open.  Every read is checked against the mapping, so a hostile or
+ * §10).  This reader answers lookups straight from the file's bytes, a
+ * private read-only copy: no decoding at open, no structure built beside
+ * them.  Every read is checked against their size, so a hostile or
  * truncated file yields errors or misses, never a read out of bounds.
  *
  * Words are Unicode strings (the format stores code points); names are
@@ -23,7 +23,7 @@
 /** Error codes. */
 enum dawg_error {
 	DAWG_OK = 0,        /**< success */
-	DAWG_ERR_IO,        /**< the file could not be opened or mapped */
+	DAWG_ERR_IO,        /**< the file could not be opened or read */
 	DAWG_ERR_TRUNCATED, /**< shorter than its header says, or no header */
 	DAWG_ERR_SIZE,      /**< header size does not match the file */
 	DAWG_ERR_HEADER,    /**< impossible header fields */
@@ -31,7 +31,8 @@ enum dawg_error {
 	DAWG_ERR_ORDER,     /**< words not in increasing order (builder) */
 	DAWG_ERR_UTF8,      /**< a word is not valid UTF-8 (builder) */
 	DAWG_ERR_TOO_BIG,   /**< more than the format can count (builder) */
-	DAWG_ERR_SYNTAX     /**< unreadable word list (builder input) */
+	DAWG_ERR_SYNTAX,    /**< unreadable word list (builder input) */
+	DAWG_ERR_CHANGED    /**< the file changed while it was read */
 };
 
 /** An open DAWG.  Treat as opaque; it is plain data so it can live in
@@ -41,7 +42,7 @@ struct dawg {
 	const uint8_t *data;
 	/** Their number. */
 	size_t size;
-	/** Whether data is our own mapping (unmapped by dawg_close). */
+	/** Whether data is our own copy (unmapped by dawg_close). */
 	int mapped;
 	/** Bits per character (0 for an empty set). */
 	unsigned cbits;
@@ -68,13 +69,16 @@ struct dawg {
 int dawg_open_buffer(struct dawg *d, const uint8_t *data, size_t size);
 
 /**
- * Map a file read-only and open it.
- * @return DAWG_OK or an enum dawg_error (errno is kept for DAWG_ERR_IO).
+ * Read a file into private read-only memory and open it.  Not a mapping
+ * of the file: rewriting or truncating the file later cannot touch the
+ * open dawg.
+ * @return DAWG_OK or an enum dawg_error (errno is kept for DAWG_ERR_IO);
+ *	DAWG_ERR_CHANGED if the file changed while it was read.
  */
 int dawg_open_file(struct dawg *d, const char *path);
 
 /**
- * Unmap (if mapped) and forget the file.
+ * Free the copy (if dawg_open_file made one) and forget the file.
  */
 void dawg_close(struct dawg *d);
 

@@ -6,6 +6,7 @@
 #include "tapir_config.h"
 #include "feeds/feed_dawg.h"
 #include "dawg/dawg.h"
+#include "module/fileio.h"
 #include "module/log.h"
 #include "module/names.h"
 #include "module/thread.h"
@@ -14,10 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-/* One mapped file, owned by the store once attached. */
+/* One file's copy, owned by the store once attached. */
 struct attached {
 	struct dawg d;
 	int subdomains;
@@ -27,9 +27,8 @@ struct feed_dawg {
 	struct feed_dawg_params p;
 	char *source_name, *path;
 	struct tapir_thread thread;
-	dev_t dev;
-	ino_t ino;
-	int have_file;
+	struct file_id tried;       /* the version last loaded or refused */
+	int have_tried;
 	pthread_mutex_t stats_lock;
 	struct feed_dawg_stats stats;
 };
@@ -106,27 +105,38 @@ feed_dawg_load(struct feed_dawg *f)
 {
 	struct attached *a = calloc(1, sizeof(*a));
 	struct policy_index idx;
-	struct stat st;
+	struct file_id version;
 	int r;
 
 	if (!a) {
 		set_error(f, "out of memory");
 		return -1;
 	}
-	if (stat(f->path, &st) != 0) {
+	if (file_id_get(f->path, &version) != 0) {
 		set_error(f, strerror(errno));
 		free(a);
 		return -1;
 	}
 	r = dawg_open_file(&a->d, f->path);
+	if (r == DAWG_ERR_CHANGED) {
+		/* A writer is at it: the next poll sees its final version.
+		 * Not a reject, but a reload that needs the file says why. */
+		free(a);
+		pthread_mutex_lock(&f->stats_lock);
+		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+			"%s", dawg_strerror(r));
+		pthread_mutex_unlock(&f->stats_lock);
+		tapir_log(TAPIR_LOG_INFO, "source %s: %s changed while being "
+			"read, will retry", f->source_name, f->path);
+		return -1;
+	}
 	if (r != DAWG_OK) {
 		set_error(f, r == DAWG_ERR_IO ? strerror(errno) :
 			dawg_strerror(r));
 		free(a);
 		/* Do not retry the same bad file every poll. */
-		f->dev = st.st_dev;
-		f->ino = st.st_ino;
-		f->have_file = 1;
+		f->tried = version;
+		f->have_tried = 1;
 		return -1;
 	}
 	a->subdomains = !!(f->p.flags & POLICY_SOURCE_SUBDOMAINS);
@@ -134,16 +144,14 @@ feed_dawg_load(struct feed_dawg *f)
 	idx.release = attached_release;
 	idx.ctx = a;
 	idx.entries = (size_t)a->d.nwords;
-	/* The mapping is shared with the page cache, not our heap. */
-	idx.bytes = sizeof(*a);
+	idx.bytes = sizeof(*a) + a->d.size;
 	if (policy_source_set_index(f->p.store, f->p.source, &idx) != 0) {
 		attached_release(a);
 		set_error(f, "out of memory");
 		return -1;
 	}
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->have_file = 1;
+	f->tried = version;
+	f->have_tried = 1;
 	if (f->p.changed)
 		f->p.changed(f->p.changed_arg, (const uint8_t *)"", 1);
 	pthread_mutex_lock(&f->stats_lock);
@@ -157,16 +165,18 @@ feed_dawg_load(struct feed_dawg *f)
 	return 0;
 }
 
+/* A new version is loaded whether the file was replaced by a rename or
+ * rewritten in place: the loaded copy is the file's no longer. */
 static void *
 watch_thread(void *arg)
 {
 	struct feed_dawg *f = arg;
 
 	while (!tapir_thread_sleep(&f->thread, f->p.poll_ms)) {
-		struct stat st;
-		if (stat(f->path, &st) != 0)
+		struct file_id now;
+		if (file_id_get(f->path, &now) != 0)
 			continue;
-		if (f->have_file && st.st_dev == f->dev && st.st_ino == f->ino)
+		if (f->have_tried && file_id_equal(&now, &f->tried))
 			continue;
 		feed_dawg_load(f);
 	}

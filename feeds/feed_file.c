@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/feed_file.h"
+#include "module/fileio.h"
 #include "module/log.h"
 #include "module/names.h"
 #include "module/thread.h"
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* A file where more than this share of lines is malformed is probably
@@ -21,14 +21,6 @@
 #define BAD_LINE_PERCENT 10
 /* Malformed lines logged per load; the rest are only counted. */
 #define BAD_LINES_LOGGED 5
-
-/** Identity of a file version, to notice a change without reading it. */
-struct file_id {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
 
 struct feed_file {
 	struct feed_file_params p;  /* strings below are our copies */
@@ -40,29 +32,6 @@ struct feed_file {
 	pthread_mutex_t stats_lock;
 	struct feed_file_stats stats;
 };
-
-static int
-file_id_get(const char *path, struct file_id *id)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		return -1;
-	memset(id, 0, sizeof(*id));
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-	return 0;
-}
-
-static int
-file_id_equal(const struct file_id *a, const struct file_id *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	    a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
 
 struct feed_file *
 feed_file_create(const struct feed_file_params *params)

@@ -1,5 +1,5 @@
 /*
- * module/fileio.c - reading a whole file.
+ * module/fileio.c - reading a whole file; telling its versions apart.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int
@@ -64,4 +65,27 @@ file_read_all(const char *path, size_t max, char **out, size_t *len)
 	*out = buf;
 	*len = n;
 	return 0;
+}
+
+int
+file_id_get(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return -1;
+	memset(id, 0, sizeof(*id));
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+	return 0;
+}
+
+int
+file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec;
 }

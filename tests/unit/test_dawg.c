@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "dawg/dawg.h"
@@ -339,6 +340,45 @@ poke(const uint8_t *buf, size_t len)
 /* Truncated at every length, every single bit flipped, and random
  * bytes: errors or misses, never a crash or a read out of bounds (the
  * suite runs under AddressSanitizer). */
+/* The open file is a copy: truncated or rewritten in place afterwards
+ * (a cp over it), it answers as before and cannot fault (a mapping of
+ * the file itself raised SIGBUS here). */
+static void
+test_file_changed_in_place(void **state)
+{
+	char path[] = "/tmp/test_dawg.XXXXXX";
+	size_t len, words_len, n = 0;
+	char *file = slurp(fixture_path("well-known-domains", ".dawg"), &len);
+	char *words = slurp(fixture_path("well-known-domains", ".words.txt"),
+		&words_len);
+	char *w, *end;
+	struct dawg d;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, file, len), (ssize_t)len);
+	assert_int_equal(dawg_open_file(&d, path), DAWG_OK);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, "junk", 4, 0), 4);
+	for (w = words; w < words + words_len; w = end + 1) {
+		end = memchr(w, '\n', (size_t)(words + words_len - w));
+		if (!end)
+			break;
+		assert_int_equal(dawg_lookup(&d, w, (size_t)(end - w)),
+			(int64_t)n);
+		n++;
+	}
+	assert_int_equal(n, 99999);
+	dawg_close(&d);
+	/* What is in the file now is refused. */
+	assert_int_not_equal(dawg_open_file(&d, path), DAWG_OK);
+	close(fd);
+	unlink(path);
+	free(file);
+	free(words);
+}
+
 static void
 test_hostile(void **state)
 {
@@ -1024,6 +1064,7 @@ main(void)
 		cmocka_unit_test(test_wire_lookup),
 		cmocka_unit_test(test_wire_equals_text),
 		cmocka_unit_test(test_wire_escapes),
+		cmocka_unit_test(test_file_changed_in_place),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_hostile_crafted),
 		cmocka_unit_test(test_empty_file),
