@@ -94,6 +94,9 @@ struct feed_obs {
 	/* Bumped by every applied change; the state file is rewritten when
 	 * it differs from the version last written. */
 	uint64_t version, saved_version;
+	/* Serialises writers of the state file (the periodic save, a
+	 * reload's, the last one); guards saved_version. */
+	pthread_mutex_t save_lock;
 	/* Refusal log limiter: the minute, the count logged in it, and how
 	 * many went unlogged. */
 	int64_t log_minute;
@@ -605,14 +608,16 @@ feed_obs_save(struct feed_obs *f, int64_t now)
 {
 	char tmp[4096];
 	uint64_t version;
+	int r = 0;
 
 	if (!f->state_file)
 		return 0;
+	pthread_mutex_lock(&f->save_lock);
 	pthread_mutex_lock(&f->lock);
 	version = f->version;
 	pthread_mutex_unlock(&f->lock);
 	if (version == f->saved_version)
-		return 0;
+		goto out;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state_file);
 	if (write_state(f, tmp, now) != 0 ||
 	    rename(tmp, f->state_file) != 0) {
@@ -626,13 +631,16 @@ feed_obs_save(struct feed_obs *f, int64_t now)
 		tapir_log(TAPIR_LOG_ERR, "source %s: cannot write %s: %s; the "
 			"previous state file is kept", f->source_name,
 			f->state_file, strerror(saved));
-		return -1;
+		r = -1;
+		goto out;
 	}
 	f->saved_version = version;
 	pthread_mutex_lock(&f->lock);
 	f->stats.saves++;
 	pthread_mutex_unlock(&f->lock);
-	return 0;
+out:
+	pthread_mutex_unlock(&f->save_lock);
+	return r;
 }
 
 /* ---- bootstrap ---- */
@@ -795,6 +803,7 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	}
 	f->p = *params;
 	pthread_mutex_init(&f->lock, NULL);
+	pthread_mutex_init(&f->save_lock, NULL);
 	f->source_name = copy(params->source_name, &failed);
 	f->src_name = copy(params->src_name ? params->src_name :
 		params->source_name, &failed);
@@ -911,6 +920,7 @@ feed_obs_destroy(struct feed_obs *f)
 	workpool_destroy(f->verifiers);
 	feed_obs_save(f, (int64_t)time(NULL));
 	jws_keyset_free(f->keys);
+	pthread_mutex_destroy(&f->save_lock);
 	pthread_mutex_destroy(&f->lock);
 	free(f->source_name);
 	free(f->src_name);

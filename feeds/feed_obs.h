@@ -146,7 +146,8 @@ int feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg,
 	size_t len, int64_t now);
 
 /**
- * Write the state file if the source changed since the last write.
+ * Write the state file if the source changed since the last write.  Any
+ * thread; writers are serialised.
  * @param now: Unix time (the snapshot's timestamp; lapsed names skipped).
  * @return 0 (written or nothing to do), -1 on failure (logged, counted;
  *	the previous file is kept).

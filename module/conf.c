@@ -850,9 +850,15 @@ static int
 check_obs_source(struct parser *p, struct tapir_conf_source *s)
 {
 	const struct tapir_conf_mqtt *m = &p->cfg->mqtt;
+	const struct tapir_conf_source *o;
 
 	if (!s->obs.topic)
 		return fail(p, "source '%s': type mqtt needs 'topic'", s->name);
+	/* mqtt: is one broker connection, one client id. */
+	for (o = p->cfg->sources; o; o = o->next)
+		if (o != s && o->type == TAPIR_CONF_SOURCE_MQTT)
+			return fail(p, "source '%s': only one source of type "
+				"mqtt (there is '%s')", s->name, o->name);
 	if (!m->server)
 		return fail(p, "source '%s': type mqtt needs an mqtt: clause "
 			"with 'server'", s->name);

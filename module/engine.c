@@ -265,10 +265,33 @@ start_obs_feed(struct engine *e, const struct tapir_conf_source *src,
 		return -1;
 	/* What Core sent before a restart applies until it lapses. */
 	feed_obs_load_saved(slot->obs, (int64_t)time(NULL));
+	if (e->flags & ENGINE_DEFER_MQTT)
+		return 0;
 	if ((r = feed_obs_start(slot->obs)) != 0) {
 		snprintf(err, errlen, "source %s: cannot start thread: %s",
 			src->name, strerror(r));
 		return -1;
+	}
+	return 0;
+}
+
+int
+engine_start_deferred(struct engine *e, char *err, size_t errlen)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < e->num_sources; i++) {
+		struct feed_obs *obs = e->slots[i].obs;
+		if (!obs)
+			continue;
+		feed_obs_load_saved(obs, (int64_t)time(NULL));
+		if ((r = feed_obs_start(obs)) != 0) {
+			snprintf(err, errlen, "source %s: cannot start "
+				"thread: %s", policy_source_name(e->store,
+				(int)e->slots[i].id), strerror(r));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -363,7 +386,6 @@ maintenance_thread(void *arg)
 {
 	struct engine *e = arg;
 	int64_t last_save = (int64_t)time(NULL), last_status = 0;
-	unsigned i;
 
 	while (!tapir_thread_sleep(&e->maintenance, MAINTENANCE_MS)) {
 		int64_t now = (int64_t)time(NULL);
@@ -375,11 +397,20 @@ maintenance_thread(void *arg)
 		if (now - last_save < OBS_SAVE_INTERVAL_S)
 			continue;
 		last_save = now;
-		for (i = 0; i < e->num_sources; i++)
-			if (e->slots[i].obs)
-				feed_obs_save(e->slots[i].obs, now);
+		engine_save_observations(e);
 	}
 	return NULL;
+}
+
+void
+engine_save_observations(struct engine *e)
+{
+	int64_t now = (int64_t)time(NULL);
+	unsigned i;
+
+	for (i = 0; i < e->num_sources; i++)
+		if (e->slots[i].obs)
+			feed_obs_save(e->slots[i].obs, now);
 }
 
 /* ---- runtime overrides ---- */

@@ -25,13 +25,19 @@ struct engine;
  *  the whole engine, instead of starting that source empty.  A reload
  *  uses it, so that a bad file keeps the policy in force. */
 #define ENGINE_STRICT_FILES 0x1
+/** engine_create() flag: observation (MQTT) sources load their saved
+ *  state but do not connect until engine_start_deferred().  A reload
+ *  uses it: paho's synchronous clients share process-wide socket state
+ *  that two receiving threads corrupt, and the broker takes one
+ *  connection per client id, so the running engine's must end first. */
+#define ENGINE_DEFER_MQTT 0x2
 
 /**
  * Build the store from cfg, load every source once and start the feeds.
  * A source whose data cannot be loaded at start is logged and starts
  * empty (its feed keeps trying), unless flags has ENGINE_STRICT_FILES.
  * @param cfg: the configuration; the engine takes ownership.
- * @param flags: ENGINE_STRICT_FILES or 0.
+ * @param flags: ENGINE_STRICT_FILES, ENGINE_DEFER_MQTT, or 0.
  * @param num_readers: reader slots to reserve in the store (one per
  *	Unbound worker thread, plus the engine's own).
  * @param changed: called for every name a feed adds or changes, so the
@@ -50,6 +56,21 @@ struct engine *engine_create(struct tapir_conf *cfg, unsigned flags,
  * No reader may be inside the store any more.  NULL is fine.
  */
 void engine_destroy(struct engine *e);
+
+/**
+ * Start what ENGINE_DEFER_MQTT held back: each observation source loads
+ * its saved state again (what the previous engine wrote last), then
+ * connects.  Call once, after the previous engine is destroyed.
+ * @return 0, or -1 with err set (the source stays as loaded, offline).
+ */
+int engine_start_deferred(struct engine *e, char *err, size_t errlen);
+
+/**
+ * Write the state of every observation source that changed since its
+ * last write, now instead of at the next periodic save: before a reload
+ * builds a new engine from those files.  Safe beside the periodic save.
+ */
+void engine_save_observations(struct engine *e);
 
 /**
  * The policy store the query path reads.

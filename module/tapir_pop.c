@@ -360,10 +360,15 @@ reload_hook(void *arg, FILE *out)
 		fprintf(out, "error %s\n", err);
 		return;
 	}
+	/* The new engine starts its observation sources from their state
+	 * files: bring those up to what the running engine holds now, not
+	 * its last periodic save. */
+	engine_save_observations(old);
 	/* A source file that is bad now keeps the whole policy in force:
-	 * the running engine still holds its last good contents. */
-	fresh = engine_create(cfg, ENGINE_STRICT_FILES, m->num_readers,
-		name_changed, m, err, sizeof(err));
+	 * the running engine still holds its last good contents.  Its
+	 * MQTT connection waits for the old one to end (engine.h). */
+	fresh = engine_create(cfg, ENGINE_STRICT_FILES | ENGINE_DEFER_MQTT,
+		m->num_readers, name_changed, m, err, sizeof(err));
 	if (!fresh) {
 		log_err("tapir-pop: reload: %s", err);
 		fprintf(out, "error %s\n", err);
@@ -375,6 +380,12 @@ reload_hook(void *arg, FILE *out)
 	m->commands.engine = fresh;
 	epoch_synchronize(&m->epoch);
 	engine_destroy(old);
+	/* The old engine wrote its last observations as it ended. */
+	if (engine_start_deferred(fresh, err, sizeof(err)) != 0) {
+		log_err("tapir-pop: reload: %s", err);
+		fprintf(out, "error %s\n", err);
+		return;
+	}
 	log_info("tapir-pop: reloaded %s", m->conf_path);
 	fprintf(out, "ok\n");
 }

@@ -171,6 +171,18 @@ publish later.example. 3600 4
 check "an observation after the reconnect applies" \
 	wait_for 2 rcode_is "$PORT" later.example A NXDOMAIN
 
+# A reload right after an observation: the new engine starts from what
+# the running one holds, not from its last periodic save (up to 10 s
+# old).  The reload clears the caches, so the new engine decides.
+publish www2.example. 3600 4
+check "an observation blocks www2.example" \
+	wait_for 2 rcode_is "$PORT" www2.example A NXDOMAIN
+ctl reload > "$D/reload.out" 2>&1
+check "tapir-pop-control reload" grep -q "^ok" "$D/reload.out"
+check "after the reload www2.example is still blocked" \
+	rcode_is "$PORT" www2.example A NXDOMAIN
+check "the feed subscribes again" wait_for 10 subscribed 3
+
 # Removal, then a restart of Unbound: what is unexpired persists.
 publish tracker.example. 3600 3 removed
 check "a removed observation unblocks" wait_for 2 rcode_is "$PORT" tracker.example A NOERROR

@@ -233,6 +233,11 @@ test_mqtt_and_tags(void **state)
 	assert_error("source:\n    name: c\n    type: mqtt\n",
 		"needs 'topic'");
 	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    insecure-unsigned: yes\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t\n"
+		"source:\n    name: d\n    type: mqtt\n    topic: u\n",
+		"only one source of type mqtt");
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
 		"    insecure-unsigned: yes\n    status-key: k.json\n"
 		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
 		"status-key needs edge-id");
