@@ -6,9 +6,9 @@
 #include "tapir_config.h"
 #include "feeds/jws.h"
 #include "module/fileio.h"
+#include "module/log.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,18 +84,6 @@ alg_md(enum jws_alg alg)
 	case JWS_ALG_ES384: return EVP_sha384();
 	default: return NULL; /* Ed25519 hashes internally */
 	}
-}
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* ---- base64url (RFC 4648 §5, without padding, RFC 7515 §2) ---- */
@@ -278,7 +266,7 @@ key_from_jwk(json_t *jwk, size_t index, struct jws_key *key, char *err,
 	enum jws_alg derived, stated;
 
 	if (!json_is_object(jwk)) {
-		set_err(err, errlen, "key %zu is not an object", index);
+		tapir_err_set(err, errlen, "key %zu is not an object", index);
 		return -1;
 	}
 	kty = member_string(jwk, "kty");
@@ -287,7 +275,7 @@ key_from_jwk(json_t *jwk, size_t index, struct jws_key *key, char *err,
 	use = member_string(jwk, "use");
 	alg = member_string(jwk, "alg");
 	if (!kty) {
-		set_err(err, errlen, "key %zu has no kty", index);
+		tapir_err_set(err, errlen, "key %zu has no kty", index);
 		return -1;
 	}
 	if (strcmp(kty, "OKP") == 0 && crv && strcmp(crv, "Ed25519") == 0)
@@ -308,13 +296,13 @@ key_from_jwk(json_t *jwk, size_t index, struct jws_key *key, char *err,
 		ec_key(jwk, derived);
 	if (!key->pkey) {
 		ERR_clear_error();
-		set_err(err, errlen, "key %zu (%s): bad public key", index,
+		tapir_err_set(err, errlen, "key %zu (%s): bad public key", index,
 			kid);
 		return -1;
 	}
 	if (!(key->kid = strdup(kid))) {
 		EVP_PKEY_free(key->pkey);
-		set_err(err, errlen, "out of memory");
+		tapir_err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	return 1;
@@ -329,14 +317,14 @@ keyset_from_json(json_t *root, struct jws_keyset **out, char *err,
 	size_t i, n;
 
 	if (!json_is_array(keys)) {
-		set_err(err, errlen, "not a JWK Set: no \"keys\" array");
+		tapir_err_set(err, errlen, "not a JWK Set: no \"keys\" array");
 		return JWS_ERR_KEYSET;
 	}
 	n = json_array_size(keys);
 	if (!(ks = calloc(1, sizeof(*ks))) ||
 	    (n && !(ks->keys = calloc(n, sizeof(*ks->keys))))) {
 		free(ks);
-		set_err(err, errlen, "out of memory");
+		tapir_err_set(err, errlen, "out of memory");
 		return JWS_ERR_NOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -350,7 +338,7 @@ keyset_from_json(json_t *root, struct jws_keyset **out, char *err,
 	}
 	if (ks->count == 0) {
 		jws_keyset_free(ks);
-		set_err(err, errlen, "no usable key (Ed25519, P-256 or P-384 "
+		tapir_err_set(err, errlen, "no usable key (Ed25519, P-256 or P-384 "
 			"with a kid)");
 		return JWS_ERR_KEYSET;
 	}
@@ -368,7 +356,7 @@ jws_keyset_load_buffer(const char *buf, size_t len, struct jws_keyset **out,
 
 	*out = NULL;
 	if (!(root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr))) {
-		set_err(err, errlen, "bad JSON at line %d: %s", jerr.line,
+		tapir_err_set(err, errlen, "bad JSON at line %d: %s", jerr.line,
 			jerr.text);
 		return JWS_ERR_KEYSET;
 	}
@@ -390,23 +378,23 @@ jws_keyset_load_file(const char *path, struct jws_keyset **out, char *err,
 	case 0:
 		break;
 	case ENOMEM:
-		set_err(err, errlen, "out of memory");
+		tapir_err_set(err, errlen, "out of memory");
 		return JWS_ERR_NOMEM;
 	case EIO:
-		set_err(err, errlen, "%s: read error", path);
+		tapir_err_set(err, errlen, "%s: read error", path);
 		return JWS_ERR_IO;
 	case EFBIG:
-		set_err(err, errlen, "%s: too large for a JWK Set", path);
+		tapir_err_set(err, errlen, "%s: too large for a JWK Set", path);
 		return JWS_ERR_KEYSET;
 	default:
-		set_err(err, errlen, "%s: %s", path, strerror(r));
+		tapir_err_set(err, errlen, "%s: %s", path, strerror(r));
 		return JWS_ERR_IO;
 	}
 	r = jws_keyset_load_buffer(buf, len, out, err, errlen);
 	if (r == JWS_ERR_KEYSET && err && errlen) {
 		char inner[256];
 		snprintf(inner, sizeof(inner), "%s", err);
-		set_err(err, errlen, "%s: %s", path, inner);
+		tapir_err_set(err, errlen, "%s: %s", path, inner);
 	}
 	free(buf);
 	return r;

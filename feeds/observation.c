@@ -5,25 +5,13 @@
  */
 #include "tapir_config.h"
 #include "feeds/observation.h"
+#include "module/log.h"
 #include "module/names.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- keys ---- */
 
@@ -216,12 +204,12 @@ get_u32(json_t *v, const char *what, const char *name, uint32_t *out,
 		return 0;
 	}
 	if (!json_is_integer(v)) {
-		set_err(why, whylen, "%.64s: %s is not an integer", name, what);
+		tapir_err_set(why, whylen, "%.64s: %s is not an integer", name, what);
 		return -1;
 	}
 	i = json_integer_value(v);
 	if (i < 0 || i > (json_int_t)UINT32_MAX) {
-		set_err(why, whylen, "%.64s: %s %lld does not fit 32 bits "
+		tapir_err_set(why, whylen, "%.64s: %s %lld does not fit 32 bits "
 			"unsigned", name, what, (long long)i);
 		return -1;
 	}
@@ -239,18 +227,18 @@ parse_entry(json_t *obj, int is_added, struct observation_entry *e,
 	int r;
 
 	if (!json_is_object(obj)) {
-		set_err(why, whylen, "not an object");
+		tapir_err_set(why, whylen, "not an object");
 		return -1;
 	}
 	collect(obj, F_NAME, F_TAG_MASK, v);
 	if (!json_is_string(v[F_NAME])) {
-		set_err(why, whylen, "no name");
+		tapir_err_set(why, whylen, "no name");
 		return -1;
 	}
 	text = json_string_value(v[F_NAME]);
 	if ((r = name_from_text(text, json_string_length(v[F_NAME]), name_buf,
 	    &e->name_len)) != NAME_OK) {
-		set_err(why, whylen, "name \"%.64s\": %s", text,
+		tapir_err_set(why, whylen, "name \"%.64s\": %s", text,
 			name_strerror(r));
 		return -1;
 	}
@@ -260,12 +248,12 @@ parse_entry(json_t *obj, int is_added, struct observation_entry *e,
 		if (!json_is_string(v[F_TIME_ADDED]) ||
 		    observation_parse_time(json_string_value(v[F_TIME_ADDED]),
 		    json_string_length(v[F_TIME_ADDED]), &e->time_added)) {
-			set_err(why, whylen, "%.64s: bad time_added", text);
+			tapir_err_set(why, whylen, "%.64s: bad time_added", text);
 			return -1;
 		}
 	} else if (is_added) {
 		/* Go would take year 1, expiring the name at once: a bug. */
-		set_err(why, whylen, "%.64s: no time_added", text);
+		tapir_err_set(why, whylen, "%.64s: no time_added", text);
 		return -1;
 	}
 	if (get_u32(v[F_TTL], "ttl", text, &e->ttl, why, whylen) != 0 ||
@@ -374,25 +362,25 @@ observation_parse(const uint8_t *json, size_t len, struct observation_msg *msg,
 
 	observation_msg_clear(msg);
 	if (!(root = json_loadb((const char *)json, len, 0, &jerr))) {
-		set_err(err, errlen, "bad JSON at line %d column %d: %s",
+		tapir_err_set(err, errlen, "bad JSON at line %d column %d: %s",
 			jerr.line, jerr.column, jerr.text);
 		return OBSERVATION_ERR_JSON;
 	}
 	if (!json_is_object(root)) {
-		set_err(err, errlen, "not a JSON object");
+		tapir_err_set(err, errlen, "not a JSON object");
 		goto out;
 	}
 	collect(root, F_SRC_NAME, F_TIMESTAMP, v);
 	for (f = F_SRC_NAME; f <= F_LIST_TYPE; f++) {
 		if (v[f] && !json_is_string(v[f])) {
-			set_err(err, errlen, "%s is not a string",
+			tapir_err_set(err, errlen, "%s is not a string",
 				field_keys[f][0]);
 			goto out;
 		}
 	}
 	for (f = F_ADDED; f <= F_REMOVED; f++) {
 		if (v[f] && !json_is_array(v[f])) {
-			set_err(err, errlen, "%s is not an array",
+			tapir_err_set(err, errlen, "%s is not an array",
 				field_keys[f][0]);
 			goto out;
 		}
@@ -403,13 +391,13 @@ observation_parse(const uint8_t *json, size_t len, struct observation_msg *msg,
 	} else if (strcmp(s, "intel-update") == 0) {
 		msg->msg_type = OBSERVATION_MSG_INTEL_UPDATE;
 	} else {
-		set_err(err, errlen, "msg_type \"%.32s\" is not observation "
+		tapir_err_set(err, errlen, "msg_type \"%.32s\" is not observation "
 			"or intel-update", s);
 		goto out;
 	}
 	s = v[F_LIST_TYPE] ? json_string_value(v[F_LIST_TYPE]) : "";
 	if (parse_list_type(s, &msg->list_type) != 0) {
-		set_err(err, errlen, "list_type \"%.32s\" is not allowlist, "
+		tapir_err_set(err, errlen, "list_type \"%.32s\" is not allowlist, "
 			"doubtlist or denylist", s);
 		goto out;
 	}
@@ -431,7 +419,7 @@ observation_parse(const uint8_t *json, size_t len, struct observation_msg *msg,
 	r = OBSERVATION_OK;
 out:
 	if (r == OBSERVATION_ERR_NOMEM)
-		set_err(err, errlen, "out of memory");
+		tapir_err_set(err, errlen, "out of memory");
 	json_decref(root);
 	return r;
 }

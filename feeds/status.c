@@ -6,9 +6,9 @@
 #include "tapir_config.h"
 #include "feeds/status.h"
 #include "module/fileio.h"
+#include "module/log.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +32,6 @@
 
 static const char topic_prefix[] = "status/up/";
 static const char topic_suffix[] = "/tapir-pop";
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- the key ---- */
 
@@ -141,7 +129,7 @@ key_from_jwk(const char *text, size_t len, EVP_PKEY **key, char **kid,
 	int r = STATUS_ERR_KEY;
 
 	if (!json_is_object(jwk)) {
-		set_err(err, errlen, "not a JWK: %s", jwk ? "not an object" :
+		tapir_err_set(err, errlen, "not a JWK: %s", jwk ? "not an object" :
 			jerr.text);
 		goto out;
 	}
@@ -150,11 +138,11 @@ key_from_jwk(const char *text, size_t len, EVP_PKEY **key, char **kid,
 	alg = json_string_value(json_object_get(jwk, "alg"));
 	id = json_string_value(json_object_get(jwk, "kid"));
 	if (!kty || !crv) {
-		set_err(err, errlen, "JWK without kty or crv");
+		tapir_err_set(err, errlen, "JWK without kty or crv");
 		goto out;
 	}
 	if (!json_object_get(jwk, "d")) {
-		set_err(err, errlen, "JWK is a public key (no \"d\")");
+		tapir_err_set(err, errlen, "JWK is a public key (no \"d\")");
 		goto out;
 	}
 	if (strcmp(kty, "OKP") == 0 && strcmp(crv, "Ed25519") == 0) {
@@ -167,24 +155,24 @@ key_from_jwk(const char *text, size_t len, EVP_PKEY **key, char **kid,
 		want = "ES384";
 		*key = jwk_ec(jwk, "P-384", 48);
 	} else {
-		set_err(err, errlen, "JWK of kty %s crv %s cannot sign a "
+		tapir_err_set(err, errlen, "JWK of kty %s crv %s cannot sign a "
 			"status (Ed25519, P-256 or P-384 only)", kty, crv);
 		goto out;
 	}
 	ERR_clear_error();
 	if (!*key) {
-		set_err(err, errlen, "bad %s %s JWK (members d, x, y)", kty,
+		tapir_err_set(err, errlen, "bad %s %s JWK (members d, x, y)", kty,
 			crv);
 		goto out;
 	}
 	if (alg && strcmp(alg, want) != 0) {
-		set_err(err, errlen, "JWK alg %s does not fit a %s key", alg,
+		tapir_err_set(err, errlen, "JWK alg %s does not fit a %s key", alg,
 			crv);
 		goto fail;
 	}
 	if (id && *id && !(*kid = strdup(id))) {
 		r = STATUS_ERR_NOMEM;
-		set_err(err, errlen, "out of memory");
+		tapir_err_set(err, errlen, "out of memory");
 		goto fail;
 	}
 	r = STATUS_OK;
@@ -217,14 +205,14 @@ key_from_pem(const char *text, size_t len, EVP_PKEY **key, char *err,
 	int r;
 
 	if (!bio) {
-		set_err(err, errlen, "out of memory");
+		tapir_err_set(err, errlen, "out of memory");
 		return STATUS_ERR_NOMEM;
 	}
 	*key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (!*key) {
-		set_err(err, errlen, "no unencrypted PEM private key");
+		tapir_err_set(err, errlen, "no unencrypted PEM private key");
 		return STATUS_ERR_KEY;
 	}
 	/* Only a key jws_sign_flattened() can use is of any good. */
@@ -233,7 +221,7 @@ key_from_pem(const char *text, size_t len, EVP_PKEY **key, char *err,
 	free(probe);
 	if (r == JWS_OK)
 		return STATUS_OK;
-	set_err(err, errlen, "PEM key cannot sign a status: %s (Ed25519, "
+	tapir_err_set(err, errlen, "PEM key cannot sign a status: %s (Ed25519, "
 		"P-256 or P-384 only)", jws_strerror(r));
 	EVP_PKEY_free(*key);
 	*key = NULL;
@@ -251,7 +239,7 @@ status_key_load(const char *path, EVP_PKEY **key, char **kid, char *err,
 	*key = NULL;
 	*kid = NULL;
 	if ((r = file_read_all(path, KEY_FILE_MAX, &text, &len)) != 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(r));
+		tapir_err_set(err, errlen, "%s: %s", path, strerror(r));
 		return r == ENOMEM ? STATUS_ERR_NOMEM : STATUS_ERR_IO;
 	}
 	for (i = 0; i < len && strchr(" \t\r\n", text[i]); i++)
@@ -267,7 +255,7 @@ status_key_load(const char *path, EVP_PKEY **key, char **kid, char *err,
 		char tmp[256];
 
 		snprintf(tmp, sizeof(tmp), "%s", err);
-		set_err(err, errlen, "%s: %s", path, tmp);
+		tapir_err_set(err, errlen, "%s: %s", path, tmp);
 	}
 	return r;
 }

@@ -10,6 +10,10 @@
 #ifndef TAPIR_LOG_H
 #define TAPIR_LOG_H
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
 /** Severity of a log line, mapped to Unbound's err/warn/info/verbose. */
 enum tapir_log_level {
 	TAPIR_LOG_ERR,   /**< an error: input rejected, feed failed */
@@ -32,5 +36,23 @@ void tapir_log_set_sink(tapir_log_sink sink);
  */
 void tapir_log(enum tapir_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/**
+ * Format the reason for a failure into the caller's err buffer, the way
+ * the parsers return it (they do not log: their callers decide).  Does
+ * nothing when err is NULL or errlen 0.  Inline, so that a parser needs
+ * no more than this header.
+ */
+static inline void __attribute__((format(printf, 3, 4)))
+tapir_err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
 
 #endif /* TAPIR_LOG_H */
