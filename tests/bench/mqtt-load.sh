@@ -70,12 +70,7 @@ server:
     control-socket: "$D/tapir-pop.sock"
 policy:
     tags: "newly_registered" nxdomain
-mqtt:
-    server: "mqtts://127.0.0.1:$MQ_PORT"
-    ca-file: "$D/pki/ca.crt"
-    cert-file: "$D/pki/tls.crt"
-    key-file: "$D/pki/tls.key"
-    trusted-keys: "$D/keys.json"
+$(mqtt_tls_clause "$D/pki" "$MQ_PORT" "$D/keys.json")
 source:
     name: "dns-tapir"
     list: doubtlist

@@ -112,40 +112,19 @@ ns A 192.0.2.53
 * A 192.0.2.1
 UPZONE
 
-# bench_conf DIR PORT MODULES CLAUSE: like test_rpz_diff.sh's instances.
+# bench_conf DIR PORT MODULES CLAUSE: lib.sh's unbound.conf with the
+# bench.example. upstream, like test_rpz_diff.sh's instances.
 bench_conf() {
-	cat > "$1/unbound.conf" <<UBCONF
-server:
-	interface: 127.0.0.1
-	port: $2
-	do-ip6: no
-	do-daemonize: no
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	log-time-ascii: yes
-	chroot: ""
-	username: ""
-	directory: "$1"
-	pidfile: "$1/unbound.pid"
-	num-threads: 2
-	so-reuseport: no
-	access-control: 127.0.0.0/8 allow
-	module-config: "$3"
-$4
+	UB_MODULES=$3
+	UB_CLAUSES="$4
 auth-zone:
-	name: "example."
-	zonefile: "$top_srcdir/contrib/demo/example.zone"
+	name: \"bench.example.\"
+	zonefile: \"$D/bench.example.zone\"
 	for-upstream: yes
 	for-downstream: no
-	fallback-enabled: no
-auth-zone:
-	name: "bench.example."
-	zonefile: "$D/bench.example.zone"
-	for-upstream: yes
-	for-downstream: no
-	fallback-enabled: no
-UBCONF
+	fallback-enabled: no"
+	write_unbound_conf "$1" "$2"
+	UB_MODULES="" UB_CLAUSES=""
 }
 
 # live PORT NAME RCODE SECONDS: poll until NAME gets RCODE.
@@ -195,8 +174,7 @@ stop_pid "$UB_PID"
 
 # (b) the module, same primary, same upstream.
 MPORT=$(free_port)
-bench_conf "$D/mod" "$MPORT" "dynlib validator iterator" "dynlib:
-	dynlib-file: \"$MODULE_SO\""
+bench_conf "$D/mod" "$MPORT" "dynlib validator iterator" ""
 cat > "$D/mod/tapir-pop.conf" <<TPCONF
 source:
     name: bench-rpz

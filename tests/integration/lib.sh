@@ -108,8 +108,16 @@ require_unbound() {
 
 # write_unbound_conf DIR PORT: an unbound.conf that loads the module,
 # serves example. from a local auth-zone (no network needed) and has a
-# unix control socket for unbound-control.  UB_EXTRA adds server: lines.
+# unix control socket for unbound-control.  UB_EXTRA adds server: lines,
+# UB_CLAUSES whole clauses (an rpz:, more auth-zones); UB_MODULES replaces
+# the module-config (without dynlib, the module is not loaded).
 write_unbound_conf() {
+	ub_modules=${UB_MODULES:-dynlib validator iterator}
+	case " $ub_modules " in
+	*" dynlib "*) ub_dynlib="dynlib:
+	dynlib-file: \"$MODULE_SO\"" ;;
+	*) ub_dynlib="" ;;
+	esac
 	cat > "$1/unbound.conf" <<UBCONF
 server:
 	interface: 127.0.0.1
@@ -127,11 +135,10 @@ server:
 	num-threads: 2
 	so-reuseport: no
 	access-control: 127.0.0.0/8 allow
-	module-config: "dynlib validator iterator"
+	module-config: "$ub_modules"
 	ede: yes
 ${UB_EXTRA:-}
-dynlib:
-	dynlib-file: "$MODULE_SO"
+$ub_dynlib
 remote-control:
 	control-enable: yes
 	control-interface: "$1/control.sock"
@@ -142,6 +149,7 @@ auth-zone:
 	for-upstream: yes
 	for-downstream: no
 	fallback-enabled: no
+${UB_CLAUSES:-}
 UBCONF
 }
 
@@ -230,6 +238,20 @@ ub_control() {
 # quiet COMMAND...: run it with its output discarded (for check).
 quiet() {
 	"$@" >/dev/null 2>&1
+}
+
+# mqtt_tls_clause PKI PORT KEYS: the mqtt: clause of a tapir-pop.conf for
+# the test broker on PORT (start_mosquitto), with PKI's client certificate
+# (make_test_pki) and the JWK Set KEYS; more mqtt: keys may follow it.
+mqtt_tls_clause() {
+	cat <<MQTT
+mqtt:
+    server: "mqtts://127.0.0.1:$2"
+    ca-file: "$1/ca.crt"
+    cert-file: "$1/tls.crt"
+    key-file: "$1/tls.key"
+    trusted-keys: "$3"
+MQTT
 }
 
 # make_test_pki DIR: a throw-away CA, a server certificate for 127.0.0.1

@@ -72,12 +72,7 @@ policy:
     tags: "newly_registered" nxdomain
     numtags: 2 nodata
     tag-source: "dns-tapir"
-mqtt:
-    server: "mqtts://127.0.0.1:$MQ_PORT"
-    ca-file: "$D/pki/ca.crt"
-    cert-file: "$D/pki/tls.crt"
-    key-file: "$D/pki/tls.key"
-    trusted-keys: "$D/validation-keys.json"
+$(mqtt_tls_clause "$D/pki" "$MQ_PORT" "$D/validation-keys.json")
     keepalive: 5
     reconnect-max: 1
     status-key: "$D/node.pem"

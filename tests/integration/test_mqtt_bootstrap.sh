@@ -69,12 +69,7 @@ server:
 policy:
     tags: "newly_registered" redirect
     redirect-a: $BLOCKED
-mqtt:
-    server: "mqtts://127.0.0.1:$MQ_PORT"
-    ca-file: "$D/pki/ca.crt"
-    cert-file: "$D/pki/tls.crt"
-    key-file: "$D/pki/tls.key"
-    trusted-keys: "$D/validation-keys.json"
+$(mqtt_tls_clause "$D/pki" "$MQ_PORT" "$D/validation-keys.json")
 source:
     name: "dns-tapir"
     list: doubtlist

@@ -54,41 +54,20 @@ awk -v OUT="$D/gen" -f "$top_srcdir/tests/integration/rpz_diff_gen.awk" ||
 cp "$D/knot/rpz.test.zone" "$D/ref/rpz.test.zone"
 NQ=$(wc -l < "$D/gen/queries")
 
-# diff_conf DIR PORT MODULES CLAUSE: unbound.conf for one instance; both
-# differ only in module-config and the clause that brings the policy.
+# diff_conf DIR PORT MODULES CLAUSE: lib.sh's unbound.conf with the
+# generated upstream zone; the two instances differ only in module-config
+# and the clause that brings the policy (dynlib comes with the module).
 diff_conf() {
-	cat > "$1/unbound.conf" <<UBCONF
-server:
-	interface: 127.0.0.1
-	port: $2
-	do-ip6: no
-	do-daemonize: no
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	chroot: ""
-	username: ""
-	directory: "$1"
-	pidfile: "$1/unbound.pid"
-	num-threads: 2
-	so-reuseport: no
-	access-control: 127.0.0.0/8 allow
-	module-config: "$3"
-	ede: yes
-$4
+	UB_MODULES=$3
+	UB_CLAUSES="$4
 auth-zone:
-	name: "example."
-	zonefile: "$top_srcdir/contrib/demo/example.zone"
+	name: \"d.example.\"
+	zonefile: \"$D/gen/up.zone\"
 	for-upstream: yes
 	for-downstream: no
-	fallback-enabled: no
-auth-zone:
-	name: "d.example."
-	zonefile: "$D/gen/up.zone"
-	for-upstream: yes
-	for-downstream: no
-	fallback-enabled: no
-UBCONF
+	fallback-enabled: no"
+	write_unbound_conf "$1" "$2"
+	UB_MODULES="" UB_CLAUSES=""
 }
 
 RPORT=$(free_port)
@@ -96,8 +75,7 @@ diff_conf "$D/ref" "$RPORT" "respip validator iterator" "rpz:
 	name: \"rpz.test.\"
 	zonefile: \"$D/ref/rpz.test.zone\""
 MPORT=$(free_port)
-diff_conf "$D/mod" "$MPORT" "dynlib validator iterator" "dynlib:
-	dynlib-file: \"$MODULE_SO\""
+diff_conf "$D/mod" "$MPORT" "dynlib validator iterator" ""
 cat > "$D/mod/tapir-pop.conf" <<EOF2
 source:
     name: diff-rpz
