@@ -180,12 +180,11 @@ b64url_decode_alloc(const char *in, size_t len, size_t *out_len, int *err)
 	return out;
 }
 
-/* Decode a base64url JWK member of exactly want bytes. */
-static int
-decode_member(json_t *jwk, const char *member, uint8_t *out, size_t want)
+int
+jws_jwk_bytes(json_t *jwk, const char *member, uint8_t *out, size_t want)
 {
 	json_t *v = json_object_get(jwk, member);
-	uint8_t buf[64];
+	uint8_t buf[80];
 	size_t len;
 
 	if (!json_is_string(v) || json_string_length(v) > 4 * sizeof(buf) / 3 ||
@@ -193,6 +192,7 @@ decode_member(json_t *jwk, const char *member, uint8_t *out, size_t want)
 	    buf, &len) != 0 || len != want)
 		return -1;
 	memcpy(out, buf, want);
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return 0;
 }
 
@@ -203,7 +203,7 @@ ed25519_key(json_t *jwk)
 {
 	uint8_t x[32];
 
-	if (decode_member(jwk, "x", x, sizeof(x)) != 0)
+	if (jws_jwk_bytes(jwk, "x", x, sizeof(x)) != 0)
 		return NULL;
 	return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x,
 		sizeof(x));
@@ -221,8 +221,8 @@ ec_key(json_t *jwk, enum jws_alg alg)
 	EVP_PKEY *pkey = NULL;
 
 	point[0] = 4;
-	if (decode_member(jwk, "x", point + 1, n) != 0 ||
-	    decode_member(jwk, "y", point + 1 + n, n) != 0)
+	if (jws_jwk_bytes(jwk, "x", point + 1, n) != 0 ||
+	    jws_jwk_bytes(jwk, "y", point + 1 + n, n) != 0)
 		return NULL;
 	strcpy(group, alg == JWS_ALG_ES384 ? "P-384" : "P-256");
 	params[0] = OSSL_PARAM_construct_utf8_string(

@@ -134,6 +134,19 @@ int jws_sign_flattened(const uint8_t *payload, size_t len, EVP_PKEY *key,
 int jws_b64url_decode(const char *in, size_t len, uint8_t *out,
 	size_t *out_len);
 
+struct json_t;
+
+/**
+ * Decode a JWK member (base64url) that must be exactly want bytes, e.g.
+ * "x" of an Ed25519 key or "d" of a private one; the scratch copy is
+ * wiped, as it may be a private key.
+ * @param jwk: the JWK, a jansson object.
+ * @return 0, or -1 if the member is missing, not base64url or not want
+ *	bytes long.
+ */
+int jws_jwk_bytes(struct json_t *jwk, const char *member, uint8_t *out,
+	size_t want);
+
 /**
  * Encode in unpadded base64url.
  * @param in: the bytes.

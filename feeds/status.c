@@ -35,23 +35,6 @@ static const char topic_suffix[] = "/tapir-pop";
 
 /* ---- the key ---- */
 
-/* Decode a base64url JWK member of exactly want bytes. */
-static int
-jwk_bytes(json_t *jwk, const char *member, uint8_t *out, size_t want)
-{
-	json_t *v = json_object_get(jwk, member);
-	uint8_t buf[80];
-	size_t len;
-
-	if (!json_is_string(v) || json_string_length(v) > 4 * sizeof(buf) / 3 ||
-	    jws_b64url_decode(json_string_value(v), json_string_length(v),
-	    buf, &len) != 0 || len != want)
-		return -1;
-	memcpy(out, buf, want);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
-}
-
 static EVP_PKEY *
 jwk_ed25519(json_t *jwk)
 {
@@ -59,14 +42,14 @@ jwk_ed25519(json_t *jwk)
 	size_t pub_len = sizeof(pub);
 	EVP_PKEY *key;
 
-	if (jwk_bytes(jwk, "d", d, sizeof(d)) != 0)
+	if (jws_jwk_bytes(jwk, "d", d, sizeof(d)) != 0)
 		return NULL;
 	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, d,
 		sizeof(d));
 	OPENSSL_cleanse(d, sizeof(d));
 	/* A stated public key must be this private key's. */
 	if (key && json_object_get(jwk, "x") &&
-	    (jwk_bytes(jwk, "x", x, sizeof(x)) != 0 ||
+	    (jws_jwk_bytes(jwk, "x", x, sizeof(x)) != 0 ||
 	    EVP_PKEY_get_raw_public_key(key, pub, &pub_len) != 1 ||
 	    memcmp(x, pub, sizeof(x)) != 0)) {
 		EVP_PKEY_free(key);
@@ -86,9 +69,9 @@ jwk_ec(json_t *jwk, const char *group, size_t n)
 	EVP_PKEY *key = NULL;
 
 	point[0] = 4;
-	if (jwk_bytes(jwk, "d", d, n) != 0 ||
-	    jwk_bytes(jwk, "x", point + 1, n) != 0 ||
-	    jwk_bytes(jwk, "y", point + 1 + n, n) != 0)
+	if (jws_jwk_bytes(jwk, "d", d, n) != 0 ||
+	    jws_jwk_bytes(jwk, "x", point + 1, n) != 0 ||
+	    jws_jwk_bytes(jwk, "y", point + 1 + n, n) != 0)
 		goto out;
 	if (!(priv = BN_secure_new()) || !BN_bin2bn(d, (int)n, priv) ||
 	    !(bld = OSSL_PARAM_BLD_new()) ||
