@@ -240,6 +240,47 @@ quiet() {
 	"$@" >/dev/null 2>&1
 }
 
+# rpz_answers_alike DUMP PORT NAME...: start a second Unbound (in rpz/
+# beside DUMP) whose own rpz: loads DUMP, tapir-pop-control dump's zone;
+# ask it and the module's Unbound on PORT for each NAME; stop it again.
+# True if every name gets the same rcode and answer count from both (the
+# module also puts an SOA in authority, Unbound's rpz: does not).  The
+# differences are printed as diagnostics; UB_PID is left as it was.
+rpz_answers_alike() {
+	rz_dump=$1 rz_port=$2
+	shift 2
+	rz_dir=$(dirname "$rz_dump")/rpz
+	rz_port2=$(free_port)
+	rz_main=$UB_PID
+	mkdir -p "$rz_dir"
+	UB_MODULES="respip validator iterator"
+	UB_CLAUSES="rpz:
+	name: \"tapir-pop.\"
+	zonefile: \"$rz_dump\""
+	write_unbound_conf "$rz_dir" "$rz_port2"
+	UB_MODULES="" UB_CLAUSES=""
+	: > "$rz_dir/tapir-pop.conf"
+	if ! start_unbound "$rz_dir" "$rz_port2"; then
+		diag "Unbound's rpz: does not load the dump"
+		sed 's/^/# /' "$rz_dir/unbound.log" | tail -n 5
+		kill -0 "$UB_PID" 2>/dev/null && stop_pid "$UB_PID"
+		UB_PID=$rz_main
+		return 1
+	fi
+	rz_alike=0
+	for rz_name; do
+		rz_a=$(dig +tries=1 +time=2 -p "$rz_port" @127.0.0.1 "$rz_name" A |
+			grep -oE "status: [A-Z]+|ANSWER: [0-9]+" | tr '\n' ' ')
+		rz_b=$(dig +tries=1 +time=2 -p "$rz_port2" @127.0.0.1 "$rz_name" A |
+			grep -oE "status: [A-Z]+|ANSWER: [0-9]+" | tr '\n' ' ')
+		[ -n "$rz_a" ] && [ "$rz_a" = "$rz_b" ] ||
+			{ rz_alike=1; diag "$rz_name: module '$rz_a' rpz '$rz_b'"; }
+	done
+	stop_pid "$UB_PID"
+	UB_PID=$rz_main
+	return $rz_alike
+}
+
 # mqtt_tls_clause PKI PORT KEYS: the mqtt: clause of a tapir-pop.conf for
 # the test broker on PORT (start_mosquitto), with PKI's client certificate
 # (make_test_pki) and the JWK Set KEYS; more mqtt: keys may follow it.

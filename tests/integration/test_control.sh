@@ -140,34 +140,10 @@ mv "$D/tapir-pop.good" "$D/tapir-pop.conf"
 # answers as the module does.
 check "dump writes an RPZ zone" \
 	sh -c 'TAPIR_POP_CONF="$1" "$2" dump > "$3" && grep -q "IN SOA" "$3"' - "$D/tapir-pop.conf" "$CTL" "$D/dump.rpz"
-mkdir -p "$D/rpz"
-PORT2=$(free_port)
-write_unbound_conf "$D/rpz" "$PORT2"
-sed -i 's/module-config: "dynlib validator iterator"/module-config: "respip validator iterator"/; /^dynlib:/d; /dynlib-file/d' "$D/rpz/unbound.conf"
-cat >> "$D/rpz/unbound.conf" <<EOF2
-rpz:
-	name: "tapir-pop."
-	zonefile: "$D/dump.rpz"
-EOF2
-: > "$D/rpz/tapir-pop.conf"
-if start_unbound "$D/rpz" "$PORT2"; then
-	RPZ_PID=$UB_PID
-	same=1
-	for n in listed.example a.tree.example tree.example reloaded.example \
-	    ok.example www.example www2.example later.example; do
-		# The rcode and the answer records; the module also puts an
-		# SOA in authority, Unbound's rpz: does not (documented).
-		a=$(dig +tries=1 -p "$PORT" @127.0.0.1 "$n" A | grep -oE "status: [A-Z]+|ANSWER: [0-9]+" | tr '\n' ' ')
-		b=$(dig +tries=1 -p "$PORT2" @127.0.0.1 "$n" A | grep -oE "status: [A-Z]+|ANSWER: [0-9]+" | tr '\n' ' ')
-		[ "$a" = "$b" ] || { same=0; diag "$n: module '$a' rpz '$b'"; }
-	done
-	check "Unbound's rpz: with the dump answers as the module does" test "$same" = 1
-	stop_pid "$RPZ_PID"
-	UB_PID=$(cat "$D/unbound.pid")
-else
-	not_ok "Unbound loads the dump with rpz:"
-	sed 's/^/# /' "$D/rpz/unbound.log" | tail -5
-fi
+check "Unbound's rpz: with the dump answers as the module does" \
+	rpz_answers_alike "$D/dump.rpz" "$PORT" listed.example a.tree.example \
+	tree.example reloaded.example ok.example www.example www2.example \
+	later.example
 
 # Bad requests: an error line, never a crash.
 check "unknown command is an error" \
