@@ -20,5 +20,5 @@ EXTRA_DIST += tests/fixtures/dawg tests/fuzz/fuzz_dawg.c
 EXTRA_DIST += tests/fuzz/corpus/dawg
 
 noinst_PROGRAMS += tests/bench/bench_dawg
-tests_bench_bench_dawg_SOURCES = tests/bench/bench_dawg.c
+tests_bench_bench_dawg_SOURCES = tests/bench/bench_dawg.c tests/bench/bench.h
 tests_bench_bench_dawg_LDADD = dawg/libtapir_dawg.la module/libtapir_core.la

@@ -12,7 +12,7 @@ EXTRA_DIST += tests/integration/test_mqtt.sh
 
 # Received -> visible latency and applied observations per second.
 noinst_PROGRAMS += tests/bench/bench_obs
-tests_bench_bench_obs_SOURCES = tests/bench/bench_obs.c
+tests_bench_bench_obs_SOURCES = tests/bench/bench_obs.c tests/bench/bench.h
 tests_bench_bench_obs_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 tests_bench_bench_obs_LDADD = feeds/libtapir_mqtt.la feeds/libtapir_https.la \
 	feeds/libtapir_feeds.la module/libtapir_policy.la \

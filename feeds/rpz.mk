@@ -25,7 +25,7 @@ EXTRA_DIST += tests/fuzz/fuzz_rpz.c tests/fuzz/corpus/rpz
 
 # Time to apply a 1M-name zone and a 10k-change IXFR, and memory.
 noinst_PROGRAMS += tests/bench/bench_rpz
-tests_bench_bench_rpz_SOURCES = tests/bench/bench_rpz.c
+tests_bench_bench_rpz_SOURCES = tests/bench/bench_rpz.c tests/bench/bench.h
 tests_bench_bench_rpz_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 tests_bench_bench_rpz_LDADD = feeds/libtapir_rpz.la module/libtapir_policy.la \
 	module/libtapir_core.la $(LDNS_LIBS) $(PTHREAD_LIBS)

@@ -74,7 +74,7 @@ clean-fuzz-work:
 
 # Benchmarks: programs that print figures; build without sanitizers.
 noinst_PROGRAMS += tests/bench/bench_policy
-tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
+tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c tests/bench/bench.h
 tests_bench_bench_policy_LDADD = module/libtapir_policy.la \
 	module/libtapir_core.la $(PTHREAD_LIBS)
 

@@ -24,6 +24,7 @@
 #include "dawg/dawg.h"
 #include "dawg/dawg_build.h"
 #include "module/names.h"
+#include "tests/bench/bench.h"
 
 #define RUNS 3000
 #define BATCH 100
@@ -35,23 +36,6 @@ struct names {
 	uint8_t (*wire)[NAME_WIRE_MAX];
 	size_t n;
 };
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 load(const char *path, const char *prefix, struct names *l)

@@ -33,23 +33,7 @@
 #include "feeds/jws.h"
 #include "module/names.h"
 #include "module/policy.h"
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
+#include "tests/bench/bench.h"
 
 /* A signed observation adding one name with the tag the rule wants. */
 static char *

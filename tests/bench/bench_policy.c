@@ -24,57 +24,9 @@
 
 #include "module/names.h"
 #include "module/policy.h"
+#include "tests/bench/bench.h"
 
 #define LOOKUPS 200000
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* A field of /proc/self/status in kB ("VmRSS", "VmHWM"), or -1. */
-static long
-status_kb(const char *field)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	size_t n = strlen(field);
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && line[n] == ':') {
-			kb = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
-
-static long
-rss_kb(void)
-{
-	return status_kb("VmRSS");
-}
-
-/* Start a peak measurement: reset the high-water mark to the current
- * resident size (Linux 4.0+), and return that size. */
-static long
-peak_start(void)
-{
-	FILE *f = fopen("/proc/self/clear_refs", "w");
-
-	if (f) {
-		fputs("5", f);
-		fclose(f);
-	}
-	return rss_kb();
-}
 
 /* MB the high-water mark rose above base. */
 static double
@@ -106,14 +58,6 @@ make_name(unsigned long i, char *buf, size_t size)
 		snprintf(buf, size, "%s%lu.%s.d%lx.%s", words[h % 10], i % 97,
 			words[(h >> 4) % 10], i, tlds[(h >> 8) % 10]);
 	}
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Median and p99 of the time per lookup, measured in runs of 100.  The

@@ -31,6 +31,7 @@
 #include "feeds/rpz.h"
 #include "module/names.h"
 #include "module/policy.h"
+#include "tests/bench/bench.h"
 
 #define MSG_MAX 65535
 #define ZONE "rpz.bench."
@@ -39,59 +40,19 @@ static uint8_t zone_wire[NAME_WIRE_MAX];
 static size_t zone_len;
 static size_t peak_rss;
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A field of /proc/self/status in KiB (VmRSS, VmHWM). */
+/* Start measuring the peak (bench.h); where VmHWM cannot be reset,
+ * samples taken per message stand in. */
 static size_t
-status_kb(const char *field)
+peak_begin(void)
 {
-	char line[256];
-	size_t kb = 0, n = strlen(field);
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && line[n] == ':') {
-			kb = (size_t)strtoull(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
-
-static size_t
-rss_kb(void)
-{
-	return status_kb("VmRSS");
-}
-
-/* Start measuring the peak: Linux resets VmHWM on "5" in clear_refs;
- * where it cannot, samples taken per message stand in. */
-static size_t
-peak_start(void)
-{
-	FILE *f = fopen("/proc/self/clear_refs", "w");
-
-	if (f) {
-		fputs("5", f);
-		fclose(f);
-	}
-	peak_rss = rss_kb();
+	peak_rss = (size_t)peak_start();
 	return peak_rss;
 }
 
 static void
 sample(void)
 {
-	size_t r = rss_kb();
+	size_t r = (size_t)rss_kb();
 
 	if (r > peak_rss)
 		peak_rss = r;
@@ -100,7 +61,7 @@ sample(void)
 static size_t
 peak_kb(void)
 {
-	size_t hwm = status_kb("VmHWM");
+	size_t hwm = (size_t)status_kb("VmHWM");
 
 	return hwm > peak_rss ? hwm : peak_rss;
 }
@@ -280,7 +241,7 @@ ixfr(struct run *r, unsigned names, unsigned changes, struct msg *m)
 static void
 report(const char *what, double secs, size_t before)
 {
-	size_t after = rss_kb();
+	size_t after = (size_t)rss_kb();
 
 	peak_rss = peak_kb();
 	printf("%-34s %8.1f ms   RSS before %6zu MiB, peak %6zu MiB "
@@ -314,18 +275,18 @@ main(int argc, char **argv)
 		"changes; in-memory message stream, no network\n", names,
 		changes);
 
-	before = peak_start();
+	before = peak_begin();
 	t = full_transfer(&r, names, 0, m);
 	report("AXFR, first load", t, before);
 	printf("  store %zu MiB, view %zu MiB, %zu entries\n",
 		policy_store_memory(r.store) >> 20, rpz_zone_memory(r.z) >> 20,
 		rpz_zone_entries(r.z));
 
-	before = peak_start();
+	before = peak_begin();
 	t = full_transfer(&r, names, 1, m);
 	report("AXFR again, 1% of names changed", t, before);
 
-	before = peak_start();
+	before = peak_begin();
 	t = ixfr(&r, names, changes, m);
 	report("IXFR", t, before);
 
@@ -350,7 +311,7 @@ main(int argc, char **argv)
 	p.refresh_min = 1;
 	p.refresh_max = 60;
 	f = feed_rpz_create(&p);
-	before = peak_start();
+	before = peak_begin();
 	t = now_s();
 	if (feed_rpz_load_saved(f) != 0)
 		return 1;
