@@ -75,6 +75,8 @@ struct worker_counters {
 	_Atomic uint64_t judged;                 /* client queries decided */
 	_Atomic uint64_t action[NUM_ACTIONS];    /* by the action taken */
 	_Atomic uint64_t cloaked;                /* blocked via CNAME chain */
+	_Atomic uint64_t uncached;               /* upstream answers kept out
+						  * of the cache */
 	_Atomic uint64_t drains;                 /* flush queue drains */
 } __attribute__((aligned(64)));
 
@@ -312,6 +314,8 @@ stats_hook(void *arg, FILE *out, int reset)
 	now.cloaked = sum_counter(m, offsetof(struct worker_counters,
 		cloaked));
 	now.drains = sum_counter(m, offsetof(struct worker_counters, drains));
+	now.uncached = sum_counter(m, offsetof(struct worker_counters,
+		uncached));
 	for (a = 0; a < NUM_ACTIONS; a++)
 		now.action[a] = sum_counter(m, offsetof(struct worker_counters,
 			action) + a * sizeof(now.action[0]));
@@ -325,6 +329,8 @@ stats_hook(void *arg, FILE *out, int reset)
 		now.action[0] - m->baseline.action[0]);
 	fprintf(out, "num.cname.blocked=%" PRIu64 "\n",
 		now.cloaked - m->baseline.cloaked);
+	fprintf(out, "num.cache.refused=%" PRIu64 "\n",
+		now.uncached - m->baseline.uncached);
 	flushq_stats(m->flushq, &queued, &drains, &nudges, &full);
 	fprintf(out, "cache.flush.names=%" PRIu64 "\n", queued);
 	fprintf(out, "cache.flush.drains=%" PRIu64 "\n", drains);
@@ -418,6 +424,9 @@ make_nudge_name(struct tapir_module *m, const struct tapir_conf *cfg)
 	}
 }
 
+static int query_response_cb(struct module_qstate *qstate,
+	struct dns_msg *response, int id, void *arg);
+
 int
 init(struct module_env *env, int id)
 {
@@ -499,6 +508,15 @@ init(struct module_env *env, int id)
 			goto fail;
 		}
 	}
+	/* dynlibmod's wrapper, for Unbound checks in-place callbacks
+	 * against a list of its own functions. */
+	if (!de->inplace_cb_register_wrapped((void *)query_response_cb,
+	    inplace_cb_query_response, m, env, id)) {
+		log_err("tapir-pop: cannot register the query response "
+			"callback");
+		control_stop(m->control);
+		goto fail;
+	}
 	m->serving = 1;
 	de->dyn_env = m;
 	return 1;
@@ -519,6 +537,7 @@ deinit(struct module_env *env, int id)
 
 	if (!de || !(m = de->dyn_env))
 		return;
+	de->inplace_cb_delete_wrapped(env, inplace_cb_query_response, id);
 	/* Joins every thread we started: the library is unmapped next.
 	 * The control thread and the feeds first: they use the engine and
 	 * push into the flush queue. */
@@ -530,6 +549,26 @@ deinit(struct module_env *env, int id)
 	free(m);
 	de->dyn_env = NULL;
 	tapir_log_set_sink(NULL);
+}
+
+/* The reader slot of the worker thread we run on; 0 when there is none
+ * (Unbound's main thread, or more workers than it told us at init). */
+static int
+worker_reader(struct tapir_module *m, struct module_env *env,
+	unsigned *reader)
+{
+	if (!env->worker)
+		return 0;
+	*reader = (unsigned)((struct worker *)env->worker)->thread_num;
+	return *reader < m->num_readers - EXTRA_READERS;
+}
+
+/* The counters of the worker thread we run on. */
+static struct worker_counters *
+counters_of(struct tapir_module *m, struct module_env *env)
+{
+	return &m->counters[((struct worker *)env->worker)->thread_num %
+	    (m->num_readers - EXTRA_READERS)];
 }
 
 /* ---- answers ---- */
@@ -883,10 +922,7 @@ decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 
 	d->action = POLICY_ACTION_NONE;
 	len = name_canonicalise_wire(wire, max, name);
-	if (!len)
-		return 0;
-	reader = (unsigned)((struct worker *)qstate->env->worker)->thread_num;
-	if (reader >= m->num_readers - EXTRA_READERS)
+	if (!len || !worker_reader(m, qstate->env, &reader))
 		return 0;
 	epoch_enter(&m->epoch, reader);
 	store = atomic_load_explicit(&m->store, memory_order_acquire);
@@ -932,9 +968,7 @@ judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
 	struct query_info *q = &qstate->qinfo;
 	struct policy_decision d;
 
-	struct worker_counters *wc = &m->counters[((struct worker *)
-		qstate->env->worker)->thread_num % (m->num_readers -
-		EXTRA_READERS)];
+	struct worker_counters *wc = counters_of(m, qstate->env);
 
 	if (is_nudge(m, q)) {
 		count(&wc->drains);
@@ -986,14 +1020,81 @@ judge_chain(struct tapir_module *m, struct module_qstate *qstate, int id)
 			hit = decide_and_apply(m, qstate, id,
 				data->rr_data[0] + 2, data->rr_len[0] - 2, &d, 0);
 		if (hit) {
-			count(&m->counters[((struct worker *)qstate->env->
-				worker)->thread_num % (m->num_readers -
-				EXTRA_READERS)].cloaked);
+			count(&counters_of(m, qstate->env)->cloaked);
 			ub_cache_remove_name(qstate->env, qstate->qinfo.qname,
 				qstate->qinfo.qname_len);
 			return;
 		}
 	}
+}
+
+/* Whether the policy answers for a name other than by resolving it
+ * (blocks it, redirects it, or sends it to TCP). */
+static int
+policy_changes_answer(struct tapir_module *m, struct module_env *env,
+	uint8_t *wire, size_t max)
+{
+	uint8_t name[NAME_WIRE_MAX];
+	struct policy_store *store;
+	struct policy_decision d;
+	unsigned reader;
+	size_t len = name_canonicalise_wire(wire, max, name);
+
+	if (!len || !worker_reader(m, env, &reader))
+		return 0;
+	epoch_enter(&m->epoch, reader);
+	store = atomic_load_explicit(&m->store, memory_order_acquire);
+	policy_read_begin(store, reader);
+	policy_decide(store, name, len, (int64_t)*env->now, &d);
+	policy_read_end(store, reader);
+	epoch_leave(&m->epoch, reader);
+	return d.action != POLICY_ACTION_NONE &&
+	    d.action != POLICY_ACTION_PASSTHRU;
+}
+
+/* Every answer the iterator gets from upstream passes here before it is
+ * stored.  operate() judges only the queries clients ask; the iterator's
+ * own sub-queries start below us and never reach it: the class-IN
+ * queries it makes for a class-ANY one, the addresses of name servers,
+ * the validator's DS and DNSKEY queries.  Neither do the names a CNAME
+ * or DNAME leads to.  What those answers put in the message cache, the
+ * worker serves to the next client before any module runs.  So an answer
+ * for a name the policy answers for itself, or with such a name in its
+ * answer section, is kept out of the cache altogether: the query that
+ * asked still gets it to finish its own work (a delegation's address, a
+ * chain that operate() then judges on the way out), and nobody else ever
+ * reads it.  Runs on the worker thread, before the iterator stores. */
+static int
+query_response_cb(struct module_qstate *qstate, struct dns_msg *response,
+	int id, void *arg)
+{
+	struct tapir_module *m = arg;
+	struct reply_info *rep = response ? response->rep : NULL;
+	int hit;
+	size_t i;
+
+	(void)id;
+	if (!rep || qstate->no_cache_store ||
+	    response->qinfo.qclass != LDNS_RR_CLASS_IN)
+		return 1;
+	hit = policy_changes_answer(m, qstate->env, response->qinfo.qname,
+		response->qinfo.qname_len);
+	for (i = 0; !hit && i < rep->an_numrrsets && i < rep->rrset_count;
+	    i++) {
+		struct ub_packed_rrset_key *k = rep->rrsets[i];
+		struct packed_rrset_data *data = k->entry.data;
+		hit = policy_changes_answer(m, qstate->env, k->rk.dname,
+			k->rk.dname_len);
+		if (!hit && ntohs(k->rk.type) == LDNS_RR_TYPE_CNAME &&
+		    data->count > 0 && data->rr_len[0] > 2)
+			hit = policy_changes_answer(m, qstate->env,
+				data->rr_data[0] + 2, data->rr_len[0] - 2);
+	}
+	if (hit) {
+		qstate->no_cache_store = 1;
+		count(&counters_of(m, qstate->env)->uncached);
+	}
+	return 1;
 }
 
 void
@@ -1002,10 +1103,13 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 {
 	struct dynlibmod_env *de = qstate->env->modinfo[id];
 	struct tapir_module *m = de->dyn_env;
-	/* Only client queries are judged: the iterator's own sub-queries
-	 * (NS addresses ...) have a super state. */
+	/* Client queries are judged here; the iterator's own sub-queries
+	 * (NS addresses ...) have a super state, and their answers meet the
+	 * policy in query_response_cb.  Class ANY is judged as IN: the
+	 * iterator answers it through class-IN queries of its own. */
 	int top = qstate->mesh_info->super_set.count == 0 &&
-		qstate->qinfo.qclass == LDNS_RR_CLASS_IN;
+		(qstate->qinfo.qclass == LDNS_RR_CLASS_IN ||
+		qstate->qinfo.qclass == LDNS_RR_CLASS_ANY);
 
 	(void)outbound;
 	switch (event) {
@@ -1078,14 +1182,11 @@ get_mem(struct module_env *env, int id)
 	total = sizeof(*m);
 	/* Unbound asks from a worker thread (unbound-control stats); the
 	 * store may be swapped by a reload meanwhile: read it as queries do. */
-	if (env->worker) {
-		reader = (unsigned)((struct worker *)env->worker)->thread_num;
-		if (reader < m->num_readers - EXTRA_READERS) {
-			epoch_enter(&m->epoch, reader);
-			total += policy_store_memory(atomic_load_explicit(
-				&m->store, memory_order_acquire));
-			epoch_leave(&m->epoch, reader);
-		}
+	if (worker_reader(m, env, &reader)) {
+		epoch_enter(&m->epoch, reader);
+		total += policy_store_memory(atomic_load_explicit(&m->store,
+			memory_order_acquire));
+		epoch_leave(&m->epoch, reader);
 	}
 	return total;
 }

@@ -94,6 +94,12 @@ EXTRA_DIST += tests/integration/test_control_ops.sh \
 # full state directory, reloads and a rewritten source under a query
 # loop.  The side-by-side benchmark is run by hand, not by make check.
 TESTS += tests/integration/test_faults.sh
+
+# Hostile input: a client trying every query class, type and flag to get
+# or plant a real answer for a blocked name (Knot upstream, Unbound's own
+# rpz: beside the module for comparison).
+TESTS += tests/integration/test_hostile_dns.sh
+EXTRA_DIST += tests/integration/test_hostile_dns.sh
 check_PROGRAMS += tests/integration/faults_junkd
 tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
 EXTRA_DIST += tests/integration/test_faults.sh \
