@@ -702,6 +702,7 @@ policy_rule_name(enum policy_rule r)
 	case POLICY_RULE_NUMSOURCES: return "numsources";
 	case POLICY_RULE_NUMTAGS: return "numtags";
 	case POLICY_RULE_TAGS: return "tags";
+	case POLICY_RULE_PASSTHRU: return "rpz-passthru";
 	}
 	return "unknown";
 }
@@ -1656,6 +1657,20 @@ reported_before(const struct policy_store *s, unsigned i, int j)
 	return j < 0 || strcmp(s->meta[i].name, s->meta[j].name) < 0;
 }
 
+/* After source i did not match: remember an rpz-passthru record that
+ * exempted the name there (source_match leaves it in f), the first
+ * source by name when several did. */
+static void
+note_exemption(const struct policy_store *s, unsigned i,
+	const struct found *f, struct found *exempt, int *exempt_source)
+{
+	if (f->owner && f->r.action == POLICY_ACTION_PASSTHRU &&
+	    reported_before(s, i, *exempt_source)) {
+		*exempt = *f;
+		*exempt_source = (int)i;
+	}
+}
+
 static const struct source_view *
 reader_view(struct policy_store *s, unsigned i)
 {
@@ -1669,10 +1684,10 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	const struct policy_rules *rules = &s->rules;
 	const struct source_view *views[POLICY_MAX_SOURCES];
 	struct qname q;
-	struct found f;
+	struct found f, exempt;
 	enum policy_action deny = POLICY_ACTION_NONE;
 	unsigned i, doubts = 0;
-	int have_tags = 0;
+	int have_tags = 0, exempt_source = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->source = -1;
@@ -1702,9 +1717,12 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	/* 2. Denylist: the most restrictive of the matching sources. */
 	for (i = 0; i < s->num_sources; i++) {
 		enum policy_action a;
-		if (s->meta[i].list != POLICY_LIST_DENY || !views[i] ||
-		    !source_match(&s->meta[i], views[i], &q, now, &f))
+		if (s->meta[i].list != POLICY_LIST_DENY || !views[i])
 			continue;
+		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
+			note_exemption(s, i, &f, &exempt, &exempt_source);
+			continue;
+		}
 		a = (f.r.action && !(s->meta[i].flags &
 		    POLICY_SOURCE_ACTION_OVERRIDE)) ?
 		    (enum policy_action)f.r.action : rules->deny_action;
@@ -1727,9 +1745,12 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	/* 3. Doubtlist rules.  The reported source is the tag-bearing one
 	 * if it matched, else the first by name. */
 	for (i = 0; i < s->num_sources; i++) {
-		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i] ||
-		    !source_match(&s->meta[i], views[i], &q, now, &f))
+		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i])
 			continue;
+		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
+			note_exemption(s, i, &f, &exempt, &exempt_source);
+			continue;
+		}
 		doubts++;
 		if ((int)i == s->tag_source) {
 			out->tags = f.r.tags;
@@ -1759,7 +1780,15 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		out->action = rules->tags_action;
 		out->rule = POLICY_RULE_TAGS;
 	}
-	if (out->action == POLICY_ACTION_NONE) {
+	if (out->action == POLICY_ACTION_NONE && exempt_source >= 0) {
+		/* Resolved normally either way; said so, for the counters
+		 * and lookup, as Unbound's rpz: counts rpz-passthru. */
+		set_from(out, exempt_source, &exempt);
+		out->data = NULL;
+		out->data_len = 0;
+		out->action = POLICY_ACTION_PASSTHRU;
+		out->rule = POLICY_RULE_PASSTHRU;
+	} else if (out->action == POLICY_ACTION_NONE) {
 		out->source = -1;
 		out->expires = 0;
 		out->subtree = 0;

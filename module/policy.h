@@ -43,7 +43,9 @@ enum policy_rule {
 	POLICY_RULE_DENY,       /**< a denylist source matched */
 	POLICY_RULE_NUMSOURCES, /**< in at least N doubtlist sources */
 	POLICY_RULE_NUMTAGS,    /**< at least M tags on the tag source */
-	POLICY_RULE_TAGS        /**< a configured tag on the tag source */
+	POLICY_RULE_TAGS,       /**< a configured tag on the tag source */
+	POLICY_RULE_PASSTHRU    /**< an rpz-passthru record exempted the
+				 *   name and no other source decided */
 };
 
 /** Name of an action as the config writes it ("nxdomain", "tcp-only"). */

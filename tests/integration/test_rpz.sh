@@ -42,6 +42,7 @@ rpz_zone 1 "$V1"
 cat > "$D/tapir-pop.conf" <<EOF2
 server:
     state-dir: "$D/state"
+    control-socket: "$D/tapir-pop.sock"
 source:
     name: feed-rpz
     list: denylist
@@ -84,6 +85,11 @@ check "a name under *.ads is blocked" \
 	rcode_is "$PORT" x.ads.example A NXDOMAIN
 check "rpz-passthru exempts ok.ads from its subtree" \
 	answer_is "$PORT" ok.ads.example A 192.0.2.21
+ctl() { "$top_builddir/tapir-pop-control" -s "$D/tapir-pop.sock" "$@"; }
+check "the rpz-passthru match is counted as passthru, not as none" \
+	sh -c 'printf "%s\n" "$1" | grep -qx "num.action.passthru=1"' - "$(ctl stats_noreset)"
+check "lookup names the rpz-passthru record as the rule" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^decision: action=passthru rule=rpz-passthru source=feed-rpz "' - "$(ctl lookup ok.ads.example)"
 check "an A record answers as local data" \
 	answer_is "$PORT" www2.example A 192.0.2.99
 check "the rpz-ip trigger is skipped and counted" \

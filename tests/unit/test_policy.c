@@ -325,8 +325,13 @@ test_per_record_actions(void **state)
 		POLICY_SOURCE_ACTION_OVERRIDE, &ovr);
 	put(s, rpz, "zone.example", 0, 0, POLICY_ACTION_NXDOMAIN, 1);
 	put(s, rpz, "ok.zone.example", 0, 0, POLICY_ACTION_PASSTHRU, 0);
-	assert_int_equal(decide(s, "ok.zone.example").action,
-		POLICY_ACTION_NONE);
+	/* Resolved normally, and said to be an rpz-passthru decision. */
+	d = decide(s, "ok.zone.example");
+	assert_int_equal(d.action, POLICY_ACTION_PASSTHRU);
+	assert_int_equal(d.rule, POLICY_RULE_PASSTHRU);
+	assert_int_equal(d.source, rpz);
+	assert_int_equal(decide(s, "unlisted.example").rule,
+		POLICY_RULE_NONE);
 	assert_int_equal(decide(s, "bad.zone.example").action,
 		POLICY_ACTION_NXDOMAIN);
 	/* Another source still blocks the exempted name. */
