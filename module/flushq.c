@@ -23,11 +23,10 @@
 #define NUDGE_WAIT_MAX_MS 2000
 
 struct flushq {
-	pthread_mutex_t lock;       /* protects items, count, flush_all */
-	struct flushq_item *items;
-	size_t count, cap, max_items;
+	pthread_mutex_t lock;       /* protects names, flush_all */
+	struct nameset *names;      /* NULL until something is queued */
 	int flush_all;
-	atomic_int pending;         /* mirrors count || flush_all for readers */
+	atomic_int pending;         /* something to drain, for readers */
 	uint64_t drains;            /* under lock */
 	uint64_t queued, nudges, full;
 	struct tapir_thread thread;
@@ -111,7 +110,7 @@ nudge_thread(void *arg)
 
 struct flushq *
 flushq_create(const struct sockaddr *resolver, socklen_t addrlen,
-	const uint8_t *nudge, size_t max_items)
+	const uint8_t *nudge)
 {
 	struct flushq *q = calloc(1, sizeof(*q));
 
@@ -119,7 +118,6 @@ flushq_create(const struct sockaddr *resolver, socklen_t addrlen,
 		return NULL;
 	pthread_mutex_init(&q->lock, NULL);
 	tapir_thread_init(&q->thread);
-	q->max_items = max_items;
 	build_nudge(q, nudge);
 	q->fd = socket(resolver->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (q->fd < 0 || connect(q->fd, resolver, addrlen) != 0) {
@@ -142,38 +140,17 @@ fail:
 void
 flushq_push(struct flushq *q, const uint8_t *name, int subtree)
 {
-	size_t len = 0;
-
-	while (name[len])
-		len += 1u + name[len];
-	len++;
 	pthread_mutex_lock(&q->lock);
 	q->queued++;
-	/* Everything below the root: that is the whole cache. */
-	if (!q->flush_all && (q->count >= q->max_items ||
-	    (subtree && len == 1))) {
-		/* Too much to remove name by name: the whole cache goes. */
+	/* Everything below the root is the whole cache; and a name we could
+	 * not queue must still go: then everything goes. */
+	if (!q->flush_all && ((subtree && name[0] == 0) ||
+	    (!q->names && !(q->names = nameset_create())) ||
+	    nameset_add(q->names, name, subtree) != 0)) {
 		q->flush_all = 1;
-		q->count = 0;
+		nameset_destroy(q->names);
+		q->names = NULL;
 	}
-	if (!q->flush_all) {
-		if (q->count == q->cap) {
-			size_t cap = q->cap ? q->cap * 2 : 64;
-			struct flushq_item *n = realloc(q->items,
-				cap * sizeof(*n));
-			if (!n) {
-				q->flush_all = 1;
-				q->count = 0;
-				goto out;
-			}
-			q->items = n;
-			q->cap = cap;
-		}
-		memcpy(q->items[q->count].name, name, len);
-		q->items[q->count].subtree = subtree;
-		q->count++;
-	}
-out:
 	atomic_store(&q->pending, 1);
 	pthread_mutex_unlock(&q->lock);
 	tapir_thread_wake(&q->thread);
@@ -189,17 +166,22 @@ void
 flushq_take(struct flushq *q, struct flushq_work *work)
 {
 	pthread_mutex_lock(&q->lock);
-	work->items = q->items;
-	work->count = q->count;
+	work->names = q->names;
 	work->flush_all = q->flush_all;
 	if (q->flush_all)
 		q->full++;
-	q->items = NULL;
-	q->count = q->cap = 0;
+	q->names = NULL;
 	q->flush_all = 0;
 	q->drains++;
 	atomic_store(&q->pending, 0);
 	pthread_mutex_unlock(&q->lock);
+}
+
+void
+flushq_again(struct flushq *q)
+{
+	atomic_store(&q->pending, 1);
+	tapir_thread_wake(&q->thread);
 }
 
 void
@@ -223,6 +205,6 @@ flushq_destroy(struct flushq *q)
 	tapir_thread_destroy(&q->thread);
 	close(q->fd);
 	pthread_mutex_destroy(&q->lock);
-	free(q->items);
+	nameset_destroy(q->names);
 	free(q);
 }

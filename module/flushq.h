@@ -25,24 +25,17 @@
 #include <sys/socket.h>
 
 #include "module/names.h"
+#include "module/nameset.h"
 
 struct flushq;
 
-/** One queued name. */
-struct flushq_item {
-	/** Canonical wire name. */
-	uint8_t name[NAME_WIRE_MAX];
-	/** 1 to remove everything below name as well. */
-	int subtree;
-};
-
 /** What a drain must do. */
 struct flushq_work {
-	/** Items to remove, owned by the caller of flushq_take(). */
-	struct flushq_item *items;
-	/** Number of items. */
-	size_t count;
-	/** Set when the queue overflowed: drop the whole cache instead. */
+	/** The names queued since the last drain, owned by the caller of
+	 *  flushq_take(); NULL when none. */
+	struct nameset *names;
+	/** Set when the whole cache must go (the root's subtree was
+	 *  queued, or memory ran out while queueing). */
 	int flush_all;
 };
 
@@ -51,11 +44,10 @@ struct flushq_work {
  * @param resolver: an address the resolver answers queries on.
  * @param addrlen: length of resolver.
  * @param nudge: the private query name (canonical wire) the module answers.
- * @param max_items: queue length beyond which a full flush is asked for.
  * @return the queue or NULL (out of memory, no socket, no thread).
  */
 struct flushq *flushq_create(const struct sockaddr *resolver,
-	socklen_t addrlen, const uint8_t *nudge, size_t max_items);
+	socklen_t addrlen, const uint8_t *nudge);
 
 /**
  * Queue a name; called by feed threads (policy_changed_fn-compatible when
@@ -71,10 +63,16 @@ void flushq_push(struct flushq *q, const uint8_t *name, int subtree);
 int flushq_pending(struct flushq *q);
 
 /**
- * Take everything queued (the caller frees work->items with free()), and
- * let the nudge thread know a drain happened.
+ * Take everything queued (the caller frees work->names with
+ * nameset_destroy()), and let the nudge thread know a drain happened.
  */
 void flushq_take(struct flushq *q, struct flushq_work *work);
+
+/**
+ * The drain left work for later (a pass over the caches goes in slices):
+ * nudge again, even with nothing new queued.
+ */
+void flushq_again(struct flushq *q);
 
 /**
  * Counters: names queued, drains done, nudges sent, full flushes.

@@ -13,6 +13,7 @@ module_libtapir_core_la_SOURCES = \
 	module/log.c module/log.h \
 	module/thread.c module/thread.h \
 	module/workpool.c module/workpool.h \
+	module/nameset.c module/nameset.h \
 	module/flushq.c module/flushq.h module/localdata.h
 module_libtapir_core_la_LIBADD = $(PTHREAD_LIBS)
 

@@ -61,9 +61,6 @@
 
 /* Reader slots: one per Unbound worker thread plus one for our own use. */
 #define EXTRA_READERS 1
-/* Names queued for cache removal beyond which the whole cache is dropped:
- * name-by-name removal of a huge update would take longer than a refill. */
-#define FLUSH_QUEUE_MAX 65536
 
 /* Number of enum policy_action values, for per-action counters. */
 #define NUM_ACTIONS (POLICY_ACTION_DROP + 1)
@@ -109,6 +106,7 @@ struct tapir_module {
 	/* Cache invalidation: the queue, and the private name whose query
 	 * makes a worker drain it. */
 	struct flushq *flushq;
+	struct ub_cache_sweep *sweep;
 	uint8_t nudge[NAME_WIRE_MAX];
 	size_t nudge_len;
 	/* Set at the end of init: the initial load needs no flush (the
@@ -307,7 +305,7 @@ stats_hook(void *arg, FILE *out, int reset)
 {
 	struct tapir_module *m = arg;
 	struct worker_counters now;
-	uint64_t queued, drains, nudges, full;
+	uint64_t queued, drains, nudges, full, passes, removed;
 	size_t a;
 
 	now.judged = sum_counter(m, offsetof(struct worker_counters, judged));
@@ -335,6 +333,9 @@ stats_hook(void *arg, FILE *out, int reset)
 	fprintf(out, "cache.flush.names=%" PRIu64 "\n", queued);
 	fprintf(out, "cache.flush.drains=%" PRIu64 "\n", drains);
 	fprintf(out, "cache.flush.full=%" PRIu64 "\n", full);
+	ub_cache_sweep_stats(m->sweep, &passes, &removed);
+	fprintf(out, "cache.flush.passes=%" PRIu64 "\n", passes);
+	fprintf(out, "cache.flush.removed=%" PRIu64 "\n", removed);
 	if (reset)
 		m->baseline = now;
 }
@@ -466,11 +467,13 @@ init(struct module_env *env, int id)
 	m->num_readers = (unsigned)(env->cfg->num_threads > 0 ?
 		env->cfg->num_threads : 1) + EXTRA_READERS;
 	if (resolver_address(env->cfg, &addr, &addrlen) != 0 ||
+	    !(m->sweep = ub_cache_sweep_create()) ||
 	    !(m->flushq = flushq_create((struct sockaddr *)&addr, addrlen,
-	    m->nudge, FLUSH_QUEUE_MAX))) {
+	    m->nudge))) {
 		log_err("tapir-pop: cannot set up cache invalidation (the "
 			"first interface must be an address Unbound answers "
 			"on)");
+		ub_cache_sweep_destroy(m->sweep);
 		tapir_conf_free(cfg);
 		free(m);
 		return 0;
@@ -480,6 +483,7 @@ init(struct module_env *env, int id)
 	if (!m->engine) {
 		log_err("tapir-pop: %s", err);
 		flushq_destroy(m->flushq);
+		ub_cache_sweep_destroy(m->sweep);
 		free(m);
 		return 0;
 	}
@@ -523,6 +527,7 @@ init(struct module_env *env, int id)
 fail:
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
+	ub_cache_sweep_destroy(m->sweep);
 	epoch_destroy(&m->epoch);
 	free(m->counters);
 	free(m);
@@ -544,6 +549,7 @@ deinit(struct module_env *env, int id)
 	control_stop(m->control);
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
+	ub_cache_sweep_destroy(m->sweep);
 	epoch_destroy(&m->epoch);
 	free(m->counters);
 	free(m);
@@ -951,8 +957,8 @@ drain_flush_queue(struct tapir_module *m, struct module_qstate *qstate,
 	struct flushq_work work;
 
 	flushq_take(m->flushq, &work);
-	ub_cache_flush(qstate->env, &work);
-	free(work.items);
+	if (ub_cache_drain(qstate->env, m->sweep, &work))
+		flushq_again(m->flushq);
 	answer(m, qstate, LDNS_RCODE_NOERROR, NULL, 1, 0);
 	qstate->ext_state[id] = module_finished;
 }

@@ -5,10 +5,24 @@
  *
  * unbound-control's flush does the same with static helpers of remote.c,
  * which a module cannot call; this is our own version.
+ *
+ * A change set leaves the caches in two steps.  At once, the common types
+ * of each name (a few hash lookups a name), so the next query for those
+ * reaches the module.  Then one pass over both caches checks every cached
+ * name against the whole set: that finds every other type and class, every
+ * name below a subtree entry, and, since removing an RRset invalidates
+ * every message that refers to it, every cached chain through them.  A
+ * type nobody thought to list is the one a determined client would cache
+ * before its name is blocked.  The pass goes in slices of bounded work,
+ * one per nudge, so however big the cache or the change, no worker holds a
+ * cache lock or keeps its clients waiting for long.  Names queued while a
+ * pass runs wait for the next pass: the running one has already passed
+ * some of the entries they would match.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,13 +31,16 @@
 #include "util/data/dname.h"
 #include "util/data/msgreply.h"
 #include "util/data/packed_rrset.h"
+#include "util/storage/lruhash.h"
 #include "util/storage/slabhash.h"
 #include "services/cache/rrset.h"
 #include "sldns/rrdef.h"
 
+#include "module/names.h"
 #include "module/ub_cache.h"
 
-/* What a client is likely to have cached for a blocked name. */
+/* What a client is likely to have cached for a blocked name: removed at
+ * once, before the pass over the caches gets to the rest. */
 static const uint16_t flush_types[] = {
 	LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_NS, LDNS_RR_TYPE_SOA,
 	LDNS_RR_TYPE_CNAME, LDNS_RR_TYPE_DNAME, LDNS_RR_TYPE_MX,
@@ -32,35 +49,43 @@ static const uint16_t flush_types[] = {
 	LDNS_RR_TYPE_ANY,
 };
 
-/* The subtree traversals visit every cache entry with the bin locks
- * held, so removals are collected first and done after the traversal. */
+/* A bigger change set skips the removal at once: its cost would be paid
+ * by one worker in one go, and the pass finds the names anyway. */
+#define AT_ONCE_MAX 256
+/* Bins and entries one slice of the pass looks at: a fraction of a
+ * millisecond of one worker. */
+#define SLICE_VISITS 8192
+
+enum { CACHE_MSG, CACHE_RRSET, CACHES };
+
+struct ub_cache_sweep {
+	/* Drains can overlap when an unanswered nudge is sent again. */
+	pthread_mutex_t lock;
+	struct nameset *pass;  /* what the running pass looks for */
+	struct nameset *next;  /* queued since it began */
+	int cache;             /* the cache the pass is in */
+	size_t slab, bin;      /* where it goes on */
+	size_t bins;           /* the slab's bin count when it got there */
+	uint64_t passes, removed;
+};
+
+/* A key to remove once the slab's locks are released. */
+struct ckey {
+	uint8_t name[NAME_WIRE_MAX];
+	size_t len;
+	uint16_t type, dclass;
+	uint32_t flags;
+	hashvalue_type hash;
+};
+
 struct collected {
-	const struct flushq_work *work;
-	/* Collected keys: message keys or RRset keys, copied. */
-	struct ckey {
-		uint8_t name[255];
-		size_t len;
-		uint16_t type, dclass;
-		uint32_t flags;
-	} *keys;
+	struct ckey *keys;
 	size_t count, cap;
 };
 
-static int
-under_flushed_subtree(const struct flushq_work *work, uint8_t *name)
-{
-	size_t i;
-
-	for (i = 0; i < work->count; i++)
-		if (work->items[i].subtree &&
-		    dname_subdomain_c(name, (uint8_t *)work->items[i].name))
-			return 1;
-	return 0;
-}
-
 static void
-collect(struct collected *c, uint8_t *name, size_t len, uint16_t type,
-	uint16_t dclass, uint32_t flags)
+collect(struct collected *c, const uint8_t *name, size_t len, uint16_t type,
+	uint16_t dclass, uint32_t flags, hashvalue_type hash)
 {
 	if (len > sizeof(c->keys[0].name))
 		return;
@@ -77,29 +102,8 @@ collect(struct collected *c, uint8_t *name, size_t len, uint16_t type,
 	c->keys[c->count].type = type;
 	c->keys[c->count].dclass = dclass;
 	c->keys[c->count].flags = flags;
+	c->keys[c->count].hash = hash;
 	c->count++;
-}
-
-static void
-collect_msg(struct lruhash_entry *e, void *arg)
-{
-	struct collected *c = arg;
-	struct msgreply_entry *m = (struct msgreply_entry *)e->key;
-
-	if (under_flushed_subtree(c->work, m->key.qname))
-		collect(c, m->key.qname, m->key.qname_len, m->key.qtype,
-			m->key.qclass, 0);
-}
-
-static void
-collect_rrset(struct lruhash_entry *e, void *arg)
-{
-	struct collected *c = arg;
-	struct ub_packed_rrset_key *k = (struct ub_packed_rrset_key *)e->key;
-
-	if (under_flushed_subtree(c->work, k->rk.dname))
-		collect(c, k->rk.dname, k->rk.dname_len, ntohs(k->rk.type),
-			ntohs(k->rk.rrset_class), k->rk.flags);
 }
 
 static void
@@ -136,41 +140,214 @@ ub_cache_remove_name(struct module_env *env, uint8_t *name, size_t len)
 	}
 }
 
-static void
-flush_subtrees(struct module_env *env, const struct flushq_work *work)
+struct ub_cache_sweep *
+ub_cache_sweep_create(void)
 {
-	struct collected c = { .work = work };
-	size_t i;
+	struct ub_cache_sweep *sw = calloc(1, sizeof(*sw));
 
-	slabhash_traverse(env->msg_cache, 0, collect_msg, &c);
-	for (i = 0; i < c.count; i++)
-		remove_msg(env, c.keys[i].name, c.keys[i].len,
-			c.keys[i].type, c.keys[i].dclass);
-	c.count = 0;
-	slabhash_traverse(&env->rrset_cache->table, 0, collect_rrset, &c);
-	for (i = 0; i < c.count; i++)
-		rrset_cache_remove(env->rrset_cache, c.keys[i].name,
-			c.keys[i].len, c.keys[i].type, c.keys[i].dclass,
-			c.keys[i].flags);
-	free(c.keys);
+	if (sw)
+		pthread_mutex_init(&sw->lock, NULL);
+	return sw;
 }
 
 void
-ub_cache_flush(struct module_env *env, const struct flushq_work *work)
+ub_cache_sweep_destroy(struct ub_cache_sweep *sw)
+{
+	if (!sw)
+		return;
+	nameset_destroy(sw->pass);
+	nameset_destroy(sw->next);
+	pthread_mutex_destroy(&sw->lock);
+	free(sw);
+}
+
+/* Whether a cached name is one the pass looks for. */
+static int
+wanted(const struct ub_cache_sweep *sw, const uint8_t *name, size_t len)
+{
+	uint8_t canon[NAME_WIRE_MAX];
+	size_t n = name_canonicalise_wire(name, len, canon);
+
+	return n && nameset_covers(sw->pass, canon, n);
+}
+
+/* Look at one bin of the cache the pass is in, collecting what to
+ * remove; returns the entries visited. */
+static size_t
+visit_bin(struct ub_cache_sweep *sw, struct lruhash_bin *b,
+	struct collected *c)
+{
+	struct lruhash_entry *e;
+	size_t n = 0;
+
+	lock_quick_lock(&b->lock);
+	for (e = b->overflow_list; e; e = e->overflow_next, n++) {
+		lock_rw_rdlock(&e->lock);
+		if (sw->cache == CACHE_MSG) {
+			struct msgreply_entry *m = e->key;
+			if (wanted(sw, m->key.qname, m->key.qname_len))
+				collect(c, m->key.qname, m->key.qname_len,
+					m->key.qtype, m->key.qclass, 0,
+					e->hash);
+		} else {
+			struct ub_packed_rrset_key *k = e->key;
+			if (wanted(sw, k->rk.dname, k->rk.dname_len))
+				collect(c, k->rk.dname, k->rk.dname_len,
+					ntohs(k->rk.type),
+					ntohs(k->rk.rrset_class), k->rk.flags,
+					e->hash);
+		}
+		lock_rw_unlock(&e->lock);
+	}
+	lock_quick_unlock(&b->lock);
+	return n;
+}
+
+static void
+remove_collected(struct module_env *env, struct ub_cache_sweep *sw,
+	struct collected *c)
 {
 	size_t i;
-	int subtrees = 0;
 
-	if (work->flush_all) {
-		slabhash_clear(env->msg_cache);
-		slabhash_clear(&env->rrset_cache->table);
-		return;
+	for (i = 0; i < c->count; i++) {
+		struct ckey *k = &c->keys[i];
+		if (sw->cache == CACHE_MSG) {
+			struct query_info q;
+			memset(&q, 0, sizeof(q));
+			q.qname = k->name;
+			q.qname_len = k->len;
+			q.qtype = k->type;
+			q.qclass = k->dclass;
+			slabhash_remove(env->msg_cache, k->hash, &q);
+		} else {
+			rrset_cache_remove(env->rrset_cache, k->name, k->len,
+				k->type, k->dclass, k->flags);
+		}
 	}
-	for (i = 0; i < work->count; i++) {
-		uint8_t *name = (uint8_t *)work->items[i].name;
-		ub_cache_remove_name(env, name, dname_valid(name, 255));
-		subtrees |= work->items[i].subtree;
+	sw->removed += c->count;
+	c->count = 0;
+}
+
+/* One slice of the running pass; 1 once the pass is complete. */
+static int
+sweep_slice(struct module_env *env, struct ub_cache_sweep *sw)
+{
+	struct collected c = { 0 };
+	size_t visits = 0;
+
+	while (sw->cache < CACHES && visits < SLICE_VISITS) {
+		struct slabhash *sh = sw->cache == CACHE_MSG ? env->msg_cache :
+		    &env->rrset_cache->table;
+		struct lruhash *h;
+		if (sw->slab >= sh->size) {
+			sw->cache++;
+			sw->slab = sw->bin = sw->bins = 0;
+			continue;
+		}
+		h = sh->array[sw->slab];
+		lock_quick_lock(&h->lock);
+		/* A table that grew since the last slice has moved its
+		 * entries to other bins: look at all of it again. */
+		if (sw->bin && h->size != sw->bins)
+			sw->bin = 0;
+		sw->bins = h->size;
+		while (sw->bin < h->size && visits < SLICE_VISITS)
+			visits += 1 + visit_bin(sw, &h->array[sw->bin++], &c);
+		lock_quick_unlock(&h->lock);
+		remove_collected(env, sw, &c);
+		if (sw->bin >= sw->bins) {
+			sw->slab++;
+			sw->bin = 0;
+		}
 	}
-	if (subtrees)
-		flush_subtrees(env, work);
+	free(c.keys);
+	return sw->cache >= CACHES;
+}
+
+struct at_once_ctx {
+	struct module_env *env;
+};
+
+static void
+remove_at_once(void *arg, const uint8_t *name, int subtree)
+{
+	struct at_once_ctx *a = arg;
+	size_t len = 0;
+
+	(void)subtree;
+	while (name[len])
+		len += 1u + name[len];
+	ub_cache_remove_name(a->env, (uint8_t *)name, len + 1);
+}
+
+/* Take the drained names into the next pass.  Out of memory, the whole
+ * cache goes instead: no name may stay cached. */
+static int
+queue_for_pass(struct ub_cache_sweep *sw, struct nameset *names)
+{
+	if (!sw->next) {
+		sw->next = names;
+		return 0;
+	}
+	if (nameset_merge(sw->next, names) != 0) {
+		nameset_destroy(names);
+		return -1;
+	}
+	nameset_destroy(names);
+	return 0;
+}
+
+static void
+flush_everything(struct module_env *env, struct ub_cache_sweep *sw)
+{
+	slabhash_clear(env->msg_cache);
+	slabhash_clear(&env->rrset_cache->table);
+	nameset_destroy(sw->pass);
+	nameset_destroy(sw->next);
+	sw->pass = sw->next = NULL;
+}
+
+int
+ub_cache_drain(struct module_env *env, struct ub_cache_sweep *sw,
+	struct flushq_work *work)
+{
+	int more;
+
+	pthread_mutex_lock(&sw->lock);
+	if (work->names && !work->flush_all) {
+		if (nameset_count(work->names) <= AT_ONCE_MAX) {
+			struct at_once_ctx a = { env };
+			nameset_foreach(work->names, remove_at_once, &a);
+		}
+		work->flush_all = queue_for_pass(sw, work->names) != 0;
+	} else {
+		nameset_destroy(work->names);
+	}
+	work->names = NULL;
+	if (work->flush_all)
+		flush_everything(env, sw);
+	if (!sw->pass && sw->next) {
+		sw->pass = sw->next;
+		sw->next = NULL;
+		sw->cache = CACHE_MSG;
+		sw->slab = sw->bin = sw->bins = 0;
+	}
+	if (sw->pass && sweep_slice(env, sw)) {
+		nameset_destroy(sw->pass);
+		sw->pass = NULL;
+		sw->passes++;
+	}
+	more = sw->pass || sw->next;
+	pthread_mutex_unlock(&sw->lock);
+	return more;
+}
+
+void
+ub_cache_sweep_stats(struct ub_cache_sweep *sw, uint64_t *passes,
+	uint64_t *removed)
+{
+	pthread_mutex_lock(&sw->lock);
+	*passes = sw->passes;
+	*removed = sw->removed;
+	pthread_mutex_unlock(&sw->lock);
 }

@@ -16,8 +16,8 @@
 struct module_env;
 
 /**
- * Remove one name from the message and RRset caches, for every type a
- * client is likely to have cached.  Removing an RRset also invalidates
+ * Remove one name from the message and RRset caches, for the types a
+ * client is likely to have cached (a pass over the caches finds the rest).  Removing an RRset also invalidates
  * every cached message that refers to it, so cached CNAME chains that end
  * at the name go too.  Remove, not expire: with serve-expired an expired
  * entry would still be served.
@@ -25,10 +25,34 @@ struct module_env;
 void ub_cache_remove_name(struct module_env *env, uint8_t *name,
 	size_t len);
 
+/** The state of the pass over the caches that drains carry on. */
+struct ub_cache_sweep;
+
 /**
- * Carry out a drain of the flush queue: exact names one by one, subtree
- * names with one traversal of each cache, or everything on overflow.
+ * Create the pass state (no pass running).
+ * @return it, or NULL when out of memory.
  */
-void ub_cache_flush(struct module_env *env, const struct flushq_work *work);
+struct ub_cache_sweep *ub_cache_sweep_create(void);
+
+/**
+ * Free the pass state; NULL is fine.
+ */
+void ub_cache_sweep_destroy(struct ub_cache_sweep *sw);
+
+/**
+ * Carry out a drain of the flush queue: the common types of a few names
+ * at once, then one slice of the pass over both caches that removes
+ * everything at or below the queued names (the whole cache when
+ * work->flush_all says so).  Takes work->names.
+ * @return 1 when the pass has more slices to go: ask for another drain.
+ */
+int ub_cache_drain(struct module_env *env, struct ub_cache_sweep *sw,
+	struct flushq_work *work);
+
+/**
+ * Counters: passes completed, cache entries they removed.
+ */
+void ub_cache_sweep_stats(struct ub_cache_sweep *sw, uint64_t *passes,
+	uint64_t *removed);
 
 #endif /* TAPIR_UB_CACHE_H */

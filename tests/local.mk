@@ -24,6 +24,11 @@ tests_unit_test_flushq_SOURCES = tests/unit/test_flushq.c
 tests_unit_test_flushq_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_flushq_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_nameset
+tests_unit_test_nameset_SOURCES = tests/unit/test_nameset.c
+tests_unit_test_nameset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_nameset_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
 tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
@@ -48,7 +53,7 @@ tests_unit_test_workpool_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
 	$(PTHREAD_LIBS)
 
 TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
-	tests/unit/test_flushq tests/unit/test_policy tests/unit/test_fileio \
+	tests/unit/test_flushq tests/unit/test_nameset tests/unit/test_policy tests/unit/test_fileio \
 	tests/unit/test_thread tests/unit/test_workpool
 
 # Integration tests: real Unbound with the module, queried with dig.

@@ -41,6 +41,8 @@ a.wild	A	192.0.2.67
 cloak	CNAME	listed.hostile.
 dn	DNAME	wild.hostile.
 tcp	A	192.0.2.69
+later	A	192.0.2.71
+later	CAA	0 issue "ca.hostile"
 ZONE
 cat > "$D/knot/hostile2.zone" <<'ZONE'
 $ORIGIN hostile2.
@@ -87,6 +89,7 @@ printf 'tcp.hostile\n' > "$D/tcp.txt"
 cat > "$D/tapir-pop.conf" <<EOF2
 server:
     control-socket: "$D/tapir-pop.sock"
+    file-poll-interval: 50
 policy:
     numsources: 1 tcp-only
 source:
@@ -277,7 +280,23 @@ out=$(q "$PORT" +ignore tcp.hostile A)
 check "after class ANY, UDP still gets TC" \
 	sh -c 'echo "$1" | grep -q "flags:.* tc"' - "$out"
 
-# ---- 5. the counter says what was kept out ----
+# ---- 5. cached with class ANY, then blocked ----
+check "an unlisted name asked with class ANY resolves (and is cached so)" \
+	sh -c 'dig +short +tries=1 -p "$1" @127.0.0.1 -c ANY -t A later.hostile | grep -qx 192.0.2.71' - "$PORT"
+check "so does a type the cache flush does not list by name (CAA)" \
+	sh -c 'dig +short +tries=1 -p "$1" @127.0.0.1 -c ANY -t CAA later.hostile | grep -q ca.hostile' - "$PORT"
+printf 'listed.hostile\n*.wild.hostile\nns.nsblock.hostile2\nlater.hostile\n' > "$D/deny.new"
+mv "$D/deny.new" "$D/deny.txt"
+check "the list change is applied" \
+	wait_for 5 grep -q "source deny: loaded 4 names" "$D/unbound.log"
+check "once listed, the class-ANY cache entry is gone too" \
+	wait_for 2 sh -c '! dig +tries=1 -p "$1" @127.0.0.1 -c ANY -t A later.hostile | grep -v "^;" | grep -q 192.0.2.71' - "$PORT"
+check "once listed, the class-ANY CAA cache entry is gone too" \
+	sh -c '! dig +tries=1 -p "$1" @127.0.0.1 -c ANY -t CAA later.hostile | grep -v "^;" | grep -q ca.hostile' - "$PORT"
+check "and class IN is blocked" rcode_is "$PORT" later.hostile A NXDOMAIN
+check "for every type that was cached (CAA)" rcode_is "$PORT" later.hostile CAA NXDOMAIN
+
+# ---- 6. the counter says what was kept out ----
 refused=$("$top_builddir/tapir-pop-control" -s "$D/tapir-pop.sock" stats_noreset |
 	sed -n 's/^num.cache.refused=//p')
 check "upstream answers kept out of the cache are counted (num.cache.refused=$refused)" \

@@ -45,7 +45,7 @@ setup(void **state)
 	assert_int_equal(bind(f->fd, (struct sockaddr *)&f->addr, len), 0);
 	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&f->addr,
 		&len), 0);
-	f->q = flushq_create((struct sockaddr *)&f->addr, len, nudge, 4);
+	f->q = flushq_create((struct sockaddr *)&f->addr, len, nudge);
 	assert_non_null(f->q);
 	*state = f;
 	return 0;
@@ -109,13 +109,15 @@ test_push_nudges_until_drained(void **state)
 	assert_true(n > 0);
 	/* The worker drains, then answers. */
 	flushq_take(f->q, &work);
-	assert_int_equal(work.count, 2);
+	assert_int_equal(nameset_count(work.names), 2);
 	assert_int_equal(work.flush_all, 0);
-	assert_memory_equal(work.items[0].name, "\3bad\7example", 13);
-	assert_int_equal(work.items[0].subtree, 0);
-	assert_memory_equal(work.items[1].name, "\4evil\7example", 14);
-	assert_int_equal(work.items[1].subtree, 1);
-	free(work.items);
+	assert_true(nameset_covers(work.names,
+		(const uint8_t *)"\3bad\7example", 13));
+	assert_false(nameset_covers(work.names,
+		(const uint8_t *)"\1x\3bad\7example", 15));
+	assert_true(nameset_covers(work.names,
+		(const uint8_t *)"\1x\4evil\7example", 16));
+	nameset_destroy(work.names);
 	assert_int_equal(flushq_pending(f->q), 0);
 	buf[2] |= 0x80;
 	sendto(f->fd, buf, (size_t)n, 0, (struct sockaddr *)&from,
@@ -131,24 +133,32 @@ test_push_nudges_until_drained(void **state)
 	assert_int_equal(full, 0);
 }
 
+/* The root's subtree is the whole cache; a drain that has more to do
+ * asks for another nudge with nothing new queued. */
 static void
-test_overflow_asks_for_full_flush(void **state)
+test_root_and_again(void **state)
 {
 	struct fixture *f = *state;
 	struct flushq_work work;
-	int i;
+	struct sockaddr_in from;
+	uint8_t buf[512];
 
-	/* The fixture's queue holds 4 names. */
-	for (i = 0; i < 6; i++)
-		flushq_push(f->q, (const uint8_t *)"\1x\7example", 0);
+	flushq_push(f->q, (const uint8_t *)"\1x\7example", 0);
+	flushq_push(f->q, (const uint8_t *)"", 1);
+	flushq_push(f->q, (const uint8_t *)"\1y\7example", 0);
 	flushq_take(f->q, &work);
 	assert_int_equal(work.flush_all, 1);
-	assert_int_equal(work.count, 0);
-	free(work.items);
+	assert_null(work.names);
 	flushq_take(f->q, &work);
 	assert_int_equal(work.flush_all, 0);
-	assert_int_equal(work.count, 0);
-	free(work.items);
+	assert_null(work.names);
+	while (receive_nudge(f, buf, sizeof(buf), &from, 300) > 0)
+		;
+	flushq_again(f->q);
+	assert_int_equal(flushq_pending(f->q), 1);
+	assert_true(receive_nudge(f, buf, sizeof(buf), &from, 2000) > 0);
+	flushq_take(f->q, &work);
+	assert_null(work.names);
 }
 
 int
@@ -159,8 +169,8 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_nudges_until_drained,
 			setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_overflow_asks_for_full_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_and_again, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests_name("flushq", tests, NULL, NULL);
