@@ -1,15 +1,20 @@
 #!/bin/sh
-# Build Unbound from Debian's own patched source package with the dynlib
-# module enabled, so that tapir-pop.so can be loaded into it.
+# Build an Unbound with the dynlib module enabled, so that tapir-pop.so
+# can be loaded into it.
+#
+#   sh contrib/build-unbound.sh                 Debian's own source package
+#   sh contrib/build-unbound.sh unbound-X.tar.gz  an upstream release tarball
 #
 # Debian's packaged unbound is built without --with-dynlibmodule and cannot
-# load us.  We therefore rebuild Debian's source with Debian's feature flags
-# plus --with-dynlibmodule into a prefix.  The configured source tree is kept
-# because the module compiles against its config.h and internal headers.
+# load us.  We therefore rebuild Debian's patched source (or an upstream
+# release you have) with Debian's feature flags plus --with-dynlibmodule
+# into a prefix.  The configured source tree is kept because the module
+# compiles against its config.h and internal headers.
 #
-# The result is cached outside the checkout, keyed by the source version and
-# the configure flags, so reruns take seconds.  On success the last line of
-# output is the cache directory; it holds:
+# The result is cached outside the checkout, keyed by the source version,
+# the configure flags and, for a tarball, its checksum, so reruns take
+# seconds.  On success the last line of output is the cache directory; it
+# holds:
 #   src/     the configured and built Unbound tree (--with-unbound-source)
 #   prefix/  the installed Unbound (sbin/unbound, sbin/unbound-control ...)
 #
@@ -19,6 +24,7 @@
 set -eu
 
 cache_root=${TAPIR_POP_CACHE:-/var/cache/tapir-pop}
+tarball=${1:-}
 
 # Debian's flags (debian/rules of unbound 1.17.1-2), minus the Python module
 # and pyunbound which need swig and do not change anything we compile against,
@@ -30,14 +36,13 @@ UNBOUND_FLAGS="--disable-rpath --with-libevent --enable-tfo-client \
 
 log() { printf 'build-unbound: %s\n' "$*" >&2; }
 
-run_apt() {
-	[ "${TAPIR_POP_NO_APT:-0}" = 1 ] && return 0
-	# Our own deb-src entry: a fresh machine has only binary sources.
+# Our own deb-src entry: a fresh machine has only binary sources.
+add_deb_src() {
 	src_list=/etc/apt/sources.list.d/tapir-pop-deb-src.sources
-	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
-	   ! grep -qs '^deb-src' /etc/apt/sources.list; then
-		log "adding deb-src entry $src_list"
-		cat > "$src_list" <<'SRC'
+	grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && return 0
+	grep -qs '^deb-src' /etc/apt/sources.list && return 0
+	log "adding deb-src entry $src_list"
+	cat > "$src_list" <<'SRC'
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates
@@ -50,8 +55,12 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-		apt-get update -qq
-	fi
+	apt-get update -qq
+}
+
+run_apt() {
+	[ "${TAPIR_POP_NO_APT:-0}" = 1 ] && return 0
+	[ -n "$tarball" ] || add_deb_src
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		dpkg-dev bison flex libevent-dev libexpat1-dev libssl-dev \
 		libnghttp2-dev libsystemd-dev libprotobuf-c-dev protobuf-c-compiler \
@@ -60,11 +69,20 @@ SRC
 
 run_apt
 
-version=$(apt-cache showsrc unbound 2>/dev/null | sed -n 's/^Version: //p' |
-	sort -V | tail -n 1)
-[ -n "$version" ] || { log "apt-cache showsrc unbound found no source package"; exit 1; }
-flags_hash=$(printf '%s' "$UNBOUND_FLAGS" | sha256sum | cut -c1-12)
-dir="$cache_root/unbound-$version-$flags_hash"
+if [ -n "$tarball" ]; then
+	[ -f "$tarball" ] || { log "no such tarball: $tarball"; exit 1; }
+	tarball=$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")
+	version=$(basename "$tarball" | sed -n 's/^unbound-\(.*\)\.tar\.gz$/\1/p')
+	[ -n "$version" ] || { log "$tarball: expected unbound-VERSION.tar.gz"; exit 1; }
+	key=$(printf '%s %s' "$UNBOUND_FLAGS" "$(sha256sum < "$tarball")" |
+		sha256sum | cut -c1-12)
+else
+	version=$(apt-cache showsrc unbound 2>/dev/null | sed -n 's/^Version: //p' |
+		sort -V | tail -n 1)
+	[ -n "$version" ] || { log "apt-cache showsrc unbound found no source package"; exit 1; }
+	key=$(printf '%s' "$UNBOUND_FLAGS" | sha256sum | cut -c1-12)
+fi
+dir="$cache_root/unbound-$version-$key"
 
 if [ -f "$dir/.complete" ]; then
 	log "reusing cached Unbound $version in $dir"
@@ -75,9 +93,15 @@ fi
 log "building Unbound $version with dynlib into $dir"
 rm -rf "$dir"
 mkdir -p "$dir/download"
-( cd "$dir/download" && apt-get source -qq "unbound=$version" >/dev/null 2>&1 ) || {
-	log "apt-get source unbound=$version failed"; exit 1; }
+if [ -n "$tarball" ]; then
+	tar -xzf "$tarball" -C "$dir/download" || {
+		log "cannot unpack $tarball"; exit 1; }
+else
+	( cd "$dir/download" && apt-get source -qq "unbound=$version" >/dev/null 2>&1 ) || {
+		log "apt-get source unbound=$version failed"; exit 1; }
+fi
 srcdir=$(find "$dir/download" -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
+[ -n "$srcdir" ] || { log "no unbound-* directory in the source"; exit 1; }
 mv "$srcdir" "$dir/src"
 rm -rf "$dir/download"
 cd "$dir/src"

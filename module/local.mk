@@ -53,9 +53,9 @@ if WITH_UNBOUND
 pkglib_LTLIBRARIES += module/tapir-pop.la
 endif
 module_tapir_pop_la_SOURCES = module/tapir_pop.c module/tapir_pop.h \
-	module/ub_cache.c module/ub_cache.h
+	module/ub_cache.c module/ub_cache.h module/ub_compat.h
 module_tapir_pop_la_CPPFLAGS = -I$(top_srcdir) -I$(top_builddir) \
-	-I$(UNBOUND_SOURCE)
+	-I$(UNBOUND_SOURCE) $(UNBOUND_COMPAT_CPPFLAGS)
 module_tapir_pop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^(init|deinit|operate|inform_super|clear|get_mem)$$' \
 	-Wl,-z,now -Wl,-z,nodelete

@@ -1657,17 +1657,25 @@ reported_before(const struct policy_store *s, unsigned i, int j)
 	return j < 0 || strcmp(s->meta[i].name, s->meta[j].name) < 0;
 }
 
+/* An rpz-passthru record that exempted the name from its source. */
+struct exemption {
+	int source;       /* -1: none */
+	int64_t expires;
+	int subtree;
+};
+
 /* After source i did not match: remember an rpz-passthru record that
  * exempted the name there (source_match leaves it in f), the first
  * source by name when several did. */
 static void
 note_exemption(const struct policy_store *s, unsigned i,
-	const struct found *f, struct found *exempt, int *exempt_source)
+	const struct found *f, struct exemption *exempt)
 {
 	if (f->owner && f->r.action == POLICY_ACTION_PASSTHRU &&
-	    reported_before(s, i, *exempt_source)) {
-		*exempt = *f;
-		*exempt_source = (int)i;
+	    reported_before(s, i, exempt->source)) {
+		exempt->source = (int)i;
+		exempt->expires = f->r.expires;
+		exempt->subtree = f->subtree;
 	}
 }
 
@@ -1684,10 +1692,11 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	const struct policy_rules *rules = &s->rules;
 	const struct source_view *views[POLICY_MAX_SOURCES];
 	struct qname q;
-	struct found f, exempt;
+	struct found f;
+	struct exemption exempt = { -1, 0, 0 };
 	enum policy_action deny = POLICY_ACTION_NONE;
 	unsigned i, doubts = 0;
-	int have_tags = 0, exempt_source = -1;
+	int have_tags = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->source = -1;
@@ -1720,7 +1729,7 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		if (s->meta[i].list != POLICY_LIST_DENY || !views[i])
 			continue;
 		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
-			note_exemption(s, i, &f, &exempt, &exempt_source);
+			note_exemption(s, i, &f, &exempt);
 			continue;
 		}
 		a = (f.r.action && !(s->meta[i].flags &
@@ -1748,7 +1757,7 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i])
 			continue;
 		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
-			note_exemption(s, i, &f, &exempt, &exempt_source);
+			note_exemption(s, i, &f, &exempt);
 			continue;
 		}
 		doubts++;
@@ -1780,12 +1789,12 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		out->action = rules->tags_action;
 		out->rule = POLICY_RULE_TAGS;
 	}
-	if (out->action == POLICY_ACTION_NONE && exempt_source >= 0) {
+	if (out->action == POLICY_ACTION_NONE && exempt.source >= 0) {
 		/* Resolved normally either way; said so, for the counters
 		 * and lookup, as Unbound's rpz: counts rpz-passthru. */
-		set_from(out, exempt_source, &exempt);
-		out->data = NULL;
-		out->data_len = 0;
+		out->source = exempt.source;
+		out->expires = exempt.expires;
+		out->subtree = exempt.subtree;
 		out->action = POLICY_ACTION_PASSTHRU;
 		out->rule = POLICY_RULE_PASSTHRU;
 	} else if (out->action == POLICY_ACTION_NONE) {

@@ -58,6 +58,7 @@
 #include "module/names.h"
 #include "module/policy.h"
 #include "module/ub_cache.h"
+#include "module/ub_compat.h"
 
 /* Reader slots: one per Unbound worker thread plus one for our own use. */
 #define EXTRA_READERS 1
@@ -719,7 +720,7 @@ start_target_query(struct module_qstate *qstate, int id,
 	if (!(w = regional_alloc_zero(qstate->region, sizeof(*w))))
 		return 0;
 	w->cname = cname;
-	if (!qstate->env->attach_sub(qstate, &sq, flags, 0, 0, &sub))
+	if (!ubc_attach_sub(qstate, &sq, flags, 0, 0, &sub))
 		return 0;
 	qstate->minfo[id] = w;
 	return 1;
