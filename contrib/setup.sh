@@ -4,12 +4,16 @@
 # Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
 #
 #   sh contrib/setup.sh demo   build everything, start the demo resolver
-#   sh contrib/setup.sh test   build everything, run the whole test suite
+#   sh contrib/setup.sh test [unbound-X.tar.gz]
+#                              build everything, run the whole test suite
 #
 # Both install the Debian packages they need (apt-get), build Unbound with
 # the dynlib module from Debian's source (cached outside the checkout, see
 # contrib/build-unbound.sh), and build tapir-pop against it.  The demo
 # build is optimised; the test build uses AddressSanitizer and UBSan.
+# Given an upstream Unbound release tarball (or TAPIR_POP_UNBOUND_TARBALL),
+# the test command also builds that Unbound and tapir-pop against it, and
+# runs the integration tests again there; the closing count sums both.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,19 +53,21 @@ install_packages() {
 	return ${status:-0}
 }
 
-# build DIR [configure args]: configure and build tapir-pop in DIR.
+# build DIR UNBOUND_DIR [configure args]: configure and build tapir-pop
+# in DIR against the Unbound built in UNBOUND_DIR (build-unbound.sh's).
 build() {
 	dir=$1
-	shift
+	ub=$2
+	shift 2
 	if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 		log "autoreconf"
 		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 	fi
 	mkdir -p "$dir"
-	stamp="$*"
+	stamp="$ub $*"
 	if [ ! -f "$dir/Makefile" ] || [ "$(cat "$dir/.configure-args" 2>/dev/null)" != "$stamp" ]; then
 		log "configure in $dir"
-		(cd "$dir" && "$top/configure" --with-unbound-source="$UNBOUND_DIR/src" "$@" >configure.out) ||
+		(cd "$dir" && "$top/configure" --with-unbound-source="$ub/src" "$@" >configure.out) ||
 			{ tail -n 30 "$dir/configure.out" 2>/dev/null; exit 1; }
 		printf '%s' "$stamp" > "$dir/.configure-args"
 	fi
@@ -70,10 +76,35 @@ build() {
 		{ tail -n 40 "$dir/make.out"; exit 1; }
 }
 
+# check DIR [make arguments]: make check in DIR; adds its counts to
+# pass, fail and skip, and shows the logs of what failed.
+pass=0 fail=0 skip=0
+check() {
+	dir=$1
+	shift
+	status=0
+	rm -f "$dir/test-suite.log"
+	make -C "$dir" -j"$(nproc)" check "$@" >"$dir/check.out" 2>&1 || status=$?
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|XFAIL):' "$dir/check.out" || true
+	if [ $status -ne 0 ]; then
+		for f in $(grep -lE '^(not ok|FAIL|ERROR)' $(find "$dir" -name '*.log' -path '*tests*') 2>/dev/null); do
+			echo "---- $f"; tail -n 60 "$f"
+		done
+	fi
+	count() { sed -n "s/^# $1: *//p" "$dir/test-suite.log" 2>/dev/null | head -n 1; }
+	p=$(count PASS) f=$(count FAIL) e=$(count ERROR) x=$(count XPASS) s=$(count SKIP)
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-0} + ${e:-0} + ${x:-0}))
+	skip=$((skip + ${s:-0}))
+	[ -f "$dir/test-suite.log" ] || fail=$((fail + 1))
+	[ $status -eq 0 ] || [ "${f:-0}${e:-0}${x:-0}" != 000 ] || fail=$((fail + 1))
+}
+
 case "${1:-}" in
 demo|test) ;;
-*) echo "usage: sh contrib/setup.sh demo|test" >&2; exit 2 ;;
+*) echo "usage: sh contrib/setup.sh demo | test [unbound-X.tar.gz]" >&2; exit 2 ;;
 esac
+tarball=${2:-${TAPIR_POP_UNBOUND_TARBALL:-}}
 
 install_packages
 log "Unbound with dynlib (cached)"
@@ -81,29 +112,13 @@ UNBOUND_DIR=$(sh contrib/build-unbound.sh | tail -n 1)
 
 case $1 in
 demo)
-	build build CFLAGS="-O2 -g"
+	build build "$UNBOUND_DIR" CFLAGS="-O2 -g"
 	exec sh contrib/demo/run-demo.sh "$top/build" "$UNBOUND_DIR/prefix/sbin"
 	;;
 test)
-	build build-test --enable-sanitizers CFLAGS="-O1 -g"
-	log "make check (AddressSanitizer + UBSan)"
-	status=0
-	make -C build-test -j"$(nproc)" check >build-test/check.out 2>&1 || status=$?
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|XFAIL):' build-test/check.out || true
-	if [ $status -ne 0 ]; then
-		# Show the logs of what failed.
-		for f in $(grep -lE '^(not ok|FAIL|ERROR)' $(find build-test -name '*.log' -path '*tests*') 2>/dev/null); do
-			echo "---- $f"; tail -n 60 "$f"
-		done
-	fi
-	pass=$(sed -n 's/^# PASS: *//p' build-test/test-suite.log 2>/dev/null | head -n 1)
-	fail=$(sed -n 's/^# FAIL: *//p' build-test/test-suite.log 2>/dev/null | head -n 1)
-	err=$(sed -n 's/^# ERROR: *//p' build-test/test-suite.log 2>/dev/null | head -n 1)
-	xpass=$(sed -n 's/^# XPASS: *//p' build-test/test-suite.log 2>/dev/null | head -n 1)
-	skip=$(sed -n 's/^# SKIP: *//p' build-test/test-suite.log 2>/dev/null | head -n 1)
-	pass=${pass:-0}
-	fail=$(( ${fail:-0} + ${err:-0} + ${xpass:-0} ))
-	[ -f build-test/test-suite.log ] || fail=$((fail + 1))
+	build build-test "$UNBOUND_DIR" --enable-sanitizers CFLAGS="-O1 -g"
+	log "make check (AddressSanitizer + UBSan), Unbound $(sed -n 1p "$UNBOUND_DIR/.complete")"
+	check build-test
 	log "make install (into a staging directory)"
 	stage=$(mktemp -d)
 	if make -C build-test install DESTDIR="$stage" >build-test/install.out 2>&1 &&
@@ -127,8 +142,27 @@ test)
 		tail -n 40 build-test/distcheck.out
 		fail=$((fail + 1))
 	fi
-	[ $status -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
-	echo "$pass passed, $fail failed, ${skip:-0} skipped"
+	if [ -n "$tarball" ]; then
+		log "Unbound from $tarball (cached)"
+		if upstream=$(sh contrib/build-unbound.sh "$tarball" | tail -n 1) &&
+		   [ -f "$upstream/.complete" ]; then
+			version=$(sed -n 1p "$upstream/.complete")
+			if (build "build-test-$version" "$upstream" \
+			    --enable-sanitizers CFLAGS="-O1 -g"); then
+				log "integration tests again, Unbound $version"
+				itests=$(make -s -C "build-test-$version" print-tests |
+					tr ' ' '\n' | grep '^tests/integration/' | tr '\n' ' ')
+				check "build-test-$version" TESTS="$itests"
+			else
+				echo "FAIL: build tapir-pop against Unbound $version"
+				fail=$((fail + 1))
+			fi
+		else
+			echo "FAIL: build Unbound from $tarball"
+			fail=$((fail + 1))
+		fi
+	fi
+	echo "$pass passed, $fail failed, $skip skipped"
 	[ "$fail" -eq 0 ]
 	;;
 esac

@@ -105,6 +105,10 @@ TESTS += tests/integration/test_faults.sh
 # rpz: beside the module for comparison).
 TESTS += tests/integration/test_hostile_dns.sh
 EXTRA_DIST += tests/integration/test_hostile_dns.sh
+
+# Unbound 1.22's fast_reload keeps modules loaded (skipped before 1.22).
+TESTS += tests/integration/test_fast_reload.sh
+EXTRA_DIST += tests/integration/test_fast_reload.sh
 check_PROGRAMS += tests/integration/faults_junkd
 tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
 EXTRA_DIST += tests/integration/test_faults.sh \
