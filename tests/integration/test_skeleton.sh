@@ -101,4 +101,26 @@ fi
 check "the error names file, line and key" \
 	grep -q "tapir-pop: $D/bad/tapir-pop.conf:3: answer-tll: unknown key in server: clause" "$D/bad/unbound.log"
 
+# Another Unbound build: the same binary with its configure line changed
+# by one octet, as any other build's differs.  The module must refuse it.
+mkdir -p "$D/other/sbin"
+python3 - "$UNBOUND_SBIN/unbound" "$D/other/sbin/unbound" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+assert data.count(b'--with-dynlibmodule') >= 1
+open(sys.argv[2], 'wb').write(data.replace(b'--with-dynlibmodule', b'--with-dynlibmodulX'))
+PY
+chmod +x "$D/other/sbin/unbound"
+cp "$UNBOUND_SBIN/unbound-control" "$D/other/sbin/"
+write_unbound_conf "$D/other" "$PORT"
+printf 'server:\n    answer-ttl: 60\n' > "$D/other/tapir-pop.conf"
+if UNBOUND_SBIN="$D/other/sbin" start_unbound "$D/other" "$PORT"; then
+	not_ok "the module refuses to load into another Unbound build"
+	stop_pid "$UB_PID"
+else
+	ok "the module refuses to load into another Unbound build"
+fi
+check "with a log line naming the build it expects" \
+	grep -q "tapir-pop: this module was built against Unbound .* configured as .*refusing to load" "$D/other/unbound.log"
+
 finish
