@@ -353,9 +353,9 @@ test_full_zone(void **state)
 	assert_int_equal(decide(fx, "a.b.bad.example").action,
 		POLICY_ACTION_NXDOMAIN);
 	assert_int_equal(decide(fx, "bad.example").action, POLICY_ACTION_NONE);
-	/* rpz-passthru exempts it within the source. */
+	/* rpz-passthru exempts it within the source: resolved normally. */
 	assert_int_equal(decide(fx, "ok.bad.example").action,
-		POLICY_ACTION_NONE);
+		POLICY_ACTION_PASSTHRU);
 	assert_int_equal(decide(fx, "web.example").action,
 		POLICY_ACTION_REDIRECT);
 	assert_string_equal(data_text(fx, "web.example"),
@@ -483,7 +483,7 @@ test_write_roundtrip(void **state)
 	assert_int_equal(decide(fx, "x.bad.example").action,
 		POLICY_ACTION_NXDOMAIN);
 	assert_int_equal(decide(fx, "ok.bad.example").action,
-		POLICY_ACTION_NONE);
+		POLICY_ACTION_PASSTHRU);
 	assert_int_equal(decide(fx, "tcp.example").action,
 		POLICY_ACTION_TCP_ONLY);
 }
