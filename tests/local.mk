@@ -35,6 +35,11 @@ tests_unit_test_fileio_SOURCES = tests/unit/test_fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fileio_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_statefile
+tests_unit_test_statefile_SOURCES = tests/unit/test_statefile.c
+tests_unit_test_statefile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_statefile_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_thread
 tests_unit_test_thread_SOURCES = tests/unit/test_thread.c
 tests_unit_test_thread_CFLAGS = $(UNIT_CFLAGS)
@@ -49,7 +54,7 @@ tests_unit_test_workpool_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
 
 TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
 	tests/unit/test_flushq tests/unit/test_policy tests/unit/test_fileio \
-	tests/unit/test_thread tests/unit/test_workpool
+	tests/unit/test_statefile tests/unit/test_thread tests/unit/test_workpool
 
 # Integration tests: real Unbound with the module, queried with dig.
 TESTS += tests/integration/test_skeleton.sh tests/integration/test_actions.sh \
