@@ -14,6 +14,11 @@ tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_engine
+tests_unit_test_engine_SOURCES = tests/unit/test_engine.c
+tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_engine_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_listfile
 tests_unit_test_listfile_SOURCES = tests/unit/test_listfile.c
 tests_unit_test_listfile_CFLAGS = $(UNIT_CFLAGS)
@@ -52,7 +57,8 @@ tests_unit_test_workpool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_workpool_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
 	$(PTHREAD_LIBS)
 
-TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
+TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_engine \
+	tests/unit/test_listfile \
 	tests/unit/test_flushq tests/unit/test_policy tests/unit/test_fileio \
 	tests/unit/test_statefile tests/unit/test_thread tests/unit/test_workpool
 
