@@ -115,3 +115,9 @@ check_PROGRAMS += tests/integration/faults_junkd
 tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
 EXTRA_DIST += tests/integration/test_faults.sh \
 	tests/bench/side-by-side.sh tests/bench/sbs_names.awk
+
+# Hostile input in the state directory: full, read-only, a wrong byte in
+# the overrides, a saved zone, an observation state file; observations
+# that lapsed before they arrived.
+TESTS += tests/integration/test_hostile_state.sh
+EXTRA_DIST += tests/integration/test_hostile_state.sh

@@ -91,9 +91,7 @@ start_junkd() {
 	wait_for 5 sh -c 'ss -Hlnt "sport = :$1" | grep -q .' - "$JPORT"
 }
 # field SOURCE KEY: a number from the source's list_sources line.
-field() {
-	ctl list_sources | sed -n "s/^$1 .* $2=\([0-9]*\).*/\1/p"
-}
+field() { source_field "$D/tapir-pop.conf" "$@"; }
 field_ge() {
 	v=$(field "$1" "$2")
 	[ -n "$v" ] && [ "$v" -ge "$3" ]
