@@ -18,6 +18,7 @@
 #include "feeds/observation.h"
 #include "module/fileio.h"
 #include "module/log.h"
+#include "module/statefile.h"
 #include "module/thread.h"
 #include "module/workpool.h"
 
@@ -212,20 +213,23 @@ within_limit(struct feed_obs *f, size_t n)
 }
 
 /* Put a message's added names that are still live into a batch (a
- * delta or a replace-all); *put counts them.  Names that lapsed before
- * they arrived (a replayed or delayed message) are left out: applying
- * them would only delete the name's current state. */
+ * delta or a replace-all); *put counts them, *lapsed the others.  Names
+ * that lapsed before they arrived (a replayed or delayed message) are
+ * left out: applying them would only delete the name's current state. */
 static int
 put_live(struct policy_batch *b, const struct observation_msg *m,
-	int64_t now, size_t *put)
+	int64_t now, size_t *put, size_t *lapsed)
 {
 	size_t i;
 
 	*put = 0;
+	*lapsed = 0;
 	for (i = 0; i < m->n_added; i++) {
 		struct policy_entry e;
-		if (m->added[i].expiry <= now)
+		if (m->added[i].expiry <= now) {
+			(*lapsed)++;
 			continue;
+		}
 		memset(&e, 0, sizeof(e));
 		e.tags = m->added[i].tag_mask;
 		e.expires = m->added[i].expiry;
@@ -236,17 +240,18 @@ put_live(struct policy_batch *b, const struct observation_msg *m,
 	return 0;
 }
 
-/* Replace the source with a snapshot's live names; *put counts them. */
+/* Replace the source with a snapshot's live names; *put counts them,
+ * *lapsed the others. */
 static int
 replace_source(struct feed_obs *f, const struct observation_msg *m,
-	int64_t now, size_t *put)
+	int64_t now, size_t *put, size_t *lapsed)
 {
 	struct policy_batch *b = policy_batch_begin(f->p.store, f->p.source,
 		1);
 
 	if (!b)
 		return -1;
-	if (put_live(b, m, now, put) != 0) {
+	if (put_live(b, m, now, put, lapsed) != 0) {
 		policy_batch_abort(b);
 		return -1;
 	}
@@ -281,20 +286,22 @@ flush_batch(struct feed_obs *f)
 static int
 apply(struct feed_obs *f, const struct observation_msg *m, int64_t now)
 {
-	size_t i, added;
+	size_t i, added, lapsed;
 
 	if (!f->batch &&
 	    !(f->batch = policy_batch_begin(f->p.store, f->p.source, 0)))
 		return -1;
-	if (put_live(f->batch, m, now, &added) != 0)
+	if (put_live(f->batch, m, now, &added, &lapsed) != 0)
 		goto nomem;
 	for (i = 0; i < m->n_removed; i++)
 		if (policy_batch_remove(f->batch, m->removed[i].name, 0) != 0)
 			goto nomem;
 	f->open.added += added;
 	f->open.removed += m->n_removed;
-	f->open.skipped += m->n_skipped + (m->n_added - added);
+	f->open.skipped += m->n_skipped;
 	f->open.msgs++;
+	/* Counted even if the batch fails later: they did arrive so. */
+	f->stats.lapsed += lapsed;
 	f->open.time = now;
 	return 0;
 nomem:
@@ -509,12 +516,32 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 
 /* ---- persistence ---- */
 
+/* A state file that cannot be read back: counted, and kept aside before
+ * a save replaces it.  Its ETag names a state the source no longer has,
+ * so the next bootstrap fetches the whole snapshot again.  0 if it was
+ * kept aside. */
+static int
+keep_state_aside(struct feed_obs *f, const char *why)
+{
+	char who[200];
+
+	pthread_mutex_lock(&f->lock);
+	f->stats.state_broken++;
+	snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+		"state file: %.200s", why);
+	pthread_mutex_unlock(&f->lock);
+	if (f->etag_file)
+		unlink(f->etag_file);
+	snprintf(who, sizeof(who), "source %.150s", f->source_name);
+	return statefile_keep_aside(f->state_file, who, why, NULL, 0);
+}
+
 long
 feed_obs_load_saved(struct feed_obs *f, int64_t now)
 {
 	struct observation_msg m;
-	char *text, why[160];
-	size_t len, loaded;
+	char *text, why[200];
+	size_t len, loaded, lapsed;
 	int r;
 
 	if (!f->state_file)
@@ -522,34 +549,50 @@ feed_obs_load_saved(struct feed_obs *f, int64_t now)
 	if ((r = file_read_all(f->state_file, STATE_FILE_MAX, &text, &len))) {
 		if (r == ENOENT)
 			return 0;
-		tapir_log(TAPIR_LOG_ERR, "source %s: cannot read %s: %s",
-			f->source_name, f->state_file, strerror(r));
+		snprintf(why, sizeof(why), "cannot read it: %s; starting "
+			"empty", strerror(r));
+		keep_state_aside(f, why);
 		return -1;
 	}
 	memset(&m, 0, sizeof(m));
-	if (observation_parse((const uint8_t *)text, len, &m, why,
-	    sizeof(why)) !=
-	    OBSERVATION_OK) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: %s: %s; starting empty",
-			f->source_name, f->state_file, why);
-		free(text);
+	r = observation_parse((const uint8_t *)text, len, &m, why,
+		sizeof(why) - 20);
+	free(text);
+	if (r != OBSERVATION_OK) {
 		observation_msg_clear(&m);
+		if (r == OBSERVATION_ERR_NOMEM) {
+			tapir_log(TAPIR_LOG_ERR, "source %s: out of memory "
+				"reading %s", f->source_name, f->state_file);
+			return -1;
+		}
+		strcat(why, "; starting empty");
+		keep_state_aside(f, why);
 		return -1;
 	}
-	free(text);
-	if (replace_source(f, &m, now, &loaded) != 0) {
+	/* Entries that cannot be read would be gone with the next save. */
+	if (m.n_skipped) {
+		snprintf(why, sizeof(why), "%zu entries cannot be read (%.100s); "
+			"loading the others", m.n_skipped, m.first_error);
+		if (keep_state_aside(f, why) == 0) {
+			pthread_mutex_lock(&f->lock);
+			f->version++;    /* written again at the next save */
+			pthread_mutex_unlock(&f->lock);
+		}
+	}
+	if (replace_source(f, &m, now, &loaded, &lapsed) != 0) {
 		observation_msg_clear(&m);
 		tapir_log(TAPIR_LOG_ERR, "source %s: out of memory loading %s",
 			f->source_name, f->state_file);
 		return -1;
 	}
 	tapir_log(TAPIR_LOG_INFO, "source %s: %zu names from %s (%zu lapsed)",
-		f->source_name, loaded, f->state_file, m.n_added - loaded);
+		f->source_name, loaded, f->state_file, lapsed);
 	observation_msg_clear(&m);
 	return (long)loaded;
 }
 
 struct save_ctx {
+	struct feed_obs *f;
 	struct observation_writer w;
 	int64_t now;
 };
@@ -578,35 +621,27 @@ save_entry(void *arg, const uint8_t *name, const struct policy_entry *e)
 }
 
 static int
-write_state(struct feed_obs *f, const char *tmp, int64_t now)
+write_state(FILE *out, void *arg)
 {
-	struct save_ctx c;
-	FILE *fp = fopen(tmp, "w");
+	struct save_ctx *c = arg;
+	struct feed_obs *f = c->f;
 	int r;
 
-	if (!fp)
-		return -1;
-	c.now = now;
-	observation_writer_file(&c.w, fp);
-	observation_snapshot_begin(&c.w, f->src_name, "tapir-pop", f->p.list,
-		now);
-	policy_source_foreach(f->p.store, f->p.source, now, save_entry, &c);
-	r = observation_snapshot_end(&c.w);
-	/* fsync before the rename: after a crash the name points at
-	 * complete data or at the previous file, never at a torn one. */
-	if (r != OBSERVATION_OK || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		if (r != OBSERVATION_OK && r != OBSERVATION_ERR_IO)
-			errno = EINVAL;
-		fclose(fp);
-		return -1;
-	}
-	return fclose(fp);
+	observation_writer_file(&c->w, out);
+	observation_snapshot_begin(&c->w, f->src_name, "tapir-pop", f->p.list,
+		c->now);
+	policy_source_foreach(f->p.store, f->p.source, c->now, save_entry, c);
+	r = observation_snapshot_end(&c->w);
+	if (r != OBSERVATION_OK && r != OBSERVATION_ERR_IO)
+		errno = EINVAL;
+	return r == OBSERVATION_OK ? 0 : -1;
 }
 
 int
 feed_obs_save(struct feed_obs *f, int64_t now)
 {
-	char tmp[4096];
+	struct save_ctx c;
+	char why[512];
 	uint64_t version;
 	int r = 0;
 
@@ -618,21 +653,24 @@ feed_obs_save(struct feed_obs *f, int64_t now)
 	pthread_mutex_unlock(&f->lock);
 	if (version == f->saved_version)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state_file);
-	if (write_state(f, tmp, now) != 0 ||
-	    rename(tmp, f->state_file) != 0) {
-		int saved = errno;
-		unlink(tmp);
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.now = now;
+	switch (statefile_write(f->state_file, write_state, &c, why,
+	    sizeof(why))) {
+	case STATEFILE_FAILED:
 		pthread_mutex_lock(&f->lock);
 		f->stats.save_failures++;
 		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
-			"cannot write %s: %s", f->state_file, strerror(saved));
+			"%.200s", why);
 		pthread_mutex_unlock(&f->lock);
-		tapir_log(TAPIR_LOG_ERR, "source %s: cannot write %s: %s; the "
-			"previous state file is kept", f->source_name,
-			f->state_file, strerror(saved));
+		tapir_log(TAPIR_LOG_ERR, "source %s: %s; the previous state "
+			"file is kept", f->source_name, why);
 		r = -1;
 		goto out;
+	case STATEFILE_NOT_DURABLE:
+		tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name, why);
+		break;
 	}
 	f->saved_version = version;
 	pthread_mutex_lock(&f->lock);
@@ -676,6 +714,8 @@ static int
 apply_snapshot(struct feed_obs *f, const struct observation_msg *m,
 	int64_t now, size_t *names)
 {
+	size_t lapsed;
+
 	if (!message_is_ours(f, m, now))
 		return -1;
 	if (m->n_added > f->p.max_entries) {
@@ -683,8 +723,9 @@ apply_snapshot(struct feed_obs *f, const struct observation_msg *m,
 			"exceeds max-entries", m->n_added);
 		return -1;
 	}
-	if (replace_source(f, m, now, names) != 0)
+	if (replace_source(f, m, now, names, &lapsed) != 0)
 		return -1;
+	f->stats.lapsed += lapsed;
 	f->stats.bootstraps++;
 	f->stats.last_update = now;
 	f->version++;
@@ -708,24 +749,29 @@ read_etag(struct feed_obs *f)
 	return buf[0] ? strdup(buf) : NULL;
 }
 
+static int
+write_etag_line(FILE *out, void *arg)
+{
+	return fprintf(out, "%s\n", (const char *)arg) < 0 ? -1 : 0;
+}
+
+/* Called once a state built on the ETag's snapshot is on disk: with the
+ * ETag first, a crash in between would make the next bootstrap's 304
+ * keep an older state. */
 static void
 write_etag(struct feed_obs *f, const char *etag)
 {
-	char tmp[4096];
-	FILE *fp;
+	char why[512];
 
 	if (!f->etag_file)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", f->etag_file);
 	if (!etag) {
 		unlink(f->etag_file);
 		return;
 	}
-	if (!(fp = fopen(tmp, "w")))
-		return;
-	if (fprintf(fp, "%s\n", etag) < 0 || fclose(fp) != 0 ||
-	    rename(tmp, f->etag_file) != 0)
-		unlink(tmp);
+	if (statefile_write(f->etag_file, write_etag_line, (void *)etag, why,
+	    sizeof(why)) != STATEFILE_OK)
+		tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name, why);
 }
 
 static int
@@ -744,7 +790,7 @@ boot_thread(void *arg)
 	struct bootstrap_result res;
 	char *etag = read_etag(f);
 	size_t names = 0;
-	int r;
+	int r, applied = 0;
 
 	memset(&opt, 0, sizeof(opt));
 	memset(&res, 0, sizeof(res));
@@ -764,7 +810,7 @@ boot_thread(void *arg)
 	    apply_snapshot(f, &res.msg, (int64_t)time(NULL), &names) == 0) {
 		tapir_log(TAPIR_LOG_INFO, "source %s: bootstrapped %zu names "
 			"from %s", f->source_name, names, f->bootstrap_url);
-		write_etag(f, res.etag);
+		applied = 1;
 	} else if (r == BOOTSTRAP_NOT_MODIFIED) {
 		f->stats.bootstrap_unchanged++;
 		tapir_log(TAPIR_LOG_INFO, "source %s: snapshot at %s unchanged; "
@@ -781,9 +827,13 @@ boot_thread(void *arg)
 			"snapshot refused" : res.error);
 	}
 	pthread_mutex_unlock(&f->lock);
+	drain_pending(f);
+	/* The ETag goes to disk only after a state built on its snapshot:
+	 * the next start's 304 then keeps that state, not an older one. */
+	if (applied && feed_obs_save(f, (int64_t)time(NULL)) == 0)
+		write_etag(f, res.etag);
 	bootstrap_result_clear(&res);
 	free(etag);
-	drain_pending(f);
 	return NULL;
 }
 

@@ -13,11 +13,13 @@
  * entries at once and the engine's maintenance reclaims them.
  *
  * The source's state is written, when it changed, as an observation
- * snapshot (DESIGN.md §6) to a file in the state directory (temporary file
- * and rename, so a crash or a full disk leaves the previous file), and
- * read back at start without the lapsed entries: a restart or a reload
- * keeps what Core sent.  The same file is a snapshot another edge can
- * bootstrap from.
+ * snapshot (DESIGN.md §6) to a file in the state directory
+ * (statefile_write(), so a crash or a full disk leaves the previous
+ * file), and read back at start without the lapsed entries: a restart or
+ * a reload keeps what Core sent.  A file that cannot be read back is kept
+ * aside, not overwritten by the next save; one with entries that cannot
+ * be read is kept aside too, and the rest loaded.  The same file is a
+ * snapshot another edge can bootstrap from.
  *
  * With a bootstrap URL, the feed fetches the full state over HTTPS at
  * start (DESIGN.md §6) on a thread of its own, while the MQTT thread
@@ -91,8 +93,14 @@ struct feed_obs_stats {
 	uint64_t names_added;
 	/** Names removed. */
 	uint64_t names_removed;
-	/** Entries skipped: invalid, or already expired on arrival. */
+	/** Entries skipped as invalid. */
 	uint64_t entries_skipped;
+	/** Names added that had lapsed (time_added + ttl past) when they
+	 *  arrived, in messages and snapshots: left out, as applying them
+	 *  would only delete the name's current state. */
+	uint64_t lapsed;
+	/** State files found unreadable at start (kept aside). */
+	uint64_t state_broken;
 	/** Snapshots applied, unchanged (304), and failed fetches. */
 	uint64_t bootstraps, bootstrap_unchanged, bootstrap_failures;
 	/** Messages buffered while a bootstrap ran. */
@@ -122,7 +130,10 @@ struct feed_obs *feed_obs_create(const struct feed_obs_params *params,
 
 /**
  * Load the persisted state into the source, dropping lapsed entries, on
- * the calling thread.  A missing file is an empty state.
+ * the calling thread.  A missing file is an empty state.  A file that
+ * cannot be read, or has entries that cannot, is kept aside
+ * (statefile_keep_aside()); what could be read is loaded and written
+ * again at the next save.
  * @param now: Unix time.
  * @return the number of names loaded, or -1 if the file was unusable
  *	(logged; the source stays empty).

@@ -29,6 +29,7 @@
 #include "feeds/feed_rpz.h"
 #include "feeds/rpz.h"
 #include "module/log.h"
+#include "module/statefile.h"
 #include "module/thread.h"
 
 #include <arpa/inet.h>
@@ -54,6 +55,8 @@
 #define BIND_RETRY_S 5
 /* TSIG fudge we sign with, seconds (RFC 8945's recommendation). */
 #define TSIG_FUDGE 300
+/* Bad records of a saved zone logged one by one; the rest are counted. */
+#define BAD_RECORDS_LOGGED 10
 
 struct feed_rpz {
 	struct feed_rpz_params p;   /* the strings below are our copies */
@@ -298,39 +301,30 @@ apply_abort(struct apply *a)
 	rpz_zone_rollback(a->f->view);
 }
 
-/* Write the zone in force to zone_file: a temporary file made durable,
- * then renamed over the old one, so a crash leaves one or the other. */
+static int
+write_zone(FILE *out, void *arg)
+{
+	struct feed_rpz *f = arg;
+
+	ldns_rr_print(out, f->soa);
+	if (rpz_zone_write(f->view, out) != 0)
+		return -1;
+	return ferror(out) ? -1 : 0;
+}
+
+/* Write the zone in force to zone_file (statefile_write()): a crash or a
+ * full disk leaves the previous zone, never a part of this one. */
 static void
 save_zone(struct feed_rpz *f)
 {
-	char *tmp;
-	FILE *out;
-	size_t len;
-	int ok;
+	char why[512];
 
 	if (!f->zone_file || !f->soa)
 		return;
-	len = strlen(f->zone_file) + 5;
-	if (!(tmp = malloc(len)))
-		return;
-	snprintf(tmp, len, "%s.tmp", f->zone_file);
-	if (!(out = fopen(tmp, "w"))) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: cannot write %s: %s",
-			f->source_name, tmp, strerror(errno));
-		free(tmp);
-		return;
-	}
-	ldns_rr_print(out, f->soa);
-	ok = rpz_zone_write(f->view, out) == 0 && fflush(out) == 0 &&
-		fsync(fileno(out)) == 0;
-	ok = (fclose(out) == 0) && ok;
-	if (!ok || rename(tmp, f->zone_file) != 0) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: cannot save the zone to "
-			"%s: %s", f->source_name, f->zone_file,
-			strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
+	if (statefile_write(f->zone_file, write_zone, f, why, sizeof(why)) !=
+	    STATEFILE_OK)
+		tapir_log(TAPIR_LOG_ERR, "source %s: cannot save the zone: %s",
+			f->source_name, why);
 }
 
 /* Publish a completed transfer; soa (taken) becomes the zone's SOA. */
@@ -401,6 +395,22 @@ is_apex_soa(struct feed_rpz *f, const ldns_rr *rr)
 	    ldns_rr_rd_count(rr) >= 7;
 }
 
+/* The saved zone cannot be used at all: kept aside, so that it can be
+ * looked at after the next transfer replaced it. */
+static void
+keep_zone_aside(struct feed_rpz *f, const char *why)
+{
+	char who[200];
+
+	pthread_mutex_lock(&f->stats_lock);
+	f->stats.state_broken++;
+	snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+		"saved zone: %.200s", why);
+	pthread_mutex_unlock(&f->stats_lock);
+	snprintf(who, sizeof(who), "source %.150s", f->source_name);
+	statefile_keep_aside(f->zone_file, who, why, NULL, 0);
+}
+
 int
 feed_rpz_load_saved(struct feed_rpz *f)
 {
@@ -408,12 +418,15 @@ feed_rpz_load_saved(struct feed_rpz *f)
 	uint32_t ttl = 3600;
 	ldns_rr *soa = NULL;
 	struct apply a;
-	int line = 0;
+	uint64_t bad = 0;
+	char why[256];
+	int line = 0, r;
 	FILE *in;
 
 	if (!f->zone_file || !(in = fopen(f->zone_file, "r")))
 		return -1;
 	memset(&a, 0, sizeof(a));
+	why[0] = 0;
 	while (!feof(in)) {
 		ldns_rr *rr = NULL;
 		ldns_status st = ldns_rr_new_frm_fp_l(&rr, in, &ttl, &origin,
@@ -424,19 +437,26 @@ feed_rpz_load_saved(struct feed_rpz *f)
 		    st == LDNS_STATUS_SYNTAX_ORIGIN)
 			continue;
 		if (st != LDNS_STATUS_OK) {
-			if (feof(in) && !rr)
+			/* Nothing more to read. */
+			if (feof(in) && !rr && st == LDNS_STATUS_SYNTAX_ERR)
 				break;
-			tapir_log(TAPIR_LOG_ERR, "source %s: %s:%d: %s",
-				f->source_name, f->zone_file, line,
-				ldns_get_errorstr_by_id(st));
-			goto fail;
+			/* One bad record costs that record, not the zone:
+			 * the file was written whole (statefile_write()), so
+			 * this is damage to one line, and the rest is as
+			 * the primary sent it. */
+			if (++bad <= BAD_RECORDS_LOGGED)
+				tapir_log(TAPIR_LOG_ERR, "source %s: %s:%d: %s; "
+					"record skipped", f->source_name,
+					f->zone_file, line,
+					ldns_get_errorstr_by_id(st));
+			if (rr)
+				ldns_rr_free(rr);
+			continue;
 		}
 		if (!soa) {
 			if (!is_apex_soa(f, rr)) {
-				tapir_log(TAPIR_LOG_ERR, "source %s: %s does not "
-					"start with the SOA of %s",
-					f->source_name, f->zone_file,
-					f->zone_text);
+				snprintf(why, sizeof(why), "does not start with "
+					"the SOA of %.200s", f->zone_text);
 				ldns_rr_free(rr);
 				goto fail;
 			}
@@ -457,11 +477,22 @@ feed_rpz_load_saved(struct feed_rpz *f)
 	if (prev)
 		ldns_rdf_deep_free(prev);
 	if (!soa) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: %s has no SOA",
-			f->source_name, f->zone_file);
+		keep_zone_aside(f, "no SOA");
 		return -1;
 	}
-	return apply_commit(&a, soa, "saved zone");
+	if ((r = apply_commit(&a, soa, "saved zone")) == 0 && bad) {
+		tapir_log(TAPIR_LOG_ERR, "source %s: %s: %llu bad record%s "
+			"skipped, the rest of the zone loaded", f->source_name,
+			f->zone_file, (unsigned long long)bad, bad == 1 ? "" :
+			"s");
+		pthread_mutex_lock(&f->stats_lock);
+		f->stats.bad_records += bad;
+		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+			"saved zone: %llu bad record%s skipped",
+			(unsigned long long)bad, bad == 1 ? "" : "s");
+		pthread_mutex_unlock(&f->stats_lock);
+	}
+	return r;
 fail:
 	fclose(in);
 	if (origin)
@@ -471,6 +502,11 @@ fail:
 	apply_abort(&a);
 	if (soa)
 		ldns_rr_free(soa);
+	if (why[0])
+		keep_zone_aside(f, why);
+	else
+		tapir_log(TAPIR_LOG_ERR, "source %s: out of memory loading %s",
+			f->source_name, f->zone_file);
 	return -1;
 }
 

@@ -88,6 +88,10 @@ struct feed_rpz_stats {
 	uint64_t notifies_refused;
 	/** Records skipped (unsupported trigger types, out of zone). */
 	uint64_t skipped_records;
+	/** Records of the saved zone that could not be read, skipped. */
+	uint64_t bad_records;
+	/** Saved zones that could not be used at all (kept aside). */
+	uint64_t state_broken;
 	/** Policy entries in force. */
 	uint64_t entries;
 	/** Unix time of the last applied transfer, 0 if none. */
@@ -104,7 +108,10 @@ struct feed_rpz *feed_rpz_create(const struct feed_rpz_params *params);
 
 /**
  * Load the last good zone from zone_file, on the calling thread, so the
- * policy is in force before any primary answers.
+ * policy is in force before any primary answers.  A record that cannot
+ * be read is skipped and counted (bad_records), and the rest loaded; a
+ * file that is no zone at all (no SOA first) is kept aside
+ * (statefile_keep_aside()).
  * @return 0 when a saved zone was applied, -1 when there was none or it
  *	was unusable (logged).
  */

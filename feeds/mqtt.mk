@@ -6,6 +6,13 @@ feeds_libtapir_mqtt_la_SOURCES = feeds/mqtt.c feeds/mqtt.h \
 feeds_libtapir_mqtt_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 feeds_libtapir_mqtt_la_LIBADD = $(PAHO_LIBS)
 
+# The feed without a broker: lapsed names, saved state kept aside.
+check_PROGRAMS += tests/unit/test_feed_obs
+TESTS += tests/unit/test_feed_obs
+tests_unit_test_feed_obs_SOURCES = tests/unit/test_feed_obs.c
+tests_unit_test_feed_obs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_feed_obs_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
+
 # Against a real mosquitto broker with TLS client certificates.
 TESTS += tests/integration/test_mqtt.sh
 EXTRA_DIST += tests/integration/test_mqtt.sh

@@ -275,7 +275,7 @@ static json_t *
 component_json(const struct status_component *c)
 {
 	return json_pack("{s:o?, s:i, s:o?, s:o?, s:o?, s:I, s:I, s:o?, s:o?,"
-		" s:o?, s:{s:o?, s:o?, s:o?, s:o?}}",
+		" s:o?, s:{s:o?, s:o?, s:o?, s:o?, s:o?}}",
 		"Component", json_string(c->name),
 		"Status", (int)c->state,
 		"Msg", json_text(c->msg),
@@ -290,6 +290,7 @@ component_json(const struct status_component *c)
 		"Received", json_count(c->received),
 		"Applied", json_count(c->applied),
 		"Rejected", json_count(c->rejected),
+		"Lapsed", json_count(c->lapsed),
 		"Names", json_count(c->names));
 }
 

@@ -35,8 +35,8 @@
  *     "NumFails":    integer, failures since the last success,
  *     "NumWarnings": integer, warnings since the last success,
  *     "LastFail", "LastWarn", "LastSuccess": RFC 3339 times,
- *     "Counters":    { "Received", "Applied", "Rejected", "Names":
- *                      integers }                         (extension)
+ *     "Counters":    { "Received", "Applied", "Rejected", "Lapsed",
+ *                      "Names": integers }                (extension)
  *   }
  *
  * A time never reached is Go's zero time, "0001-01-01T00:00:00Z", as
@@ -105,6 +105,8 @@ struct status_component {
 	uint64_t applied;
 	/** Of those, refused (bad signature, bad message). */
 	uint64_t rejected;
+	/** Names that had lapsed when they arrived, left out. */
+	uint64_t lapsed;
 	/** Live names it holds. */
 	uint64_t names;
 };

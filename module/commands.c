@@ -60,6 +60,11 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out)
 			si.state);
 		if (si.received)
 			fprintf(out, " received=%" PRIu64, si.received);
+		if (strcmp(si.type, "mqtt") == 0)
+			fprintf(out, " lapsed=%" PRIu64, si.lapsed);
+		if (si.state_broken)
+			fprintf(out, " state_broken=%" PRIu64,
+				si.state_broken);
 		fprintf(out, "%s%s%s\n",
 			si.last_error[0] ? " last_error=\"" : "",
 			si.last_error, si.last_error[0] ? "\"" : "");
@@ -272,9 +277,14 @@ print_stats(struct commands *c, FILE *out, int reset)
 			si.updates);
 		fprintf(out, "source.%s.failures=%" PRIu64 "\n", si.name,
 			si.failures);
-		if (strcmp(si.type, "mqtt") == 0)
+		if (strcmp(si.type, "mqtt") == 0) {
 			fprintf(out, "source.%s.received=%" PRIu64 "\n",
 				si.name, si.received);
+			fprintf(out, "source.%s.lapsed=%" PRIu64 "\n",
+				si.name, si.lapsed);
+		}
+		fprintf(out, "source.%s.state_broken=%" PRIu64 "\n", si.name,
+			si.state_broken);
 	}
 	fprintf(out, "policy.memory=%zu\n",
 		policy_store_memory(engine_store(c->engine)));

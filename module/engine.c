@@ -10,7 +10,9 @@
 #include "feeds/feed_obs.h"
 #include "feeds/feed_rpz.h"
 #include "feeds/status.h"
+#include "module/fileio.h"
 #include "module/log.h"
+#include "module/statefile.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -66,6 +68,7 @@ struct engine {
 	struct override *overrides;
 	size_t num_overrides;
 	char *override_file;
+	uint64_t overrides_broken;  /* override files found unreadable */
 	/* Reclaims lapsed entries, writes observation state, reports. */
 	struct tapir_thread maintenance;
 	/* Status reports: the node's key, its id, the limiter; key NULL
@@ -342,6 +345,7 @@ describe_source(struct engine *e, unsigned i, struct status_component *c,
 		si->updates + si->failures;
 	c->applied = si->updates;
 	c->rejected = si->failures;
+	c->lapsed = si->lapsed;
 	c->names = si->entries;
 }
 
@@ -452,103 +456,228 @@ write_override_line(const struct override *o, FILE *out)
 			policy_action_name(o->action) : "default");
 }
 
-/* Write the state file atomically: a crash leaves the old or the new. */
+/* The overrides a state file is written from. */
+struct override_list {
+	const struct override *list;
+	size_t n;
+};
+
 static int
-save_overrides(struct engine *e)
+write_overrides(FILE *out, void *arg)
 {
-	char tmp[4096];
-	FILE *f;
+	const struct override_list *l = arg;
 	size_t i;
 
-	if (!e->override_file)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", e->override_file);
-	if (!(f = fopen(tmp, "w"))) {
-		tapir_log(TAPIR_LOG_ERR, "overrides: cannot write %s: %s", tmp,
-			strerror(errno));
-		return -1;
-	}
-	fprintf(f, "# tapir-pop runtime overrides; written by the module\n");
-	for (i = 0; i < e->num_overrides; i++)
-		write_override_line(&e->overrides[i], f);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		tapir_log(TAPIR_LOG_ERR, "overrides: writing %s: %s", tmp,
-			strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, e->override_file) != 0) {
-		tapir_log(TAPIR_LOG_ERR, "overrides: rename to %s: %s",
-			e->override_file, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	fprintf(out, "# tapir-pop runtime overrides; written by the module\n");
+	for (i = 0; i < l->n; i++)
+		write_override_line(&l->list[i], out);
+	return ferror(out) ? -1 : 0;
 }
 
+/* Store list in the state file.  STATEFILE_FAILED: the file holds what
+ * it held; otherwise it holds list, and a restart reads it. */
 static int
-add_override(struct engine *e, int allow, const uint8_t *name,
-	enum policy_action action)
+save_overrides(struct engine *e, const struct override *list, size_t n)
 {
-	size_t i, len = 0;
-	struct override *o;
+	struct override_list l = { list, n };
+	char why[512];
+	int r;
+
+	if (!e->override_file)
+		return STATEFILE_OK;
+	r = statefile_write(e->override_file, write_overrides, &l, why,
+		sizeof(why));
+	if (r != STATEFILE_OK)
+		tapir_log(TAPIR_LOG_ERR, "overrides: %s%s", why,
+			r == STATEFILE_NOT_DURABLE ? " (the file is replaced, "
+			"but a crash of the machine may bring the old one back)" :
+			"");
+	return r;
+}
+
+static size_t
+wire_len(const uint8_t *name)
+{
+	size_t len = 0;
 
 	while (name[len])
 		len += 1u + name[len];
-	len++;
-	for (i = 0; i < e->num_overrides; i++)
-		if (memcmp(e->overrides[i].name, name, len) == 0)
+	return len + 1;
+}
+
+/* The index of name's override in list, or n. */
+static size_t
+find_override(const struct override *list, size_t n, const uint8_t *name)
+{
+	size_t i, len = wire_len(name);
+
+	for (i = 0; i < n; i++)
+		if (memcmp(list[i].name, name, len) == 0)
 			break;
-	if (i == e->num_overrides) {
-		o = realloc(e->overrides, (i + 1) * sizeof(*o));
-		if (!o)
-			return -1;
-		e->overrides = o;
-		e->num_overrides++;
-	}
-	o = &e->overrides[i];
+	return i;
+}
+
+/* Replace name's override in list, or append it: list has room for one
+ * more than *n. */
+static void
+put_override(struct override *list, size_t *n, int allow,
+	const uint8_t *name, enum policy_action action)
+{
+	size_t i = find_override(list, *n, name);
+	struct override *o = &list[i];
+
+	if (i == *n)
+		(*n)++;
 	memset(o, 0, sizeof(*o));
-	memcpy(o->name, name, len);
+	memcpy(o->name, name, wire_len(name));
 	o->allow = allow;
 	o->action = allow ? POLICY_ACTION_NONE : action;
+}
+
+/* A copy of the overrides with room for extra more, or NULL (logged). */
+static struct override *
+copy_overrides(struct engine *e, size_t extra)
+{
+	struct override *c = malloc((e->num_overrides + extra + 1) *
+		sizeof(*c));
+
+	if (!c)
+		tapir_log(TAPIR_LOG_ERR, "overrides: out of memory");
+	else if (e->num_overrides)
+		memcpy(c, e->overrides, e->num_overrides * sizeof(*c));
+	return c;
+}
+
+/* Make list (n entries; taken) the overrides: stored first, then
+ * published, so that what a command answers is what applies, now and
+ * after a restart.  0, or -1 with the overrides as they were. */
+static int
+commit_overrides(struct engine *e, struct override *list, size_t n)
+{
+	struct override *old = e->overrides;
+	size_t old_n = e->num_overrides;
+
+	if (save_overrides(e, list, n) == STATEFILE_FAILED) {
+		free(list);
+		return -1;
+	}
+	e->overrides = list;
+	e->num_overrides = n;
+	/* Both kinds: a name may have moved from one to the other. */
+	if (publish_overrides(e, 1) == 0 && publish_overrides(e, 0) == 0) {
+		free(old);
+		return 0;
+	}
+	tapir_log(TAPIR_LOG_ERR, "overrides: out of memory publishing them; "
+		"the previous overrides are restored");
+	e->overrides = old;
+	e->num_overrides = old_n;
+	free(list);
+	if (save_overrides(e, old, old_n) == STATEFILE_FAILED)
+		tapir_log(TAPIR_LOG_ERR, "overrides: %s now differs from the "
+			"overrides in force", e->override_file);
+	publish_overrides(e, 1);
+	publish_overrides(e, 0);
+	return -1;
+}
+
+/* One line of the state file into e's overrides; -1 if it is not one
+ * the module writes, -2 when out of memory. */
+static int
+load_override_line(struct engine *e, char *line, size_t len)
+{
+	char *save = NULL, *kind, *text, *act;
+	uint8_t wire[NAME_WIRE_MAX];
+	enum policy_action action = POLICY_ACTION_NONE;
+	struct override *grown;
+	size_t wlen;
+
+	if (strlen(line) != len)
+		return -1;      /* a NUL byte */
+	kind = strtok_r(line, " \t\r", &save);
+	if (!kind || *kind == '#')
+		return 0;
+	text = strtok_r(NULL, " \t\r", &save);
+	act = strtok_r(NULL, " \t\r", &save);
+	if (!text || strtok_r(NULL, " \t\r", &save) ||
+	    name_from_text(text, strlen(text), wire, &wlen) ||
+	    (strcmp(kind, "allow") && strcmp(kind, "deny")) ||
+	    (act && (strcmp(kind, "deny") || (strcmp(act, "default") &&
+	    (policy_action_from_name(act, &action) ||
+	    action == POLICY_ACTION_NONE)))))
+		return -1;
+	if (!(grown = realloc(e->overrides, (e->num_overrides + 1) *
+	    sizeof(*grown))))
+		return -2;
+	e->overrides = grown;
+	put_override(e->overrides, &e->num_overrides, strcmp(kind, "allow") ==
+		0, wire, action);
 	return 0;
 }
 
-/* Read the state file; a bad line is logged and skipped. */
+/* The largest overrides file read: they are typed in by hand. */
+#define OVERRIDES_FILE_MAX ((size_t)16 << 20)
+
+/* Read the state file.  One that cannot be read, or has a line the
+ * module does not write, is kept aside before a write could replace it,
+ * and the lines that could be read are stored again: what is in force
+ * is what a restart loads. */
 static void
 load_overrides(struct engine *e)
 {
-	char line[2048];
-	unsigned lineno = 0;
-	FILE *f;
+	char *text, *line, *end, why[160], aside[4096];
+	unsigned lineno = 0, bad = 0, first = 0;
+	size_t len;
+	int r;
 
-	if (!e->override_file || !(f = fopen(e->override_file, "r")))
+	if (!e->override_file)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *save = NULL, *kind, *text, *act;
-		uint8_t wire[NAME_WIRE_MAX];
-		enum policy_action action = POLICY_ACTION_NONE;
-		size_t len;
-		lineno++;
-		kind = strtok_r(line, " \t\r\n", &save);
-		if (!kind || *kind == '#')
-			continue;
-		text = strtok_r(NULL, " \t\r\n", &save);
-		act = strtok_r(NULL, " \t\r\n", &save);
-		if (!text || name_from_text(text, strlen(text), wire, &len) ||
-		    (strcmp(kind, "allow") && strcmp(kind, "deny")) ||
-		    (act && strcmp(act, "default") &&
-		    policy_action_from_name(act, &action))) {
-			tapir_log(TAPIR_LOG_ERR, "overrides: %s:%u: bad line, "
-				"skipped", e->override_file, lineno);
-			continue;
-		}
-		if (add_override(e, strcmp(kind, "allow") == 0, wire, action))
-			break;
+	if ((r = file_read_all(e->override_file, OVERRIDES_FILE_MAX, &text,
+	    &len)) != 0) {
+		if (r == ENOENT)
+			return;
+		snprintf(why, sizeof(why), "cannot read it: %s", strerror(r));
+		e->overrides_broken++;
+		statefile_keep_aside(e->override_file, "overrides", why, NULL,
+			0);
+		return;
 	}
-	fclose(f);
+	for (line = text; line < text + len; line = end + 1) {
+		if (!(end = memchr(line, '\n', (size_t)(text + len - line))))
+			end = text + len;
+		*end = 0;
+		lineno++;
+		if ((r = load_override_line(e, line, (size_t)(end - line))) ==
+		    -2) {
+			tapir_log(TAPIR_LOG_ERR, "overrides: out of memory "
+				"reading %s", e->override_file);
+			break;
+		}
+		if (r == -1 && !bad++)
+			first = lineno;
+	}
+	free(text);
+	if (!bad)
+		return;
+	e->overrides_broken++;
+	snprintf(why, sizeof(why), "%u bad line%s (the first: line %u), "
+		"skipped", bad, bad == 1 ? "" : "s", first);
+	if (statefile_keep_aside(e->override_file, "overrides", why, aside,
+	    sizeof(aside)) != 0)
+		return;
+	if (save_overrides(e, e->overrides, e->num_overrides) !=
+	    STATEFILE_FAILED)
+		return;
+	/* Not stored: the file the overrides in force came from goes back,
+	 * so that a restart reads them again. */
+	if (rename(aside, e->override_file) == 0)
+		tapir_log(TAPIR_LOG_ERR, "overrides: %s is back as %s: the "
+			"overrides read from it could not be stored", aside,
+			e->override_file);
+	else
+		tapir_log(TAPIR_LOG_ERR, "overrides: cannot put %s back as %s: "
+			"%s; a restart loads no overrides", aside,
+			e->override_file, strerror(errno));
 }
 
 static int
@@ -582,38 +711,36 @@ int
 engine_override_set(struct engine *e, int allow, const uint8_t *name,
 	enum policy_action action)
 {
-	int r;
+	struct override *list;
+	size_t n;
+	int r = -1;
 
 	pthread_mutex_lock(&e->override_lock);
-	r = add_override(e, allow, name, action);
-	/* Publish both kinds: the name may have moved from one to the other. */
-	if (r == 0)
-		r = publish_overrides(e, 1) | publish_overrides(e, 0);
-	if (r == 0)
-		r = save_overrides(e);
+	if ((list = copy_overrides(e, 1)) != NULL) {
+		n = e->num_overrides;
+		put_override(list, &n, allow, name, action);
+		r = commit_overrides(e, list, n);
+	}
 	pthread_mutex_unlock(&e->override_lock);
-	return r ? -1 : 0;
+	return r;
 }
 
 int
 engine_override_remove(struct engine *e, const uint8_t *name)
 {
-	size_t i, len = 0;
-	int r = 0;
+	struct override *list;
+	size_t i, n;
+	int r = 0, allow;
 
-	while (name[len])
-		len += 1u + name[len];
-	len++;
 	pthread_mutex_lock(&e->override_lock);
-	for (i = 0; i < e->num_overrides; i++)
-		if (memcmp(e->overrides[i].name, name, len) == 0)
-			break;
-	if (i < e->num_overrides) {
-		int allow = e->overrides[i].allow;
-		e->overrides[i] = e->overrides[--e->num_overrides];
-		r = publish_overrides(e, allow) ? -1 : 1;
-		if (r == 1 && save_overrides(e) != 0)
-			r = -1;
+	n = e->num_overrides;
+	if ((i = find_override(e->overrides, n, name)) < n) {
+		allow = e->overrides[i].allow;
+		r = -1;
+		if ((list = copy_overrides(e, 0)) != NULL) {
+			list[i] = list[--n];
+			r = commit_overrides(e, list, n) ? -1 : 1;
+		}
 		/* Dropping an allow override can block a name Unbound has
 		 * cached while it was allowed. */
 		if (r == 1 && allow && e->changed)
@@ -657,6 +784,9 @@ engine_source_info(struct engine *e, unsigned i,
 	out->type = "override";
 	out->name = i < e->num_sources ? NULL : (i == e->num_sources ?
 		ENGINE_OVERRIDE_ALLOW : ENGINE_OVERRIDE_DENY);
+	/* Set before any thread runs, and never again. */
+	if (out->name)
+		out->state_broken = e->overrides_broken;
 	if (slot->file) {
 		struct feed_file_stats fs;
 		feed_file_get_stats(slot->file, &fs);
@@ -678,6 +808,8 @@ engine_source_info(struct engine *e, unsigned i,
 		out->type = "mqtt";
 		out->last_update = os.last_update;
 		out->received = os.received;
+		out->lapsed = os.lapsed;
+		out->state_broken = os.state_broken;
 		out->updates = os.applied;
 		out->failures = os.bad_signature + os.bad_message +
 			os.wrong_source + os.over_limit;
@@ -691,6 +823,7 @@ engine_source_info(struct engine *e, unsigned i,
 		out->last_update = rs.last_update;
 		out->updates = rs.axfr + rs.ixfr;
 		out->failures = rs.failures;
+		out->state_broken = rs.state_broken;
 		memcpy(out->last_error, rs.last_error, sizeof(out->last_error));
 	}
 	if (!out->name) {

@@ -104,6 +104,13 @@ struct engine_source_info {
 	uint64_t failures;
 	/** Messages received (mqtt), 0 for other types. */
 	uint64_t received;
+	/** Names that had lapsed (time_added + ttl past) when they arrived
+	 *  (mqtt), 0 for other types. */
+	uint64_t lapsed;
+	/** State files of the source found unreadable at start, each kept
+	 *  aside (statefile_keep_aside()); the two override sources share
+	 *  one file. */
+	uint64_t state_broken;
 	/** Connection state ("connected", "disconnected"), "" if none. */
 	char state[32];
 	/** Last error, "" if none. */

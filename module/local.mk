@@ -10,6 +10,7 @@ noinst_LTLIBRARIES += module/libtapir_core.la
 module_libtapir_core_la_SOURCES = \
 	module/names.c module/names.h \
 	module/fileio.c module/fileio.h \
+	module/statefile.c module/statefile.h \
 	module/log.c module/log.h \
 	module/thread.c module/thread.h \
 	module/workpool.c module/workpool.h \

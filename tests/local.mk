@@ -14,6 +14,11 @@ tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_engine
+tests_unit_test_engine_SOURCES = tests/unit/test_engine.c
+tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_engine_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_listfile
 tests_unit_test_listfile_SOURCES = tests/unit/test_listfile.c
 tests_unit_test_listfile_CFLAGS = $(UNIT_CFLAGS)
@@ -40,6 +45,11 @@ tests_unit_test_fileio_SOURCES = tests/unit/test_fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_fileio_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/unit/test_statefile
+tests_unit_test_statefile_SOURCES = tests/unit/test_statefile.c
+tests_unit_test_statefile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_statefile_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/unit/test_thread
 tests_unit_test_thread_SOURCES = tests/unit/test_thread.c
 tests_unit_test_thread_CFLAGS = $(UNIT_CFLAGS)
@@ -52,8 +62,9 @@ tests_unit_test_workpool_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_workpool_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
 	$(PTHREAD_LIBS)
 
-TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_listfile \
-	tests/unit/test_flushq tests/unit/test_nameset tests/unit/test_policy tests/unit/test_fileio \
+TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_engine \
+	tests/unit/test_listfile tests/unit/test_flushq tests/unit/test_nameset \
+	tests/unit/test_policy tests/unit/test_fileio tests/unit/test_statefile \
 	tests/unit/test_thread tests/unit/test_workpool
 
 # Integration tests: real Unbound with the module, queried with dig.
@@ -113,3 +124,9 @@ check_PROGRAMS += tests/integration/faults_junkd
 tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
 EXTRA_DIST += tests/integration/test_faults.sh \
 	tests/bench/side-by-side.sh tests/bench/sbs_names.awk
+
+# Hostile input in the state directory: full, read-only, a wrong byte in
+# the overrides, a saved zone, an observation state file; observations
+# that lapsed before they arrived.
+TESTS += tests/integration/test_hostile_state.sh
+EXTRA_DIST += tests/integration/test_hostile_state.sh

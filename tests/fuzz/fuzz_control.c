@@ -13,7 +13,7 @@
  * not exist; their feeds retry quietly in the background.  Every request
  * must get an answer; every answer must be whole lines.
  */
-/* fuzz-sources: module/control.c module/commands.c module/conf.c module/engine.c module/names.c module/fileio.c module/policy.c module/epoch.c module/thread.c module/workpool.c module/log.c feeds/listfile.c feeds/feed_file.c feeds/feed_dawg.c dawg/dawg.c feeds/feed_rpz.c feeds/rpz.c feeds/feed_obs.c feeds/mqtt.c feeds/bootstrap.c feeds/status.c feeds/jws.c feeds/observation.c feeds/tags.c */
+/* fuzz-sources: module/control.c module/commands.c module/conf.c module/engine.c module/names.c module/fileio.c module/statefile.c module/policy.c module/epoch.c module/thread.c module/workpool.c module/log.c feeds/listfile.c feeds/feed_file.c feeds/feed_dawg.c dawg/dawg.c feeds/feed_rpz.c feeds/rpz.c feeds/feed_obs.c feeds/mqtt.c feeds/bootstrap.c feeds/status.c feeds/jws.c feeds/observation.c feeds/tags.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 

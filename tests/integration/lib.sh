@@ -200,6 +200,13 @@ rcode_of() {
 	ub_query "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
 }
 
+# source_field CONF SOURCE KEY: a number from SOURCE's list_sources line
+# (tapir-pop-control with the module configuration CONF).
+source_field() {
+	TAPIR_POP_CONF="$1" "$top_builddir/tapir-pop-control" list_sources |
+		sed -n "s/^$2 .* $3=\([0-9]*\).*/\1/p"
+}
+
 # Sanitizer reports the module caused, if any (ASan/UBSan log files).
 sanitizer_reports() {
 	cat "$1"/asan.* "$1"/ubsan.* 2>/dev/null
@@ -358,6 +365,59 @@ mqtt_publish() {
 	mosquitto_pub -h 127.0.0.1 -p "$2" --cafile "$1/ca.crt" \
 		--cert "$1/tls.crt" --key "$1/tls.key" -V mqttv5 -q 1 \
 		-t "$3" -f "$4"
+}
+
+# b64url: stdin in base64url without padding, as JWS wants it.
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# b64dec: stdin from base64url, padded or not, decoded.
+b64dec() { tr -- '-_' '+/' | awk '{ n = length($0) % 4; if (n == 2) $0 = $0 "=="; else if (n == 3) $0 = $0 "="; print }' | base64 -d; }
+
+# make_core_key DIR: the Ed25519 key DNS TAPIR Core signs with
+# (DIR/core.pem) and the JWK Set that trusts it as kid core-1
+# (DIR/validation-keys.json), for trusted-keys.
+make_core_key() {
+	openssl genpkey -algorithm ed25519 -out "$1/core.pem" 2>/dev/null || return 1
+	ck_x=$(openssl pkey -in "$1/core.pem" -pubout -outform DER | tail -c 32 | b64url)
+	printf '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"core-1","x":"%s"}]}\n' \
+		"$ck_x" > "$1/validation-keys.json"
+}
+
+# jws_sign KEY IN OUT: IN as a flattened JWS signed with KEY (EdDSA, kid
+# core-1), as Core signs.  Works through files: IN may be large.
+jws_sign() {
+	js_prot=$(printf '{"alg":"EdDSA","kid":"core-1"}' | b64url)
+	b64url < "$2" > "$3.b64"
+	printf '%s.' "$js_prot" > "$3.input"
+	cat "$3.b64" >> "$3.input"
+	js_sig=$(openssl pkeyutl -sign -rawin -inkey "$1" -in "$3.input" | b64url)
+	{ printf '{"payload":"'; cat "$3.b64"
+	  printf '","protected":"%s","signature":"%s"}' "$js_prot" "$js_sig"; } > "$3"
+	rm -f "$3.b64" "$3.input"
+}
+
+# observation_json FILE NAME TTL TAG_MASK [removed] [AGE]: an observation
+# message as Core sends it (doubtlist, src_name dns-tapir) that adds, or
+# with "removed" removes, NAME, time_added AGE seconds ago (default now).
+observation_json() {
+	oj_t=$(date -u -d "@$(($(date +%s) - ${6:-0}))" +%Y-%m-%dT%H:%M:%S.123456789Z)
+	oj_e=$(printf '{"name":"%s","time_added":"%s","ttl":%s,"tag_mask":%s,"extended_tags":null}' \
+		"$2" "$oj_t" "$3" "$4")
+	if [ "${5:-}" = removed ]; then
+		oj_added=null oj_removed="[$oj_e]"
+	else
+		oj_added="[$oj_e]" oj_removed="[]"
+	fi
+	printf '{"src_name":"dns-tapir","creator":"core","msg_type":"observation","list_type":"doubtlist","added":%s,"removed":%s,"msg":"","timestamp":"%s"}' \
+		"$oj_added" "$oj_removed" "$oj_t" > "$1"
+}
+
+# publish_observation PKI PORT TOPIC KEY NAME TTL TAG_MASK [removed] [AGE]:
+# observation_json, signed with KEY, published to the broker on PORT.
+publish_observation() {
+	observation_json "$T_DIR/obs.json" "$5" "$6" "$7" "${8:-}" "${9:-0}"
+	jws_sign "$4" "$T_DIR/obs.json" "$T_DIR/obs.jws"
+	mqtt_publish "$1" "$2" "$3" "$T_DIR/obs.jws"
 }
 
 # write_knot_conf DIR PORT NOTIFY_PORT SECRET ZONE: a Knot DNS primary on

@@ -16,47 +16,17 @@ TOPIC="observations/down/tapir-pop"
 CTL="$top_builddir/tapir-pop-control"
 make_test_pki "$D/pki" || { not_ok "test PKI"; finish; }
 
-b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
-
 # The trusted key Core signs with, and a forger's key under the same kid.
-openssl genpkey -algorithm ed25519 -out "$D/core.pem" 2>/dev/null
+make_core_key "$D"
 openssl genpkey -algorithm ed25519 -out "$D/forger.pem" 2>/dev/null
-x=$(openssl pkey -in "$D/core.pem" -pubout -outform DER | tail -c 32 | b64url)
-printf '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"core-1","x":"%s"}]}\n' \
-	"$x" > "$D/validation-keys.json"
 # The node's own data key, for its signed status reports.
 openssl genpkey -algorithm ed25519 -out "$D/node.pem" 2>/dev/null
 openssl pkey -in "$D/node.pem" -pubout -out "$D/node.pub" 2>/dev/null
 
-# observation FILE NAME TTL TAG_MASK [removed]: a message as Core sends it.
-observation() {
-	now=$(date -u +%Y-%m-%dT%H:%M:%S.123456789Z)
-	entry=$(printf '{"name":"%s","time_added":"%s","ttl":%s,"tag_mask":%s,"extended_tags":null}' \
-		"$2" "$now" "$3" "$4")
-	if [ "${5:-}" = removed ]; then
-		added=null removed="[$entry]"
-	else
-		added="[$entry]" removed="[]"
-	fi
-	printf '{"src_name":"dns-tapir","creator":"core","msg_type":"observation","list_type":"doubtlist","added":%s,"removed":%s,"msg":"","timestamp":"%s"}' \
-		"$added" "$removed" "$now" > "$1"
-}
-
-# sign KEY IN OUT: flattened JWS with EdDSA, kid core-1.
-sign() {
-	prot=$(printf '{"alg":"EdDSA","kid":"core-1"}' | b64url)
-	pl=$(b64url < "$2")
-	printf '%s.%s' "$prot" "$pl" > "$D/signing-input"
-	sig=$(openssl pkeyutl -sign -rawin -inkey "$1" -in "$D/signing-input" | b64url)
-	printf '{"payload":"%s","protected":"%s","signature":"%s"}' \
-		"$pl" "$prot" "$sig" > "$3"
-}
-
 # publish NAME TTL TAG_MASK [removed] [KEY]: sign and publish one message.
 publish() {
-	observation "$D/obs.json" "$1" "$2" "$3" "${4:-}"
-	sign "${5:-$D/core.pem}" "$D/obs.json" "$D/obs.jws"
-	mqtt_publish "$D/pki" "$MQ_PORT" "$TOPIC" "$D/obs.jws"
+	publish_observation "$D/pki" "$MQ_PORT" "$TOPIC" "${5:-$D/core.pem}" \
+		"$1" "$2" "$3" "${4:-}"
 }
 
 start_mosquitto "$D/pki" "$MQ_PORT" || { not_ok "mosquitto starts"; finish; }
@@ -101,7 +71,6 @@ check "the feed connects with the edge's certificate and subscribes" \
 # status_verifies: the report is a flattened JWS whose signature checks
 # out with the node's public key (openssl, not our code), and whose payload
 # has the fields DNS TAPIR's receiver decodes.
-b64dec() { tr -- '-_' '+/' | awk '{ n = length($0) % 4; if (n == 2) $0 = $0 "=="; else if (n == 3) $0 = $0 "="; print }' | base64 -d; }
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$D/status.jws"; }
 status_verifies() {
 	prot=$(field protected) pl=$(field payload) sig=$(field signature)

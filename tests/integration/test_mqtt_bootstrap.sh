@@ -19,23 +19,9 @@ TOPIC="observations/down/tapir-pop"
 BLOCKED=192.0.2.99
 make_test_pki "$D/pki" || { not_ok "test PKI"; finish; }
 
-b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
-openssl genpkey -algorithm ed25519 -out "$D/core.pem" 2>/dev/null
-x=$(openssl pkey -in "$D/core.pem" -pubout -outform DER | tail -c 32 | b64url)
-printf '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"core-1","x":"%s"}]}\n' \
-	"$x" > "$D/validation-keys.json"
-
-# sign IN OUT: flattened JWS, EdDSA, kid core-1, as Core signs.
-sign() {
-	prot=$(printf '{"alg":"EdDSA","kid":"core-1"}' | b64url)
-	b64url < "$1" > "$D/payload.b64"
-	printf '%s.' "$prot" > "$D/signing-input"
-	cat "$D/payload.b64" >> "$D/signing-input"
-	sig=$(openssl pkeyutl -sign -rawin -inkey "$D/core.pem" \
-		-in "$D/signing-input" | b64url)
-	{ printf '{"payload":"'; cat "$D/payload.b64"
-	  printf '","protected":"%s","signature":"%s"}' "$prot" "$sig"; } > "$2"
-}
+make_core_key "$D"
+# sign IN OUT: as Core signs.
+sign() { jws_sign "$D/core.pem" "$1" "$2"; }
 
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # The snapshot: 100,000 names plus www.example., all with the rule's tag.

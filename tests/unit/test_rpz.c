@@ -522,6 +522,7 @@ test_saved_zone(void **state)
 	struct feed_rpz_params p;
 	struct feed_rpz_stats st;
 	struct feed_rpz *f;
+	char cmd[128];
 	FILE *out;
 	int fd = mkstemp(path);
 
@@ -547,16 +548,47 @@ test_saved_zone(void **state)
 	assert_string_equal(data_text(fx, "web.example"), "A 192.0.2.1 ");
 	feed_rpz_destroy(f);
 
-	/* A file without the SOA first is refused; the policy stays. */
+	/* A bad record costs that record: the others load, and the bad
+	 * one is counted and shown as the last error. */
+	out = fopen(path, "w");
+	fputs("rpz.test. 60 IN SOA ns. host. 8 3600 600 86400 60\n"
+		"before.example.rpz.test. 60 IN CNAME .\n"
+		"bad.example.rpz.test. 60 IN A 192.0.2.300\n"
+		"after.example.rpz.test. 60 IN CNAME rpz-drop.\n"
+		"last.example.rpz.test. 60 IN AAAA zz", out);
+	fclose(out);
+	f = feed_rpz_create(&p);
+	assert_int_equal(feed_rpz_load_saved(f), 0);
+	feed_rpz_get_stats(f, &st);
+	assert_int_equal(st.serial, 8);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.bad_records, 2);
+	assert_int_equal(st.state_broken, 0);
+	assert_non_null(strstr(st.last_error, "2 bad records skipped"));
+	feed_rpz_destroy(f);
+	assert_int_equal(decide(fx, "before.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(fx, "after.example").action,
+		POLICY_ACTION_DROP);
+	assert_int_equal(decide(fx, "nx.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(access(path, F_OK), 0);
+
+	/* A file without the SOA first is refused, and kept aside before
+	 * the next transfer replaces it; the policy stays. */
 	out = fopen(path, "w");
 	fputs("nx.example.rpz.test. 60 IN CNAME rpz-drop.\n", out);
 	fclose(out);
 	f = feed_rpz_create(&p);
 	assert_int_equal(feed_rpz_load_saved(f), -1);
+	feed_rpz_get_stats(f, &st);
+	assert_int_equal(st.state_broken, 1);
 	feed_rpz_destroy(f);
-	assert_int_equal(decide(fx, "nx.example").action,
+	assert_int_equal(decide(fx, "before.example").action,
 		POLICY_ACTION_NXDOMAIN);
-	unlink(path);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(cmd, sizeof(cmd), "test -f %s.broken-* && rm %s.broken-*",
+		path, path);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* A primary that accepts the connection and never answers: destroy

@@ -144,7 +144,8 @@ keyset_of(EVP_PKEY *key, const char *kid)
 static const struct status_component components[] = {
 	{ .name = "tapir-observation", .state = STATUS_STATE_OK,
 	  .msg = "subscribed", .last_success = T0 - 5,
-	  .received = 1000, .applied = 990, .rejected = 10, .names = 4321 },
+	  .received = 1000, .applied = 990, .rejected = 10, .lapsed = 7,
+	  .names = 4321 },
 	{ .name = "rpz:local", .state = STATUS_STATE_FAIL,
 	  .error_msg = "transfer refused", .warning_msg = "serial behind",
 	  .num_fails = 3, .num_warnings = 1, .last_fail = T0 - 60,
@@ -224,6 +225,7 @@ check_document(json_t *doc)
 		assert_int(counters, "Received", (json_int_t)sc->received);
 		assert_int(counters, "Applied", (json_int_t)sc->applied);
 		assert_int(counters, "Rejected", (json_int_t)sc->rejected);
+		assert_int(counters, "Lapsed", (json_int_t)sc->lapsed);
 		assert_int(counters, "Names", (json_int_t)sc->names);
 	}
 	/* tapir.ComponentStatus numbering: StatusFail 0, Warn 1, OK 2. */

@@ -1,0 +1,268 @@
+/*
+ * tests/unit/test_engine.c - runtime overrides: what a command reports is
+ * what is in force, now and after a restart, when the state file cannot
+ * be written; an unreadable overrides file is kept aside.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ */
+#include "tapir_config.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "module/conf.h"
+#include "module/engine.h"
+#include "module/fileio.h"
+#include "module/names.h"
+
+static char dir[] = "/tmp/test_engine.XXXXXX";
+static char overrides[256], tmp[256];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(overrides, sizeof(overrides), "%s/overrides", dir);
+	snprintf(tmp, sizeof(tmp), "%s/overrides.tmp", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* An engine with no sources but the overrides, kept in dir. */
+static struct engine *
+start(void)
+{
+	struct tapir_conf *cfg = NULL;
+	struct engine *e;
+	char text[512], err[256] = "";
+
+	snprintf(text, sizeof(text), "server:\n    state-dir: \"%s\"\n", dir);
+	assert_int_equal(tapir_conf_parse("t.conf", text, strlen(text), &cfg,
+		err, sizeof(err)), 0);
+	e = engine_create(cfg, 0, 1, NULL, NULL, err, sizeof(err));
+	if (!e)
+		fail_msg("engine_create: %s", err);
+	return e;
+}
+
+static const uint8_t *
+wire(const char *text)
+{
+	static uint8_t buf[4][NAME_WIRE_MAX];
+	static int next;
+	uint8_t *w = buf[next++ % 4];
+	size_t len;
+
+	assert_int_equal(name_from_text(text, strlen(text), w, &len), 0);
+	return w;
+}
+
+/* The action the policy gives name now. */
+static enum policy_action
+action_of(struct engine *e, const char *name)
+{
+	struct policy_store *s = engine_store(e);
+	const uint8_t *w = wire(name);
+	struct policy_decision d;
+	size_t len = 0;
+
+	while (w[len])
+		len += 1u + w[len];
+	policy_read_begin(s, 0);
+	policy_decide(s, w, len + 1, (int64_t)time(NULL), &d);
+	policy_read_end(s, 0);
+	return d.action;
+}
+
+static const char *
+contents(const char *path)
+{
+	static char buf[4096];
+	char *text;
+	size_t len;
+
+	if (file_read_all(path, sizeof(buf) - 1, &text, &len) != 0)
+		return "";
+	memcpy(buf, text, len + 1);
+	free(text);
+	return buf;
+}
+
+static void
+put_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The name of the one file in dir kept aside from overrides, or NULL. */
+static const char *
+aside(void)
+{
+	static char path[512];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "overrides.broken-", 17) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			n++;
+		}
+	closedir(d);
+	assert_true(n <= 1);
+	return n ? path : NULL;
+}
+
+static uint64_t
+state_broken(struct engine *e)
+{
+	struct engine_source_info si;
+
+	engine_source_info(e, engine_source_count(e) - 1, &si);
+	assert_string_equal(si.name, ENGINE_OVERRIDE_DENY);
+	return si.state_broken;
+}
+
+/* The state file cannot be written (overrides.tmp is a directory, as a
+ * full or read-only state directory refuses it): every command that
+ * fails leaves the policy as it was, and a restart agrees. */
+static void
+test_unwritable(void **state)
+{
+	struct engine *e = start();
+
+	(void)state;
+	assert_int_equal(engine_override_set(e, 0, wire("a.example"),
+		POLICY_ACTION_NONE), 0);
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_non_null(strstr(contents(overrides), "deny a.example. default"));
+
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_int_equal(engine_override_set(e, 0, wire("b.example"),
+		POLICY_ACTION_NONE), -1);
+	assert_int_equal(action_of(e, "b.example"), POLICY_ACTION_NONE);
+	assert_int_equal(engine_override_set(e, 1, wire("a.example"),
+		POLICY_ACTION_NONE), -1);
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(engine_override_remove(e, wire("a.example")), -1);
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(engine_override_remove(e, wire("c.example")), 0);
+	engine_destroy(e);
+
+	e = start();
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(action_of(e, "b.example"), POLICY_ACTION_NONE);
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(engine_override_remove(e, wire("a.example")), 1);
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NONE);
+	engine_destroy(e);
+
+	e = start();
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NONE);
+	assert_null(strstr(contents(overrides), "a.example"));
+	assert_int_equal(state_broken(e), 0);
+	assert_null(aside());
+	engine_destroy(e);
+}
+
+static const char broken[] =
+	"# tapir-pop runtime overrides; written by the module\n"
+	"deny good.example. default\n"
+	"deny \x01\xff garbage\n"
+	"allow ok.example.\n"
+	"deny drop.example. drop\n"
+	"deny ok.example. no-such-action\n"
+	"allow a\0b.example.\n";
+
+/* A file with lines the module does not write: kept aside, the lines it
+ * can read are in force and stored again. */
+static void
+test_broken_file(void **state)
+{
+	struct engine *e;
+	const char *kept;
+
+	(void)state;
+	put_file(overrides, broken, sizeof(broken) - 1);
+	e = start();
+	assert_int_equal(action_of(e, "good.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(action_of(e, "drop.example"), POLICY_ACTION_DROP);
+	assert_int_equal(action_of(e, "ok.example"), POLICY_ACTION_PASSTHRU);
+	assert_int_equal(state_broken(e), 1);
+	assert_non_null(kept = aside());
+	{
+		char *text;
+		size_t len;
+		assert_int_equal(file_read_all(kept, 4096, &text, &len), 0);
+		assert_int_equal(len, sizeof(broken) - 1);
+		assert_memory_equal(text, broken, len);
+		free(text);
+	}
+	assert_string_equal(contents(overrides),
+		"# tapir-pop runtime overrides; written by the module\n"
+		"deny good.example. default\n"
+		"allow ok.example.\n"
+		"deny drop.example. drop\n");
+	engine_destroy(e);
+	assert_int_equal(unlink(kept), 0);
+
+	/* The same restart with the directory refusing writes: the file
+	 * stays where it is, so a restart reads the same overrides. */
+	put_file(overrides, broken, sizeof(broken) - 1);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	e = start();
+	assert_int_equal(action_of(e, "good.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(action_of(e, "ok.example"), POLICY_ACTION_PASSTHRU);
+	assert_null(aside());
+	assert_memory_equal(contents(overrides), broken, 40);
+	engine_destroy(e);
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(unlink(overrides), 0);
+
+	/* One that cannot be read at all. */
+	assert_int_equal(mkdir(overrides, 0700), 0);
+	e = start();
+	assert_int_equal(state_broken(e), 1);
+	assert_non_null(aside());
+	assert_int_equal(engine_override_set(e, 0, wire("new.example"),
+		POLICY_ACTION_NONE), 0);
+	assert_non_null(strstr(contents(overrides), "deny new.example."));
+	engine_destroy(e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unwritable),
+		cmocka_unit_test(test_broken_file),
+	};
+
+	return cmocka_run_group_tests_name("engine", tests, setup, teardown);
+}
