@@ -50,9 +50,12 @@ struct client {
 	/* The deadline of what it is doing, and of its whole answer;
 	 * monotonic milliseconds. */
 	int64_t deadline, answer_end;
-	/* Answer bytes produced and not yet written. */
-	char *out;
-	size_t out_len, out_pos;
+	/* The answer, in a memory stream that every part of a long answer
+	 * reuses (so a dump allocates nothing more as it goes): mem_len
+	 * bytes at mem_buf, of which out_pos are written. */
+	FILE *mem;
+	char *mem_buf;
+	size_t mem_len, out_pos;
 	/* The rest of a long answer. */
 	struct control_reply more;
 };
@@ -174,7 +177,9 @@ client_close(struct control *c, unsigned i)
 	 * answer; a request's worth is read and dropped. */
 	(void)!recv(cl->fd, cl->line, CONTROL_LINE_MAX, MSG_DONTWAIT);
 	close(cl->fd);
-	free(cl->out);
+	if (cl->mem)
+		fclose(cl->mem);
+	free(cl->mem_buf);
 	free(cl);
 	c->clients[i] = c->clients[--c->num_clients];
 }
@@ -187,22 +192,6 @@ say_and_close(struct control *c, unsigned i, const char *line)
 	(void)!send(c->clients[i]->fd, line, strlen(line),
 		MSG_NOSIGNAL | MSG_DONTWAIT);
 	client_close(c, i);
-}
-
-/* Close a memory stream and make what it holds the client's pending
- * output.  Returns 0, or -1 when out of memory. */
-static int
-client_output(struct client *cl, FILE *out, char **buf, size_t *len)
-{
-	if (fclose(out) != 0) {
-		free(*buf);
-		return -1;
-	}
-	free(cl->out);
-	cl->out = *buf;
-	cl->out_len = *len;
-	cl->out_pos = 0;
-	return 0;
 }
 
 /* A client's deadline from now on while it takes its answer. */
@@ -219,18 +208,16 @@ client_extend(struct client *cl)
 static int
 client_answer(struct control *c, struct client *cl)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	if (!out)
+	if (!(cl->mem = open_memstream(&cl->mem_buf, &cl->mem_len)))
 		return -1;
 	cl->more.counters = &c->counters;
-	control_request(cl->line, cl->len, c->fn, c->arg, out, &cl->more);
+	control_request(cl->line, cl->len, c->fn, c->arg, cl->mem,
+		&cl->more);
 	cl->state = CLIENT_WRITING;
 	cl->answer_end = now_ms() + CONTROL_ANSWER_MS;
 	client_extend(cl);
-	return client_output(cl, out, &buf, &len);
+	/* The flush sets mem_buf and mem_len. */
+	return fflush(cl->mem) == 0 ? 0 : -1;
 }
 
 /* The next part of a long answer, once the last one is written.
@@ -238,20 +225,18 @@ client_answer(struct control *c, struct client *cl)
 static int
 client_produce(struct client *cl)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	if (!out)
+	/* Back to the start: the size a flush reports is the position. */
+	if (fseek(cl->mem, 0, SEEK_SET) != 0)
 		return -1;
-	if (!cl->more.next(cl->more.state, out)) {
+	if (!cl->more.next(cl->more.state, cl->mem)) {
 		if (cl->more.free)
 			cl->more.free(cl->more.state);
 		memset(&cl->more, 0, sizeof(cl->more));
 	}
+	cl->out_pos = 0;
 	/* Time spent producing is not the client's. */
 	client_extend(cl);
-	return client_output(cl, out, &buf, &len);
+	return fflush(cl->mem) == 0 ? 0 : -1;
 }
 
 static int client_write(struct control *c, unsigned i);
@@ -317,7 +302,7 @@ client_write(struct control *c, unsigned i)
 	struct client *cl = c->clients[i];
 	ssize_t n;
 
-	if (cl->out_pos == cl->out_len) {
+	if (cl->out_pos == cl->mem_len) {
 		if (!cl->more.next) {
 			client_close(c, i);
 			return 0;
@@ -328,10 +313,10 @@ client_write(struct control *c, unsigned i)
 			say_and_close(c, i, "error out of memory\n");
 			return 0;
 		}
-		if (cl->out_pos == cl->out_len)
+		if (cl->out_pos == cl->mem_len)
 			return 1;
 	}
-	n = send(cl->fd, cl->out + cl->out_pos, cl->out_len - cl->out_pos,
+	n = send(cl->fd, cl->mem_buf + cl->out_pos, cl->mem_len - cl->out_pos,
 		MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -341,7 +326,7 @@ client_write(struct control *c, unsigned i)
 	}
 	cl->out_pos += (size_t)n;
 	client_extend(cl);
-	if (cl->out_pos == cl->out_len && !cl->more.next) {
+	if (cl->out_pos == cl->mem_len && !cl->more.next) {
 		client_close(c, i);
 		return 0;
 	}
