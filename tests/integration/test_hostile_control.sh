@@ -7,7 +7,9 @@
 # commands must be answered at once, a dump to a client that reads must
 # be complete, each hostile client must be cut off at its deadline, and
 # "unbound-control reload" (the module's deinit and init) must be over
-# within 2 s without a query lost.  Also tapir-pop-control's -t.
+# within 2 s without a query lost.  Also: a dump does not grow the
+# resolver, a tapir-pop-control reload ends a dump in progress with an
+# error line, and tapir-pop-control's -t.
 #
 # Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -190,6 +192,38 @@ check "tapir-pop-control -t 1 gives up after 1 s with a message and status 1" \
 stop_pid "$MUTE_PID"
 check "tapir-pop-control -t rejects a bad value" \
 	sh -c '"$1" -s "$2" -t soon status >/dev/null 2>&1; [ $? = 2 ]' - "$CTL" "$D/tapir-pop.sock"
+
+# --- tapir-pop-control reload during a dump: the store the dump reads
+# goes, so the dump ends with an error line (and no use after free). ---
+python3 - "$D/tapir-pop.sock" "$D/reloaded" "$D/dumping" \
+	> "$D/cut-dump.txt" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"TPC1 dump\n")
+data = b""
+while True:
+    # Slowly until the reload is done, then all the rest.
+    if not os.path.exists(sys.argv[2]):
+        time.sleep(0.05)
+    b = s.recv(4096)
+    if not b:
+        break
+    if not data:
+        open(sys.argv[3], "w").close()
+    data += b
+print(len(data))
+print(data.rstrip(b"\n").split(b"\n")[-1].decode())
+PY
+CUT_PID=$!
+T_PIDS="$T_PIDS $CUT_PID"
+wait_for 5 test -e "$D/dumping"
+check "tapir-pop-control reload answers ok during a dump" quiet ctl reload
+touch "$D/reloaded"
+wait "$CUT_PID"
+check "the dump in progress ends with an error line" \
+	test "$(tail -n 1 "$D/cut-dump.txt")" = "error dump ended by a reload of the policy"
+diag "the cut dump had $(head -n 1 "$D/cut-dump.txt") bytes, last line: $(tail -n 1 "$D/cut-dump.txt")"
 
 # --- unbound-control reload beside the hostile clients. ---
 # A query loop (each query may take 2 s), then the reload: Unbound's
