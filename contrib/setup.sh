@@ -23,7 +23,7 @@ cd "$top"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev libcurl4-openssl-dev
 	mosquitto mosquitto-clients knot nginx
-	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev"
+	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev python3"
 
 log() { printf '\n==> %s\n' "$*"; }
 

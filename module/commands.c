@@ -31,7 +31,8 @@ parse_name_arg(const char *text, uint8_t *wire, FILE *out)
 }
 
 static void
-cmd_status(struct commands *c, int argc, char **argv, FILE *out)
+cmd_status(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	struct policy_store *store = engine_store(c->engine);
 
@@ -45,7 +46,8 @@ cmd_status(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out)
+cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	unsigned i;
 
@@ -134,7 +136,8 @@ print_match(void *arg, const struct policy_match *m)
 /* lookup NAME: every source that matches, then the decision.  The format
  * is documented in tapir-pop-control(8); scripts parse it, so keep it. */
 static void
-cmd_lookup(struct commands *c, int argc, char **argv, FILE *out)
+cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	struct policy_store *store = engine_store(c->engine);
 	struct explain_ctx x = { c, out, 0 };
@@ -182,7 +185,8 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-cmd_flush(struct commands *c, int argc, char **argv, FILE *out)
+cmd_flush(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	uint8_t wire[NAME_WIRE_MAX];
 
@@ -197,7 +201,8 @@ cmd_flush(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-cmd_allow(struct commands *c, int argc, char **argv, FILE *out)
+cmd_allow(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	uint8_t wire[NAME_WIRE_MAX];
 
@@ -214,7 +219,8 @@ cmd_allow(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-cmd_deny(struct commands *c, int argc, char **argv, FILE *out)
+cmd_deny(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	enum policy_action action = POLICY_ACTION_NONE;
 	uint8_t wire[NAME_WIRE_MAX];
@@ -237,7 +243,8 @@ cmd_deny(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-cmd_remove(struct commands *c, int argc, char **argv, FILE *out)
+cmd_remove(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	uint8_t wire[NAME_WIRE_MAX];
 	int r;
@@ -258,13 +265,15 @@ cmd_remove(struct commands *c, int argc, char **argv, FILE *out)
 }
 
 static void
-cmd_list_overrides(struct commands *c, int argc, char **argv, FILE *out)
+cmd_list_overrides(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	engine_override_list(c->engine, out);
 }
 
 static void
-print_stats(struct commands *c, FILE *out, int reset)
+print_stats(struct commands *c, FILE *out, int reset,
+	const struct control_counters *counters)
 {
 	unsigned i;
 
@@ -288,73 +297,60 @@ print_stats(struct commands *c, FILE *out, int reset)
 	}
 	fprintf(out, "policy.memory=%zu\n",
 		policy_store_memory(engine_store(c->engine)));
+	if (counters) {
+		fprintf(out, "control.clients=%" PRIu64 "\n",
+			counters->clients);
+		fprintf(out, "control.refused=%" PRIu64 "\n",
+			counters->refused);
+		fprintf(out, "control.request_timeouts=%" PRIu64 "\n",
+			counters->request_timeouts);
+		fprintf(out, "control.dropped=%" PRIu64 "\n",
+			counters->dropped);
+	}
 }
 
 static void
-cmd_stats(struct commands *c, int argc, char **argv, FILE *out)
+cmd_stats(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
-	print_stats(c, out, 1);
+	print_stats(c, out, 1, reply->counters);
 }
 
 static void
-cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out)
+cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
-	print_stats(c, out, 0);
+	print_stats(c, out, 0, reply->counters);
 }
 
 /* ---- dump: the merged policy as an RPZ zone ---- */
 
-/* Every owner any source lists: name and whether it is the "*." form. */
-struct owners {
-	uint8_t (*names)[NAME_WIRE_MAX];
-	uint8_t *subtree;
-	size_t count, cap;
-	int failed;
+/* Owners looked at per piece of a dump: a few milliseconds of work, so
+ * other clients wait no longer than that. */
+#define DUMP_PIECE_OWNERS 512
+
+/* A dump in progress.  It walks a snapshot of the store source by source
+ * and writes each owner where it is first listed: an owner a lower
+ * source lists too is found by a point lookup there, so nothing is
+ * collected or sorted, and memory does not grow with the policy. */
+struct dump {
+	struct commands *c;
+	/* In c->dumps. */
+	struct dump *next, **prev;
+	struct policy_store *store;
+	const struct tapir_conf *cfg;
+	/* NULL once a reload ended the dump. */
+	struct policy_snapshot *snap;
+	int64_t now;
+	unsigned num_sources;
+	uint16_t source;
+	struct policy_snapshot_pos pos;
+	/* The name of the exact entry just written from a match-subdomains
+	 * source, whose "*." owner is written next. */
+	const uint8_t *implied;
+	size_t owners;
+	char zone[NAME_TEXT_MAX];
 };
-
-static void
-add_owner(struct owners *o, const uint8_t *name, int subtree)
-{
-	size_t len = 0;
-
-	while (name[len])
-		len += 1u + name[len];
-	len++;
-	if (o->count == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 256;
-		void *n = realloc(o->names, cap * NAME_WIRE_MAX);
-		void *t = realloc(o->subtree, cap);
-		if (n)
-			o->names = n;
-		if (t)
-			o->subtree = t;
-		if (!n || !t) {
-			o->failed = 1;
-			return;
-		}
-		o->cap = cap;
-	}
-	memset(o->names[o->count], 0, NAME_WIRE_MAX);
-	memcpy(o->names[o->count], name, len);
-	o->subtree[o->count++] = (uint8_t)subtree;
-}
-
-struct owner_src {
-	struct owners *o;
-	int subdomains;
-};
-
-static void
-collect_owner(void *arg, const uint8_t *name,
-	const struct policy_entry *e)
-{
-	struct owner_src *c = arg;
-
-	add_owner(c->o, name, e->subtree);
-	/* A match-subdomains entry covers the name and all below it. */
-	if (c->subdomains && !e->subtree)
-		add_owner(c->o, name, 1);
-}
 
 static void
 print_rr_target(FILE *out, const char *owner, uint32_t ttl,
@@ -410,29 +406,153 @@ print_redirect(FILE *out, const char *owner, uint32_t ttl,
 			fprintf(out, "%s %u IN AAAA %s\n", owner, ttl, addr);
 }
 
+/* Whether a source lists the owner: its entry of that kind, or for a
+ * "*." owner, an exact entry of a match-subdomains source. */
 static int
-owner_cmp(const void *a, const void *b)
+source_lists(const struct dump *d, uint16_t source, const uint8_t *name,
+	int subtree)
 {
-	return memcmp(a, b, NAME_WIRE_MAX);
+	return policy_snapshot_has(d->snap, source, name, subtree, d->now) ||
+	    (subtree && (policy_source_flags(d->store, source) &
+	    POLICY_SOURCE_SUBDOMAINS) && policy_snapshot_has(d->snap, source,
+	    name, 0, d->now));
+}
+
+/* One owner's record set, with the decision the module makes for it (for
+ * a "*." owner, the decision for a name below it).  Inside a read
+ * section: a redirect's data points into the store. */
+static void
+dump_owner(struct dump *d, FILE *out, const uint8_t *w, int subtree)
+{
+	uint8_t probe[NAME_WIRE_MAX];
+	char name[NAME_TEXT_MAX], owner[NAME_TEXT_MAX * 2 + 8];
+	struct policy_decision dec;
+	size_t len = 0;
+
+	while (w[len])
+		len += 1u + w[len];
+	len++;
+	if (subtree) {
+		if (len + 2 > NAME_WIRE_MAX)
+			return;
+		probe[0] = 1;
+		probe[1] = '*';
+		memcpy(probe + 2, w, len);
+		len += 2;
+	} else {
+		memcpy(probe, w, len);
+	}
+	name_to_text(w, name, sizeof(name));
+	snprintf(owner, sizeof(owner), "%s%s%s", subtree ? "*." : "",
+		strcmp(name, ".") ? name : "", d->zone);
+	policy_decide(d->store, probe, len, d->now, &dec);
+	if (dec.action == POLICY_ACTION_REDIRECT)
+		print_redirect(out, owner, d->cfg->answer_ttl, &dec, d->cfg);
+	else if (dec.action != POLICY_ACTION_NONE)
+		print_rr_target(out, owner, d->cfg->answer_ttl, dec.action);
+	d->owners++;
+}
+
+/* The next piece of a dump (a control_reply's next). */
+static int
+dump_next(void *arg, FILE *out)
+{
+	struct dump *d = arg;
+	unsigned budget = DUMP_PIECE_OWNERS;
+	int done = 0;
+
+	if (!d->snap) {
+		fprintf(out, "error dump ended by a reload of the policy\n");
+		return 0;
+	}
+	policy_read_begin(d->store, d->c->reader);
+	while (budget-- && !done) {
+		struct policy_entry e;
+		const uint8_t *name;
+		uint16_t s;
+		int subtree, first = 1;
+		if (d->implied) {
+			name = d->implied;
+			subtree = 1;
+			d->implied = NULL;
+			/* The source's own "*." entry is written as such. */
+			if (policy_snapshot_has(d->snap, d->source, name, 1,
+			    d->now))
+				continue;
+		} else if (policy_snapshot_next(d->snap, d->source, d->now,
+		    &d->pos, &name, &e)) {
+			subtree = e.subtree;
+			if (!subtree && (policy_source_flags(d->store,
+			    d->source) & POLICY_SOURCE_SUBDOMAINS))
+				d->implied = name;
+		} else {
+			memset(&d->pos, 0, sizeof(d->pos));
+			done = ++d->source >= d->num_sources;
+			continue;
+		}
+		for (s = 0; s < d->source && first; s++)
+			first = !source_lists(d, s, name, subtree);
+		if (first)
+			dump_owner(d, out, name, subtree);
+	}
+	policy_read_end(d->store, d->c->reader);
+	if (!done)
+		return 1;
+	fprintf(out, "; %zu owners\n", d->owners);
+	return 0;
+}
+
+/* Release a dump's snapshot: at its end, or before a reload frees the
+ * store. */
+static void
+dump_end(struct dump *d)
+{
+	policy_snapshot_release(d->snap);
+	d->snap = NULL;
+}
+
+static void
+dump_free(void *arg)
+{
+	struct dump *d = arg;
+
+	dump_end(d);
+	*d->prev = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	free(d);
 }
 
 /* The merged policy as an RPZ zone Unbound's own rpz: can load: one
- * record set per owner, with the decision the module makes for it (for a
- * "*." owner, the decision for a name below it).  DAWG sources are
- * indexes without a list of owners and are left out (said in a comment). */
+ * record set per owner, in no particular order.  DAWG sources are
+ * indexes without a list of owners and are left out (said in a comment).
+ * The header is written here, the owners as the client reads them; the
+ * last line says how many there were. */
 static void
-cmd_dump(struct commands *c, int argc, char **argv, FILE *out)
+cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	struct policy_store *store = engine_store(c->engine);
 	const struct tapir_conf *cfg = engine_config(c->engine);
-	struct owners o = { 0 };
-	char zone[NAME_TEXT_MAX], name[NAME_TEXT_MAX];
-	char owner[NAME_TEXT_MAX * 2 + 8];
-	uint8_t *sorted;
-	size_t i, n;
+	struct dump *d = calloc(1, sizeof(*d));
 	unsigned s;
 
-	name_to_text(cfg->policy_zone, zone, sizeof(zone));
+	if (!d || !(d->snap = policy_snapshot_take(store))) {
+		free(d);
+		fprintf(out, "error out of memory\n");
+		return;
+	}
+	d->c = c;
+	d->store = store;
+	d->cfg = cfg;
+	d->now = (int64_t)time(NULL);
+	d->num_sources = (unsigned)policy_store_source_count(store);
+	name_to_text(cfg->policy_zone, d->zone, sizeof(d->zone));
+	d->next = c->dumps;
+	d->prev = &c->dumps;
+	if (c->dumps)
+		c->dumps->prev = &d->next;
+	c->dumps = d;
 	for (s = 0; s < engine_source_count(c->engine); s++) {
 		struct engine_source_info si;
 		engine_source_info(c->engine, s, &si);
@@ -440,80 +560,33 @@ cmd_dump(struct commands *c, int argc, char **argv, FILE *out)
 			fprintf(out, "; source %s (dawg, %zu names) is not "
 				"listed\n", si.name, si.entries);
 	}
-	for (s = 0; s < policy_store_source_count(store); s++) {
-		const struct tapir_conf_source *src = cfg->sources;
-		struct owner_src os = { &o, 0 };
-		unsigned k;
-		for (k = 0; src && k < s; k++)
-			src = src->next;
-		os.subdomains = src && k == s &&
-			(src->flags & POLICY_SOURCE_SUBDOMAINS);
-		policy_source_foreach(store, (uint16_t)s, (int64_t)time(NULL),
-			collect_owner, &os);
-	}
-	if (o.failed) {
-		fprintf(out, "error out of memory\n");
-		goto out;
-	}
-	/* Sort (name, subtree) pairs to drop duplicates: the subtree flag
-	 * goes into the unused tail of each fixed-size name. */
-	sorted = (uint8_t *)o.names;
-	for (i = 0; i < o.count; i++)
-		sorted[i * NAME_WIRE_MAX + NAME_WIRE_MAX - 1] = o.subtree[i];
-	qsort(sorted, o.count, NAME_WIRE_MAX, owner_cmp);
 	fprintf(out, "$TTL %u\n", cfg->answer_ttl);
 	fprintf(out, "%s %u IN SOA %s hostmaster.%s %lld 3600 600 86400 %u\n",
-		zone, cfg->answer_ttl, zone, zone, (long long)time(NULL),
+		d->zone, cfg->answer_ttl, d->zone, d->zone, (long long)d->now,
 		cfg->answer_ttl);
-	fprintf(out, "%s %u IN NS localhost.\n", zone, cfg->answer_ttl);
-	for (i = 0, n = 0; i < o.count; i++) {
-		uint8_t *w = sorted + i * NAME_WIRE_MAX, probe[NAME_WIRE_MAX];
-		int subtree = w[NAME_WIRE_MAX - 1];
-		struct policy_decision d;
-		size_t len = 0;
-		if (i && memcmp(w, w - NAME_WIRE_MAX, NAME_WIRE_MAX) == 0)
-			continue;
-		w[NAME_WIRE_MAX - 1] = 0;
-		while (w[len])
-			len += 1u + w[len];
-		len++;
-		if (subtree) {
-			if (len + 2 > NAME_WIRE_MAX)
-				continue;
-			probe[0] = 1;
-			probe[1] = '*';
-			memcpy(probe + 2, w, len);
-			len += 2;
-		} else {
-			memcpy(probe, w, len);
-		}
-		name_to_text(w, name, sizeof(name));
-		snprintf(owner, sizeof(owner), "%s%s%s", subtree ? "*." : "",
-			strcmp(name, ".") ? name : "", zone);
-		policy_read_begin(store, c->reader);
-		policy_decide(store, probe, len, (int64_t)time(NULL), &d);
-		if (d.action == POLICY_ACTION_REDIRECT)
-			print_redirect(out, owner, cfg->answer_ttl, &d, cfg);
-		else if (d.action != POLICY_ACTION_NONE)
-			print_rr_target(out, owner, cfg->answer_ttl, d.action);
-		policy_read_end(store, c->reader);
-		n++;
-	}
-	fprintf(out, "; %zu owners\n", n);
-out:
-	free(o.names);
-	free(o.subtree);
+	fprintf(out, "%s %u IN NS localhost.\n", d->zone, cfg->answer_ttl);
+	reply->next = dump_next;
+	reply->free = dump_free;
+	reply->state = d;
 }
 
 static void
-cmd_reload(struct commands *c, int argc, char **argv, FILE *out)
+cmd_reload(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
+	struct dump *d;
+
+	/* A reload frees the store the dumps read: they end first, each
+	 * with an error line. */
+	for (d = c->dumps; d; d = d->next)
+		dump_end(d);
 	c->hooks.reload(c->hooks.arg, out);
 }
 
 static const struct {
 	const char *name;
-	void (*fn)(struct commands *, int, char **, FILE *);
+	void (*fn)(struct commands *, int, char **, FILE *,
+		struct control_reply *);
 } table[] = {
 	{ "status", cmd_status },
 	{ "stats", cmd_stats },
@@ -530,14 +603,15 @@ static const struct {
 };
 
 void
-commands_run(void *arg, int argc, char **argv, FILE *out)
+commands_run(void *arg, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
 {
 	struct commands *c = arg;
 	size_t i;
 
 	for (i = 0; i < sizeof(table) / sizeof(*table); i++)
 		if (strcmp(argv[0], table[i].name) == 0) {
-			table[i].fn(c, argc, argv, out);
+			table[i].fn(c, argc, argv, out, reply);
 			return;
 		}
 	fprintf(out, "error unknown command '%s'\n", argv[0]);

@@ -7,7 +7,9 @@
  * the store's own read section (with the reader slot reserved for this
  * thread) and change it only through the engine, like any feed.  What
  * only the Unbound adapter knows (query counters, cache flushes) comes in
- * through hooks, so this file needs no Unbound headers.
+ * through hooks, so this file needs no Unbound headers.  A dump is
+ * written piece by piece as its client reads it, from a snapshot of the
+ * store, so it holds neither a lock nor a read section while it waits.
  */
 #ifndef TAPIR_COMMANDS_H
 #define TAPIR_COMMANDS_H
@@ -16,7 +18,10 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "module/control.h"
+
 struct engine;
+struct dump;
 
 /** What the adapter provides to the commands. */
 struct commands_hooks {
@@ -43,11 +48,15 @@ struct commands {
 	struct commands_hooks hooks;
 	/** When the module started, for status. */
 	time_t started;
+	/** Dumps in progress: a reload ends them before the store they
+	 *  read goes.  Control thread only. */
+	struct dump *dumps;
 };
 
 /**
  * Run one command (a control_fn): argv[0] is the command.
  */
-void commands_run(void *arg, int argc, char **argv, FILE *out);
+void commands_run(void *arg, int argc, char **argv, FILE *out,
+	struct control_reply *reply);
 
 #endif /* TAPIR_COMMANDS_H */

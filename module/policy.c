@@ -50,6 +50,8 @@
  * remaining probes are prefetched together so their cache misses overlap.
  * Table memory is reference counted by writers only (under the writer
  * lock), never by readers: the query path has no read-modify-write.
+ * A snapshot (for a dump) takes such references too, under the lock, and
+ * then walks the tables it pinned without it.
  */
 #include "tapir_config.h"
 #include "module/policy.h"
@@ -535,13 +537,29 @@ view_find_rec(const struct source_view *v, const struct rec *r)
 		key_hash(hash_name(r->name, r->name_len), subtree), NULL);
 }
 
+/* Whether a record of a view's level is hidden by a higher level's
+ * record (or tombstone) of the same key. */
+static int
+rec_shadowed(const struct source_view *v, int level, const struct rec *r)
+{
+	uint64_t h = key_hash(hash_name(r->name, r->name_len),
+		r->flags & F_SUBTREE);
+	int j;
+
+	for (j = level + 1; j < LEVELS; j++)
+		if (table_lookup(v->t[j], r->name, r->name_len,
+		    r->flags & F_SUBTREE, h) >= 0)
+			return 1;
+	return 0;
+}
+
 /* Call fn on every visible live record of a view, with where it is. */
 static void
 view_foreach(const struct source_view *v,
 	void (*fn)(void *arg, const struct rec *r, int level, size_t slot),
 	void *arg)
 {
-	int k, j;
+	int k;
 
 	if (!v)
 		return;
@@ -552,19 +570,10 @@ view_foreach(const struct source_view *v,
 			continue;
 		for (i = 0; i <= t->mask; i++) {
 			struct rec r;
-			uint64_t h;
-			int shadowed = 0;
 			if (!t->slots[i])
 				continue;
 			rec_parse(table_slot_rec(t, i), &r);
-			if (r.flags & F_TOMB)
-				continue;
-			h = key_hash(hash_name(r.name, r.name_len),
-				r.flags & F_SUBTREE);
-			for (j = k + 1; j < LEVELS && !shadowed; j++)
-				shadowed = table_lookup(v->t[j], r.name,
-					r.name_len, r.flags & F_SUBTREE, h) >= 0;
-			if (!shadowed)
+			if (!(r.flags & F_TOMB) && !rec_shadowed(v, k, &r))
 				fn(arg, &r, k, i);
 		}
 	}
@@ -1955,6 +1964,18 @@ struct foreach_ctx {
 	int64_t now;
 };
 
+/* A record as the public entry. */
+static void
+entry_from_rec(const struct rec *r, struct policy_entry *e)
+{
+	e->tags = r->tags;
+	e->expires = r->expires;
+	e->action = (enum policy_action)r->action;
+	e->subtree = !!(r->flags & F_SUBTREE);
+	e->data = r->data;
+	e->data_len = r->data_len;
+}
+
 static void
 foreach_rec(void *arg, const struct rec *r, int level, size_t slot)
 {
@@ -1965,12 +1986,7 @@ foreach_rec(void *arg, const struct rec *r, int level, size_t slot)
 	(void)slot;
 	if (rec_expired(r, c->now))
 		return;
-	e.tags = r->tags;
-	e.expires = r->expires;
-	e.action = (enum policy_action)r->action;
-	e.subtree = !!(r->flags & F_SUBTREE);
-	e.data = r->data;
-	e.data_len = r->data_len;
+	entry_from_rec(r, &e);
 	c->fn(c->arg, r->name, &e);
 }
 
@@ -1986,4 +2002,106 @@ policy_source_foreach(struct policy_store *s, uint16_t source, int64_t now,
 	pthread_mutex_lock(&s->writer);
 	view_foreach(current_view(s, source), foreach_rec, &c);
 	pthread_mutex_unlock(&s->writer);
+}
+
+unsigned
+policy_source_flags(const struct policy_store *s, int id)
+{
+	return id >= 0 && (unsigned)id < s->num_sources ? s->meta[id].flags :
+	    0;
+}
+
+/* ---- snapshots ---- */
+
+struct policy_snapshot {
+	struct policy_store *s;
+	unsigned num_sources;
+	/* Each source's tables when the snapshot was taken, referenced;
+	 * no index. */
+	struct source_view views[POLICY_MAX_SOURCES];
+};
+
+struct policy_snapshot *
+policy_snapshot_take(struct policy_store *s)
+{
+	struct policy_snapshot *snap = calloc(1, sizeof(*snap));
+	unsigned i;
+	int k;
+
+	if (!snap)
+		return NULL;
+	snap->s = s;
+	pthread_mutex_lock(&s->writer);
+	snap->num_sources = s->num_sources;
+	for (i = 0; i < s->num_sources; i++) {
+		const struct source_view *v = current_view(s, i);
+		for (k = 0; v && k < LEVELS; k++)
+			snap->views[i].t[k] = table_ref(v->t[k]);
+	}
+	pthread_mutex_unlock(&s->writer);
+	return snap;
+}
+
+void
+policy_snapshot_release(struct policy_snapshot *snap)
+{
+	unsigned i;
+	int k;
+
+	if (!snap)
+		return;
+	/* The references are counted under the writer lock only. */
+	pthread_mutex_lock(&snap->s->writer);
+	for (i = 0; i < snap->num_sources; i++)
+		for (k = 0; k < LEVELS; k++)
+			table_unref(snap->views[i].t[k]);
+	pthread_mutex_unlock(&snap->s->writer);
+	free(snap);
+}
+
+int
+policy_snapshot_next(const struct policy_snapshot *snap, uint16_t source,
+	int64_t now, struct policy_snapshot_pos *pos, const uint8_t **name,
+	struct policy_entry *e)
+{
+	const struct source_view *v;
+
+	if (source >= snap->num_sources)
+		return 0;
+	v = &snap->views[source];
+	for (; pos->level < LEVELS; pos->level++, pos->slot = 0) {
+		const struct table *t = v->t[pos->level];
+		while (t && pos->slot <= t->mask) {
+			size_t i = pos->slot++;
+			struct rec r;
+			if (!t->slots[i])
+				continue;
+			rec_parse(table_slot_rec(t, i), &r);
+			if ((r.flags & F_TOMB) || rec_expired(&r, now) ||
+			    rec_shadowed(v, (int)pos->level, &r))
+				continue;
+			entry_from_rec(&r, e);
+			*name = r.name;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+policy_snapshot_has(const struct policy_snapshot *snap, uint16_t source,
+	const uint8_t *name, int subtree, int64_t now)
+{
+	size_t len = wire_len(name);
+	const uint8_t *p;
+	struct rec r;
+
+	if (source >= snap->num_sources)
+		return 0;
+	p = view_find(&snap->views[source], name, len, subtree,
+		key_hash(hash_name(name, len), subtree), NULL);
+	if (!p)
+		return 0;
+	rec_parse(p, &r);
+	return !rec_expired(&r, now);
 }

@@ -342,11 +342,68 @@ int policy_store_source_stats(struct policy_store *s, uint16_t source,
 size_t policy_store_memory(struct policy_store *s);
 
 /**
- * Call fn for every live entry of a source (writer side: takes the
- * writer lock; for dumps).
+ * Call fn for every live entry of a source (writer side: holds the
+ * writer lock throughout, so fn must be quick; a long walk uses a
+ * snapshot).
  */
 void policy_source_foreach(struct policy_store *s, uint16_t source,
 	int64_t now, void (*fn)(void *arg, const uint8_t *name,
 	const struct policy_entry *e), void *arg);
+
+/**
+ * The flags a source was added with (POLICY_SOURCE_*), 0 for an unknown
+ * id; no lock.
+ */
+unsigned policy_source_flags(const struct policy_store *s, int id);
+
+/**
+ * Every source's entries as they were at one moment, for a walk that may
+ * take long (a dump to a slow client): the tables are pinned, so neither
+ * the walk nor the changes meanwhile wait for each other, and nothing is
+ * copied.  A snapshot costs the memory of the tables the sources replace
+ * while it is held.  External indexes (DAWG) are not part of it.
+ */
+struct policy_snapshot;
+
+/** Where a walk of one source of a snapshot is; zeroed to start. */
+struct policy_snapshot_pos {
+	/** Level of the source's tables being walked. */
+	unsigned level;
+	/** Next slot of that table. */
+	size_t slot;
+};
+
+/**
+ * Pin every source's current tables (takes the writer lock briefly).
+ * @return the snapshot, or NULL when out of memory.
+ */
+struct policy_snapshot *policy_snapshot_take(struct policy_store *s);
+
+/**
+ * Unpin (takes the writer lock briefly); NULL is fine.  The store must
+ * still exist.
+ */
+void policy_snapshot_release(struct policy_snapshot *snap);
+
+/**
+ * The next live entry of a source in the snapshot, in no particular
+ * order; no lock, and no read section needed.
+ * @param now: Unix time: entries expired by then are skipped.
+ * @param pos: the walk's position, advanced.
+ * @param name: out, the entry's canonical wire name; like e->data, valid
+ *	until the snapshot is released.
+ * @param e: out, the entry.
+ * @return 1 with an entry, 0 at the end of the source (or an unknown id).
+ */
+int policy_snapshot_next(const struct policy_snapshot *snap, uint16_t source,
+	int64_t now, struct policy_snapshot_pos *pos, const uint8_t **name,
+	struct policy_entry *e);
+
+/**
+ * Whether a source of the snapshot has a live entry for the name: its
+ * exact one, or with subtree its "*." one.
+ */
+int policy_snapshot_has(const struct policy_snapshot *snap, uint16_t source,
+	const uint8_t *name, int subtree, int64_t now);
 
 #endif /* TAPIR_POLICY_H */

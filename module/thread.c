@@ -51,12 +51,18 @@ tapir_thread_start(struct tapir_thread *t, void *(*fn)(void *), void *arg)
 }
 
 void
-tapir_thread_stop(struct tapir_thread *t)
+tapir_thread_ask_stop(struct tapir_thread *t)
 {
 	pthread_mutex_lock(&t->lock);
 	t->stop = 1;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
+}
+
+void
+tapir_thread_stop(struct tapir_thread *t)
+{
+	tapir_thread_ask_stop(t);
 	if (t->running) {
 		pthread_join(t->tid, NULL);
 		t->running = 0;

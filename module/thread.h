@@ -44,6 +44,13 @@ int tapir_thread_start(struct tapir_thread *t, void *(*fn)(void *),
 void tapir_thread_stop(struct tapir_thread *t);
 
 /**
+ * Set the stop flag and wake the thread from tapir_thread_sleep(), without
+ * waiting for it; for a thread that also waits on something else, which
+ * the caller then wakes before tapir_thread_stop() joins it.
+ */
+void tapir_thread_ask_stop(struct tapir_thread *t);
+
+/**
  * Prepare t (mutex and condition); call before start.
  */
 void tapir_thread_init(struct tapir_thread *t);

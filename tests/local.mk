@@ -120,6 +120,13 @@ EXTRA_DIST += tests/integration/test_hostile_dns.sh
 # Unbound 1.22's fast_reload keeps modules loaded (skipped before 1.22).
 TESTS += tests/integration/test_fast_reload.sh
 EXTRA_DIST += tests/integration/test_fast_reload.sh
+
+# Hostile control clients: a slow writer, a dump nobody reads, idle and
+# surplus connections; other commands and Unbound's reload must not wait
+# for them.  dump-memory.sh measures what a dump costs (run by hand).
+TESTS += tests/integration/test_hostile_control.sh
+EXTRA_DIST += tests/integration/test_hostile_control.sh \
+	tests/integration/hostile_control.py tests/bench/dump-memory.sh
 check_PROGRAMS += tests/integration/faults_junkd
 tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
 EXTRA_DIST += tests/integration/test_faults.sh \

@@ -11,7 +11,9 @@
  * (per-record actions, local data, subtrees) and a saved observation
  * state (tags, expiry).  The RPZ primary and the MQTT broker it names do
  * not exist; their feeds retry quietly in the background.  Every request
- * must get an answer; every answer must be whole lines.
+ * must get an answer; every answer must be whole lines.  A long answer
+ * (dump) is produced piece by piece, as the socket thread does, and must
+ * end with its count line.
  */
 /* fuzz-sources: module/control.c module/commands.c module/conf.c module/engine.c module/names.c module/fileio.c module/statefile.c module/policy.c module/epoch.c module/thread.c module/workpool.c module/log.c feeds/listfile.c feeds/feed_file.c feeds/feed_dawg.c dawg/dawg.c feeds/feed_rpz.c feeds/rpz.c feeds/feed_obs.c feeds/mqtt.c feeds/bootstrap.c feeds/status.c feeds/jws.c feeds/observation.c feeds/tags.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
@@ -235,8 +237,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct commands *c;
 	static const char list_overrides[] = "list_overrides";
+	struct control_reply reply = { 0 };
 	char *line, *answer = NULL;
 	size_t answer_len = 0;
+	int streamed;
 	FILE *out;
 
 	static unsigned runs;
@@ -255,13 +259,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(line);
 		return 0;
 	}
-	control_request(line, size, commands_run, c, out);
+	control_request(line, size, commands_run, c, out, &reply);
+	streamed = reply.next != NULL;
+	while (reply.next && reply.next(reply.state, out))
+		;
+	if (reply.free)
+		reply.free(reply.state);
 	fclose(out);
 	/* An answer is whole lines, and only an empty override list may
 	 * answer with nothing. */
 	if (answer_len ? answer[answer_len - 1] != '\n' :
 	    !(size >= sizeof(list_overrides) + 5 &&
 	    memmem(data, size, list_overrides, sizeof(list_overrides) - 1)))
+		abort();
+	/* A dump ends with the number of owners it wrote. */
+	if (streamed && !(answer_len > 9 &&
+	    !strcmp(answer + answer_len - 8, " owners\n")))
 		abort();
 	free(answer);
 	free(line);

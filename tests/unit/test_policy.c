@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_policy.c - the policy store: POP's decision table,
- * matching, expiry, batches, change reports, external indexes, and
- * readers running against a writer.
+ * matching, expiry, batches, change reports, external indexes, snapshots,
+ * and readers running against a writer.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
@@ -879,6 +879,113 @@ test_concurrent_readers(void **state)
 	policy_store_destroy(s);
 }
 
+/* Walk one source of a snapshot: every entry's name, each
+ * "n<i>.example", is marked in seen (none twice); returns the count. */
+static int
+walk_count(const struct policy_snapshot *snap, uint16_t source, int64_t now,
+	unsigned char *seen, int max)
+{
+	struct policy_snapshot_pos pos = { 0 };
+	struct policy_entry e;
+	const uint8_t *name;
+	char text[NAME_TEXT_MAX];
+	int n = 0, i;
+
+	while (policy_snapshot_next(snap, source, now, &pos, &name, &e)) {
+		assert_true(name_to_text(name, text, sizeof(text)) > 0);
+		assert_int_equal(sscanf(text, "n%d.example.", &i), 1);
+		assert_true(i >= 0 && i < max);
+		assert_int_equal(seen[i], 0);
+		seen[i] = 1;
+		n++;
+	}
+	/* The end stays the end. */
+	assert_int_equal(policy_snapshot_next(snap, source, now, &pos, &name,
+		&e), 0);
+	return n;
+}
+
+/* A snapshot lists each live entry of every level once, without the
+ * deleted or expired ones, and keeps doing so while the source is
+ * replaced under it; it answers point lookups the same way. */
+static void
+test_snapshot(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_snapshot *snap;
+	struct policy_batch *b;
+	unsigned char seen[3000];
+	char name[64];
+	uint16_t deny, doubt;
+	int i;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	policy_source_add(s, "doubt", POLICY_LIST_DOUBT,
+		POLICY_SOURCE_SUBDOMAINS, &doubt);
+	assert_int_equal(policy_source_flags(s, doubt),
+		POLICY_SOURCE_SUBDOMAINS);
+	assert_int_equal(policy_source_flags(s, deny), 0);
+	assert_int_equal(policy_source_flags(s, 99), 0);
+	/* Base, mid and top levels: a replace-all, then deltas. */
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 0, 2000, "n%d.example");
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	for (i = 2000; i < 2700; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		put(s, deny, name, 0, 0, 0, 0);
+	}
+	for (i = 0; i < 2700; i += 10) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		del(s, deny, name, 0);
+	}
+	/* A changed name is listed once, from the level that has it. */
+	put(s, deny, "n5.example", 0, 0, POLICY_ACTION_DROP, 0);
+	put(s, deny, "n2999.example", 0, NOW - 1, 0, 0);
+	put(s, deny, "n2998.example", 0, 0, 0, 1);
+	snap = policy_snapshot_take(s);
+	assert_non_null(snap);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(walk_count(snap, deny, NOW, seen, 3000),
+		2700 - 270 + 1);
+	assert_true(seen[5] && !seen[10] && !seen[2999] && seen[2998]);
+	assert_int_equal(walk_count(snap, doubt, NOW, seen, 3000), 0);
+	assert_int_equal(walk_count(snap, 7, NOW, seen, 3000), 0);
+	assert_true(policy_snapshot_has(snap, deny, W("n5.example"), 0, NOW));
+	assert_false(policy_snapshot_has(snap, deny, W("n5.example"), 1, NOW));
+	assert_false(policy_snapshot_has(snap, deny, W("n10.example"), 0,
+		NOW));
+	assert_false(policy_snapshot_has(snap, deny, W("n2999.example"), 0,
+		NOW));
+	assert_true(policy_snapshot_has(snap, deny, W("n2999.example"), 0,
+		NOW - 10));
+	assert_true(policy_snapshot_has(snap, deny, W("n2998.example"), 1,
+		NOW));
+	assert_false(policy_snapshot_has(snap, deny, W("n2998.example"), 0,
+		NOW));
+	/* Replaced and emptied under the snapshot: it does not change. */
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 0, 5, "other%d.example");
+	assert_int_equal(policy_batch_commit(b, NULL, NULL), 0);
+	assert_int_equal(decide(s, "n5.example").action, POLICY_ACTION_NONE);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(walk_count(snap, deny, NOW, seen, 3000),
+		2700 - 270 + 1);
+	assert_true(policy_snapshot_has(snap, deny, W("n5.example"), 0, NOW));
+	policy_snapshot_release(snap);
+	policy_snapshot_release(NULL);
+	/* A new one sees the new contents. */
+	snap = policy_snapshot_take(s);
+	assert_false(policy_snapshot_has(snap, deny, W("n5.example"), 0, NOW));
+	assert_true(policy_snapshot_has(snap, deny, W("other3.example"), 0,
+		NOW));
+	policy_snapshot_release(snap);
+	policy_store_destroy(s);
+}
+
 int
 main(void)
 {
@@ -895,6 +1002,7 @@ main(void)
 		cmocka_unit_test(test_redirect_order_independent),
 		cmocka_unit_test(test_external_index),
 		cmocka_unit_test(test_concurrent_readers),
+		cmocka_unit_test(test_snapshot),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
