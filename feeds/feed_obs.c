@@ -523,7 +523,7 @@ feed_obs_load_saved(struct feed_obs *f, int64_t now)
 		if (r == ENOENT)
 			return 0;
 		tapir_log(TAPIR_LOG_ERR, "source %s: cannot read %s: %s",
-			f->source_name, f->state_file, strerror(r));
+			f->source_name, f->state_file, file_strerror(r));
 		return -1;
 	}
 	memset(&m, 0, sizeof(m));
@@ -698,9 +698,14 @@ read_etag(struct feed_obs *f)
 	char buf[512];
 	FILE *fp;
 	size_t n;
+	int fd;
 
-	if (!f->etag_file || !(fp = fopen(f->etag_file, "r")))
+	if (!f->etag_file || file_open(f->etag_file, &fd, NULL) != 0)
 		return NULL;
+	if (!(fp = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
 	buf[n] = 0;

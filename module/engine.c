@@ -10,6 +10,7 @@
 #include "feeds/feed_obs.h"
 #include "feeds/feed_rpz.h"
 #include "feeds/status.h"
+#include "module/fileio.h"
 #include "module/log.h"
 
 #include <errno.h>
@@ -523,9 +524,20 @@ load_overrides(struct engine *e)
 	char line[2048];
 	unsigned lineno = 0;
 	FILE *f;
+	int fd, r;
 
-	if (!e->override_file || !(f = fopen(e->override_file, "r")))
+	if (!e->override_file)
 		return;
+	if ((r = file_open(e->override_file, &fd, NULL)) != 0) {
+		if (r != ENOENT)
+			tapir_log(TAPIR_LOG_ERR, "overrides: cannot open %s: %s",
+				e->override_file, file_strerror(r));
+		return;
+	}
+	if (!(f = fdopen(fd, "r"))) {
+		close(fd);
+		return;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *kind, *text, *act;
 		uint8_t wire[NAME_WIRE_MAX];
@@ -664,6 +676,7 @@ engine_source_info(struct engine *e, unsigned i,
 		out->last_update = fs.last_load;
 		out->updates = fs.loads;
 		out->failures = fs.rejects;
+		memcpy(out->last_error, fs.last_error, sizeof(out->last_error));
 	} else if (slot->dawg) {
 		struct feed_dawg_stats ds;
 		feed_dawg_get_stats(slot->dawg, &ds);
