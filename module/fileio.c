@@ -14,6 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* FILE_LINE_MAX as text, for the message. */
+#define TEXT_OF(x) #x
+#define TEXT_OF_VALUE(x) TEXT_OF(x)
+#define LINE_MAX_TEXT TEXT_OF_VALUE(FILE_LINE_MAX)
+
 static void
 id_from_stat(struct file_id *id, const struct stat *st)
 {
@@ -113,7 +118,7 @@ file_strerror(int err)
 	case FILE_ERR_NOT_REGULAR:
 		return "not a regular file";
 	case FILE_ERR_LONG_LINE:
-		return "a line longer than 65536 bytes";
+		return "a line longer than " LINE_MAX_TEXT " bytes";
 	case FILE_ERR_CHANGED:
 		return "changed while being read";
 	case ENOENT:
