@@ -15,13 +15,12 @@
 #include "tapir_config.h"
 #include "dawg/dawg.h"
 #include "dawg/utf8.h"
+#include "module/fileio.h"
 #include "module/names.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* Longest word enumeration follows; names are at most 255 octets, the
@@ -270,15 +269,6 @@ dawg_open_buffer(struct dawg *d, const uint8_t *data, size_t size)
 	return DAWG_OK;
 }
 
-/* Whether the file an fd reads is still the version first seen. */
-static int
-same_version(const struct stat *a, const struct stat *b)
-{
-	return a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /*
  * The file is read into private memory rather than mapped: a mapping of
  * the file shares the page cache, so a file truncated or rewritten in
@@ -286,55 +276,49 @@ same_version(const struct stat *a, const struct stat *b)
  * shorter, raise SIGBUS in whichever resolver thread touched the lost
  * pages.  The copy costs the file's size, about 9 bytes a name.  A file
  * that changes while it is read is refused (DAWG_ERR_CHANGED), not half
- * taken: its writer is still at work.
+ * taken: its writer is still at work.  A rename over the file's path
+ * meanwhile is not a change: the descriptor still reads the file it
+ * opened.
  */
 int
-dawg_open_file(struct dawg *d, const char *path)
+dawg_open_fd(struct dawg *d, int fd, int *err)
 {
-	struct stat before, after;
+	struct file_id before, after;
 	uint8_t *copy;
 	size_t size, got = 0;
 	ssize_t n = 0;
-	int fd, r, saved;
+	int r, saved = 0;
 
 	memset(d, 0, sizeof(*d));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return DAWG_ERR_IO;
-	if (fstat(fd, &before) != 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
+	if (err)
+		*err = 0;
+	if (file_id_fd(fd, &before) != 0) {
+		if (err)
+			*err = errno;
 		return DAWG_ERR_IO;
 	}
-	if (before.st_size == 0) {
-		close(fd);
+	if (before.size == 0)
 		return DAWG_ERR_TRUNCATED;
-	}
 	/* The header counts the file's size in 32 bits. */
-	if ((uint64_t)before.st_size > UINT32_MAX) {
-		close(fd);
+	if ((uint64_t)before.size > UINT32_MAX)
 		return DAWG_ERR_SIZE;
-	}
-	size = (size_t)before.st_size;
+	size = (size_t)before.size;
 	copy = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (copy == MAP_FAILED) {
-		close(fd);
+	if (copy == MAP_FAILED)
 		return DAWG_ERR_NOMEM;
-	}
 	while (got < size) {
 		n = pread(fd, copy + got, size - got, (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			saved = errno;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	saved = errno;
-	r = n < 0 ? DAWG_ERR_IO : got < size || fstat(fd, &after) != 0 ||
-	    !same_version(&before, &after) ? DAWG_ERR_CHANGED : DAWG_OK;
-	close(fd);
+	r = n < 0 ? DAWG_ERR_IO : got < size || file_id_fd(fd, &after) != 0 ||
+	    !file_id_equal(&before, &after) ? DAWG_ERR_CHANGED : DAWG_OK;
 	/* Lookups only read it; a stray write should fault, not corrupt. */
 	if (r == DAWG_OK && mprotect(copy, size, PROT_READ) != 0)
 		r = DAWG_ERR_NOMEM;
@@ -343,11 +327,28 @@ dawg_open_file(struct dawg *d, const char *path)
 	if (r != DAWG_OK) {
 		munmap(copy, size);
 		memset(d, 0, sizeof(*d));
-		errno = saved;
+		if (err)
+			*err = saved;
 		return r;
 	}
 	d->mapped = 1;
 	return DAWG_OK;
+}
+
+int
+dawg_open_file(struct dawg *d, const char *path, int *err)
+{
+	int fd, r;
+
+	memset(d, 0, sizeof(*d));
+	if ((r = file_open(path, &fd, NULL)) != 0) {
+		if (err)
+			*err = r;
+		return DAWG_ERR_IO;
+	}
+	r = dawg_open_fd(d, fd, err);
+	close(fd);
+	return r;
 }
 
 void

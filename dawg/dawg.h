@@ -23,7 +23,8 @@
 /** Error codes. */
 enum dawg_error {
 	DAWG_OK = 0,        /**< success */
-	DAWG_ERR_IO,        /**< the file could not be opened or read */
+	DAWG_ERR_IO,        /**< the file could not be opened or read, or
+	                         is not a regular file */
 	DAWG_ERR_TRUNCATED, /**< shorter than its header says, or no header */
 	DAWG_ERR_SIZE,      /**< header size does not match the file */
 	DAWG_ERR_HEADER,    /**< impossible header fields */
@@ -69,16 +70,32 @@ struct dawg {
 int dawg_open_buffer(struct dawg *d, const uint8_t *data, size_t size);
 
 /**
- * Read a file into private read-only memory and open it.  Not a mapping
- * of the file: rewriting or truncating the file later cannot touch the
- * open dawg.
- * @return DAWG_OK or an enum dawg_error (errno is kept for DAWG_ERR_IO);
- *	DAWG_ERR_CHANGED if the file changed while it was read.
+ * Read an open file into private read-only memory and open it.  Not a
+ * mapping of the file: rewriting or truncating the file later cannot
+ * touch the open dawg.
+ * @param d: the dawg.
+ * @param fd: a regular file (see file_open()), read from its start with
+ *	pread; not closed.
+ * @param err: out for DAWG_ERR_IO, the errno value of the failed read;
+ *	may be NULL.
+ * @return DAWG_OK or an enum dawg_error; DAWG_ERR_CHANGED if the file
+ *	changed while it was read.
  */
-int dawg_open_file(struct dawg *d, const char *path);
+int dawg_open_fd(struct dawg *d, int fd, int *err);
 
 /**
- * Free the copy (if dawg_open_file made one) and forget the file.
+ * Open a file with file_open() (regular files only, never blocking) and
+ * read it with dawg_open_fd().
+ * @param d: the dawg.
+ * @param path: the file.
+ * @param err: out for DAWG_ERR_IO, why: a file_open() error or the errno
+ *	value of the failed read, for file_strerror(); may be NULL.
+ * @return as dawg_open_fd().
+ */
+int dawg_open_file(struct dawg *d, const char *path, int *err);
+
+/**
+ * Free the copy (if dawg_open_fd made one) and forget the file.
  */
 void dawg_close(struct dawg *d);
 

@@ -16,6 +16,7 @@
 #include "tapir_config.h"
 #include "dawg/dawg.h"
 #include "dawg/dawg_build.h"
+#include "module/fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -220,12 +221,12 @@ cmd_compile(int argc, char **argv)
 static int
 open_or_complain(struct dawg *d, const char *path)
 {
-	int r = dawg_open_file(d, path);
+	int err, r = dawg_open_file(d, path, &err);
 
 	if (r != DAWG_OK)
 		fprintf(stderr, "tapir-pop-dawg: %s: %s%s%s\n", path,
 			dawg_strerror(r), r == DAWG_ERR_IO ? ": " : "",
-			r == DAWG_ERR_IO ? strerror(errno) : "");
+			r == DAWG_ERR_IO ? file_strerror(err) : "");
 	return r;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/bootstrap.h"
+#include "module/fileio.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -177,6 +178,11 @@ static int
 check_options(const struct bootstrap_options *opt,
 	struct bootstrap_result *res)
 {
+	const char *files[] = { opt->ca_file, opt->client_cert,
+		opt->client_key };
+	size_t i;
+	int r;
+
 	if (!opt->url || strncasecmp(opt->url, "https://", 8) != 0) {
 		set_err(res, "snapshot URL must be https:// (got %s)",
 			opt->url ? opt->url : "none");
@@ -190,6 +196,15 @@ check_options(const struct bootstrap_options *opt,
 		set_err(res, "a client certificate needs its key and a key "
 			"its certificate");
 		return BOOTSTRAP_ERR_CONFIG;
+	}
+	/* libcurl opens these itself: a FIFO in their place would hang
+	 * this thread in OpenSSL's open, out of reach of the stop flag. */
+	for (i = 0; i < 3; i++) {
+		if (files[i] && (r = file_check(files[i])) != 0) {
+			set_err(res, "cannot read %s: %s", files[i],
+				file_strerror(r));
+			return BOOTSTRAP_ERR_CONFIG;
+		}
 	}
 	if (!opt->keys && !opt->allow_unsigned) {
 		set_err(res, "no trusted keys to verify the snapshot with, "

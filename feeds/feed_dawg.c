@@ -11,11 +11,11 @@
 #include "module/names.h"
 #include "module/thread.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* One file's copy, owned by the store once attached. */
 struct attached {
@@ -27,8 +27,7 @@ struct feed_dawg {
 	struct feed_dawg_params p;
 	char *source_name, *path;
 	struct tapir_thread thread;
-	struct file_id tried;       /* the version last loaded or refused */
-	int have_tried;
+	struct file_watch watch;    /* the version last tried, or missing */
 	pthread_mutex_t stats_lock;
 	struct feed_dawg_stats stats;
 };
@@ -73,12 +72,16 @@ attached_release(void *ctx)
 static void
 set_error(struct feed_dawg *f, const char *msg)
 {
+	uint64_t loads;
+
 	pthread_mutex_lock(&f->stats_lock);
 	f->stats.rejects++;
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", msg);
+	loads = f->stats.loads;
 	pthread_mutex_unlock(&f->stats_lock);
-	tapir_log(TAPIR_LOG_ERR, "source %s: %s: %s; keeping the previous "
-		"file", f->source_name, f->path, msg);
+	tapir_log(TAPIR_LOG_ERR, "source %s: %s: %s; %s", f->source_name,
+		f->path, msg, loads ? "keeping the previous file" :
+		"the source stays empty until the file loads");
 }
 
 struct feed_dawg *
@@ -106,18 +109,21 @@ feed_dawg_load(struct feed_dawg *f)
 	struct attached *a = calloc(1, sizeof(*a));
 	struct policy_index idx;
 	struct file_id version;
-	int r;
+	int fd, r, err;
 
 	if (!a) {
 		set_error(f, "out of memory");
 		return -1;
 	}
-	if (file_id_get(f->path, &version) != 0) {
-		set_error(f, strerror(errno));
+	if ((r = file_open(f->path, &fd, &version)) != 0) {
+		/* Not retried until the path names another file. */
+		file_watch_tried(&f->watch, r, &version);
+		set_error(f, file_strerror(r));
 		free(a);
 		return -1;
 	}
-	r = dawg_open_file(&a->d, f->path);
+	r = dawg_open_fd(&a->d, fd, &err);
+	close(fd);
 	if (r == DAWG_ERR_CHANGED) {
 		/* A writer is at it: the next poll sees its final version.
 		 * Not a reject, but a reload that needs the file says why. */
@@ -131,12 +137,11 @@ feed_dawg_load(struct feed_dawg *f)
 		return -1;
 	}
 	if (r != DAWG_OK) {
-		set_error(f, r == DAWG_ERR_IO ? strerror(errno) :
+		set_error(f, r == DAWG_ERR_IO ? file_strerror(err) :
 			dawg_strerror(r));
 		free(a);
 		/* Do not retry the same bad file every poll. */
-		f->tried = version;
-		f->have_tried = 1;
+		file_watch_tried(&f->watch, 0, &version);
 		return -1;
 	}
 	a->subdomains = !!(f->p.flags & POLICY_SOURCE_SUBDOMAINS);
@@ -150,8 +155,7 @@ feed_dawg_load(struct feed_dawg *f)
 		set_error(f, "out of memory");
 		return -1;
 	}
-	f->tried = version;
-	f->have_tried = 1;
+	file_watch_tried(&f->watch, 0, &version);
 	if (f->p.changed)
 		f->p.changed(f->p.changed_arg, (const uint8_t *)"", 1);
 	pthread_mutex_lock(&f->stats_lock);
@@ -166,19 +170,26 @@ feed_dawg_load(struct feed_dawg *f)
 }
 
 /* A new version is loaded whether the file was replaced by a rename or
- * rewritten in place: the loaded copy is the file's no longer. */
+ * rewritten in place: the loaded copy is the file's no longer.  A file
+ * that goes missing keeps the copy, and is reported once, not at every
+ * poll. */
 static void *
 watch_thread(void *arg)
 {
 	struct feed_dawg *f = arg;
 
 	while (!tapir_thread_sleep(&f->thread, f->p.poll_ms)) {
-		struct file_id now;
-		if (file_id_get(f->path, &now) != 0)
-			continue;
-		if (f->have_tried && file_id_equal(&now, &f->tried))
-			continue;
-		feed_dawg_load(f);
+		int err;
+		switch (file_watch_poll(&f->watch, f->path, &err)) {
+		case FILE_WATCH_NEW:
+			feed_dawg_load(f);
+			break;
+		case FILE_WATCH_GONE:
+			set_error(f, file_strerror(err));
+			break;
+		default:
+			break;
+		}
 	}
 	return NULL;
 }

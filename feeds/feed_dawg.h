@@ -3,14 +3,15 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
- * The file is mapped read-only and attached to its source as an external
- * index of the policy store: lookups run straight on the mapping, with no
- * copy of the names.  A thread watches the path; when the file is
- * replaced (a new inode, as a rename gives), the new file is opened and
- * validated first and only then swapped in, and the old mapping is
- * released once no query can still use it.  A bad replacement keeps the
- * previous file in use.  Files are never reread in place: a file being
- * written in place has the same inode, and is ignored until renamed.
+ * The file is read into private read-only memory (dawg_open_fd()) and
+ * attached to its source as an external index of the policy store:
+ * lookups run straight on that copy, with no decoding of the names.  A
+ * thread watches the path; when the file is replaced or rewritten (inode,
+ * size or modification time), the new version is read and validated
+ * first and only then swapped in, and the old copy is released once no
+ * query can still use it.  A bad replacement, one that is not a regular
+ * file, or a path gone missing keeps the previous file in use, and is
+ * logged and counted.
  */
 #ifndef TAPIR_FEED_DAWG_H
 #define TAPIR_FEED_DAWG_H
@@ -47,7 +48,7 @@ struct feed_dawg_params {
 struct feed_dawg_stats {
 	/** Files attached. */
 	uint64_t loads;
-	/** Files rejected. */
+	/** Files rejected, and each time the path went missing. */
 	uint64_t rejects;
 	/** Words in the file in use. */
 	uint64_t words;

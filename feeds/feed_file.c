@@ -10,11 +10,12 @@
 #include "module/names.h"
 #include "module/thread.h"
 
-#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* A file where more than this share of lines is malformed is probably
  * not a list at all (a wrong path, an HTML error page): keep the old data. */
@@ -27,8 +28,7 @@ struct feed_file {
 	char *source_name;
 	char *path;
 	struct tapir_thread thread;
-	struct file_id loaded;      /* identity of the file last read */
-	int have_loaded;
+	struct file_watch watch;    /* the version last read, or missing */
 	pthread_mutex_t stats_lock;
 	struct feed_file_stats stats;
 };
@@ -56,37 +56,63 @@ feed_file_create(const struct feed_file_params *params)
 	return f;
 }
 
-/* Read the file into a batch.  Returns 0 and fills names/bad on success;
- * -1 (logged) if the file must be rejected. */
+/* A load failed, or the file went missing: count it, keep the reason for
+ * list_sources, log it.  Returns -1. */
 static int
-read_into_batch(struct feed_file *f, FILE *in, struct policy_batch *b,
-	uint64_t *names, uint64_t *bad)
+reject(struct feed_file *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+reject(struct feed_file *f, const char *fmt, ...)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, data_lines = 0;
-	ssize_t got;
-	int header_pending = f->p.format == LISTFILE_CSV;
+	char why[sizeof(f->stats.last_error)];
+	uint64_t loads;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&f->stats_lock);
+	f->stats.rejects++;
+	memcpy(f->stats.last_error, why, sizeof(why));
+	loads = f->stats.loads;
+	pthread_mutex_unlock(&f->stats_lock);
+	tapir_log(TAPIR_LOG_ERR, "source %s: %s; %s", f->source_name, why,
+		loads ? "keeping the last good list" :
+		"the source stays empty until the file loads");
+	return -1;
+}
+
+/* Read the file into a batch.  Returns 0 and fills names/bad on success;
+ * -1 with the reason in why if the file must be rejected.  A file that
+ * cannot be read to its end is rejected whole: what came before the
+ * failure is not the list. */
+static int
+read_into_batch(struct feed_file *f, struct file_lines *in,
+	struct policy_batch *b, uint64_t *names, uint64_t *bad, char *why,
+	size_t whylen)
+{
+	size_t lineno = 0, data_lines = 0;
+	const char *line;
+	size_t len;
+	int header_pending = f->p.format == LISTFILE_CSV, got;
 
 	*names = *bad = 0;
-	while ((got = getline(&line, &cap, in)) >= 0) {
+	while ((got = file_lines_next(in, &line, &len)) == 1) {
 		uint8_t wire[NAME_WIRE_MAX];
-		size_t wire_len, len = (size_t)got;
-		const char *why = NULL;
+		size_t wire_len;
+		const char *reason = NULL;
 		struct policy_entry e;
 		int subtree, r;
 
 		lineno++;
-		if (len && line[len - 1] == '\n')
-			len--;
 		if (memchr(line, 0, len)) {
-			tapir_log(TAPIR_LOG_ERR, "source %s: %s:%zu: NUL byte: "
-				"not a list file", f->source_name, f->path,
-				lineno);
-			free(line);
+			snprintf(why, whylen, "%s:%zu: NUL byte: not a list "
+				"file", f->path, lineno);
 			return -1;
 		}
 		r = listfile_line(line, len, f->p.format, f->p.column, wire,
-			&wire_len, &subtree, &why);
+			&wire_len, &subtree, &reason);
 		if (r == LISTFILE_SKIP)
 			continue;
 		if (header_pending) {
@@ -98,29 +124,32 @@ read_into_batch(struct feed_file *f, FILE *in, struct policy_batch *b,
 			if (++*bad <= BAD_LINES_LOGGED)
 				tapir_log(TAPIR_LOG_WARN, "source %s: %s:%zu: "
 					"skipped: %s", f->source_name, f->path,
-					lineno, why);
+					lineno, reason);
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
 		e.subtree = subtree;
 		if (policy_batch_put(b, wire, &e) != 0) {
-			tapir_log(TAPIR_LOG_ERR, "source %s: out of memory "
-				"loading %s", f->source_name, f->path);
-			free(line);
+			snprintf(why, whylen, "out of memory loading %s",
+				f->path);
 			return -1;
 		}
 		(*names)++;
 	}
-	free(line);
-	if (ferror(in)) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: reading %s: %s",
-			f->source_name, f->path, strerror(errno));
+	if (got == FILE_ERR_LONG_LINE) {
+		snprintf(why, whylen, "%s:%zu: %s: not a list file", f->path,
+			lineno + 1, file_strerror(got));
+		return -1;
+	}
+	if (got != 0) {
+		snprintf(why, whylen, "%s: read error after line %zu: %s",
+			f->path, lineno, file_strerror(got));
 		return -1;
 	}
 	if (data_lines && *bad * 100 > data_lines * BAD_LINE_PERCENT) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: %s: %llu of %zu lines "
-			"malformed: file rejected", f->source_name, f->path,
-			(unsigned long long)*bad, data_lines);
+		snprintf(why, whylen, "%s: %llu of %zu lines malformed: file "
+			"rejected", f->path, (unsigned long long)*bad,
+			data_lines);
 		return -1;
 	}
 	return 0;
@@ -130,79 +159,79 @@ int
 feed_file_load(struct feed_file *f)
 {
 	struct file_id before, after;
-	struct policy_batch *b;
+	struct file_lines lines;
+	struct policy_batch *b = NULL;
 	uint64_t names, bad;
-	FILE *in;
-	int r;
+	char why[sizeof(f->stats.last_error)];
+	int fd, r;
 
-	if (file_id_get(f->path, &before) != 0 ||
-	    !(in = fopen(f->path, "r"))) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: cannot open %s: %s",
-			f->source_name, f->path, strerror(errno));
-		goto reject;
+	if ((r = file_open(f->path, &fd, &before)) != 0) {
+		/* Not retried until the path names another file. */
+		file_watch_tried(&f->watch, r, &before);
+		return reject(f, "cannot open %s: %s", f->path,
+			file_strerror(r));
 	}
-	b = policy_batch_begin(f->p.store, f->p.source, 1);
-	if (!b) {
-		fclose(in);
-		tapir_log(TAPIR_LOG_ERR, "source %s: out of memory",
-			f->source_name);
-		goto reject;
+	if (file_lines_init(&lines, fd) != 0 ||
+	    !(b = policy_batch_begin(f->p.store, f->p.source, 1))) {
+		file_lines_free(&lines);
+		close(fd);
+		return reject(f, "out of memory loading %s", f->path);
 	}
-	r = read_into_batch(f, in, b, &names, &bad);
-	fclose(in);
-	/* Changed while we read: a writer is still at it.  Apply nothing;
-	 * the next poll sees the final version. */
-	if (r == 0 && (file_id_get(f->path, &after) != 0 ||
+	r = read_into_batch(f, &lines, b, &names, &bad, why, sizeof(why));
+	file_lines_free(&lines);
+	/* Rewritten in place while we read: a writer is still at it.  Apply
+	 * nothing; the next poll sees the final version.  (A replacement by
+	 * rename does not touch the file we have open.) */
+	if (r == 0 && (file_id_fd(fd, &after) != 0 ||
 	    !file_id_equal(&before, &after))) {
+		close(fd);
 		policy_batch_abort(b);
 		tapir_log(TAPIR_LOG_INFO, "source %s: %s changed while being "
 			"read, will retry", f->source_name, f->path);
 		return -1;
 	}
+	close(fd);
+	file_watch_tried(&f->watch, 0, &before);
 	if (r != 0) {
 		policy_batch_abort(b);
-		f->loaded = before;
-		f->have_loaded = 1;
-		goto reject;
+		return reject(f, "%s", why);
 	}
-	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0) {
-		tapir_log(TAPIR_LOG_ERR, "source %s: out of memory applying "
-			"%s", f->source_name, f->path);
-		goto reject;
-	}
-	f->loaded = before;
-	f->have_loaded = 1;
+	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
+		return reject(f, "out of memory applying %s", f->path);
 	pthread_mutex_lock(&f->stats_lock);
 	f->stats.loads++;
 	f->stats.bad_lines += bad;
 	f->stats.names = names;
 	f->stats.last_load = (int64_t)time(NULL);
+	f->stats.last_error[0] = 0;
 	pthread_mutex_unlock(&f->stats_lock);
 	tapir_log(TAPIR_LOG_INFO, "source %s: loaded %llu names from %s%s",
 		f->source_name, (unsigned long long)names, f->path,
 		bad ? " (some lines skipped)" : "");
 	return 0;
-reject:
-	pthread_mutex_lock(&f->stats_lock);
-	f->stats.rejects++;
-	pthread_mutex_unlock(&f->stats_lock);
-	return -1;
 }
 
+/* A file that goes missing or turns into a symlink loop keeps the last
+ * good data (a list replaced by delete and create is briefly absent), and
+ * is reported once when it happens, not at every poll. */
 static void *
 watch_thread(void *arg)
 {
 	struct feed_file *f = arg;
 
 	while (!tapir_thread_sleep(&f->thread, f->p.poll_ms)) {
-		struct file_id now;
-		/* A vanished file keeps the last good data: a list being
-		 * replaced by rename is briefly absent on some tools. */
-		if (file_id_get(f->path, &now) != 0)
-			continue;
-		if (f->have_loaded && file_id_equal(&now, &f->loaded))
-			continue;
-		feed_file_load(f);
+		int err;
+		switch (file_watch_poll(&f->watch, f->path, &err)) {
+		case FILE_WATCH_NEW:
+			feed_file_load(f);
+			break;
+		case FILE_WATCH_GONE:
+			reject(f, "cannot open %s: %s", f->path,
+				file_strerror(err));
+			break;
+		default:
+			break;
+		}
 	}
 	return NULL;
 }

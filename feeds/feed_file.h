@@ -5,9 +5,12 @@
  *
  * The feed loads the file into its source as one replace-all batch, then
  * a thread polls the file's identity (inode, size, mtime) and reloads it
- * when it changes.  A file that cannot be read, or whose lines are mostly
- * malformed, is rejected as a whole: the source keeps its last good data,
- * and the error is logged and counted.
+ * when it changes.  A file that is not a regular file, cannot be read to
+ * its end, has a line over FILE_LINE_MAX or whose lines are mostly
+ * malformed is rejected as a whole: the source keeps its last good data,
+ * and the error is logged and counted.  A file that goes missing (or
+ * becomes a symlink loop) is logged and counted once, and keeps the data
+ * too.
  */
 #ifndef TAPIR_FEED_FILE_H
 #define TAPIR_FEED_FILE_H
@@ -45,7 +48,8 @@ struct feed_file_params {
 struct feed_file_stats {
 	/** Successful loads. */
 	uint64_t loads;
-	/** Loads rejected (unreadable or malformed file). */
+	/** Loads rejected (not a regular file, unreadable, a line over
+	 *  FILE_LINE_MAX, malformed), and each time the file went missing. */
 	uint64_t rejects;
 	/** Lines skipped as malformed over all accepted loads. */
 	uint64_t bad_lines;
@@ -53,6 +57,9 @@ struct feed_file_stats {
 	uint64_t names;
 	/** Unix time of the last accepted load, 0 if none. */
 	int64_t last_load;
+	/** Why the last load failed, or the file went missing; empty once
+	 *  a load succeeds. */
+	char last_error[256];
 };
 
 /**

@@ -550,7 +550,7 @@ feed_obs_load_saved(struct feed_obs *f, int64_t now)
 		if (r == ENOENT)
 			return 0;
 		snprintf(why, sizeof(why), "cannot read it: %s; starting "
-			"empty", strerror(r));
+			"empty", file_strerror(r));
 		keep_state_aside(f, why);
 		return -1;
 	}
@@ -739,9 +739,14 @@ read_etag(struct feed_obs *f)
 	char buf[512];
 	FILE *fp;
 	size_t n;
+	int fd;
 
-	if (!f->etag_file || !(fp = fopen(f->etag_file, "r")))
+	if (!f->etag_file || file_open(f->etag_file, &fd, NULL) != 0)
 		return NULL;
+	if (!(fp = fdopen(fd, "r"))) {
+		close(fd);
+		return NULL;
+	}
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
 	buf[n] = 0;

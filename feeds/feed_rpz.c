@@ -28,6 +28,7 @@
 #include "tapir_config.h"
 #include "feeds/feed_rpz.h"
 #include "feeds/rpz.h"
+#include "module/fileio.h"
 #include "module/log.h"
 #include "module/statefile.h"
 #include "module/thread.h"
@@ -419,12 +420,26 @@ feed_rpz_load_saved(struct feed_rpz *f)
 	ldns_rr *soa = NULL;
 	struct apply a;
 	uint64_t bad = 0;
-	char why[256];
-	int line = 0, r;
+	char why[512];
+	int line = 0, fd, r;
 	FILE *in;
 
-	if (!f->zone_file || !(in = fopen(f->zone_file, "r")))
+	if (!f->zone_file)
 		return -1;
+	/* None saved yet is the normal first start; anything else there
+	 * that is not a zone file is worth a word. */
+	if ((r = file_open(f->zone_file, &fd, NULL)) != 0) {
+		if (r != ENOENT) {
+			snprintf(why, sizeof(why), "saved zone %s: %s",
+				f->zone_file, file_strerror(r));
+			set_error(f, why);
+		}
+		return -1;
+	}
+	if (!(in = fdopen(fd, "r"))) {
+		close(fd);
+		return -1;
+	}
 	memset(&a, 0, sizeof(a));
 	why[0] = 0;
 	while (!feof(in)) {

@@ -380,14 +380,11 @@ jws_keyset_load_file(const char *path, struct jws_keyset **out, char *err,
 	case ENOMEM:
 		tapir_err_set(err, errlen, "out of memory");
 		return JWS_ERR_NOMEM;
-	case EIO:
-		tapir_err_set(err, errlen, "%s: read error", path);
-		return JWS_ERR_IO;
 	case EFBIG:
 		tapir_err_set(err, errlen, "%s: too large for a JWK Set", path);
 		return JWS_ERR_KEYSET;
 	default:
-		tapir_err_set(err, errlen, "%s: %s", path, strerror(r));
+		tapir_err_set(err, errlen, "%s: %s", path, file_strerror(r));
 		return JWS_ERR_IO;
 	}
 	r = jws_keyset_load_buffer(buf, len, out, err, errlen);

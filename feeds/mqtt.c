@@ -12,15 +12,14 @@
  */
 #include "tapir_config.h"
 #include "feeds/mqtt.h"
+#include "module/fileio.h"
 #include "module/log.h"
 #include "module/thread.h"
 
 #include <MQTTClient.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define RECEIVE_POLL_MS 200
 /** Most messages delivered before on_drained is called regardless. */
@@ -115,18 +114,24 @@ mqtt_feed_create(const struct mqtt_params *params)
 }
 
 /* The files are checked here so that an unreadable key gives its own
- * message instead of paho's generic TLS failure. */
+ * message instead of paho's generic TLS failure, and so that a FIFO in
+ * their place is refused: OpenSSL's open of it would wait for a writer,
+ * in this thread, which deinit joins. */
 static int
 files_readable(struct mqtt_feed *f)
 {
 	const char *files[] = { f->ca_file, f->cert_file, f->key_file };
+	char why[512];
 	size_t i;
+	int r;
 
 	for (i = 0; i < 3; i++) {
-		if (files[i] && access(files[i], R_OK) != 0) {
-			set_error(f, "cannot read %s (%d)", files[i], errno);
-			tapir_log(TAPIR_LOG_ERR, "source %s: cannot read %s: %s",
-				f->source_name, files[i], strerror(errno));
+		if (files[i] && (r = file_check(files[i])) != 0) {
+			snprintf(why, sizeof(why), "%s: %s", files[i],
+				file_strerror(r));
+			set_error(f, "cannot read %s", why, 0);
+			tapir_log(TAPIR_LOG_ERR, "source %s: cannot read %s",
+				f->source_name, why);
 			return 0;
 		}
 	}

@@ -222,7 +222,7 @@ status_key_load(const char *path, EVP_PKEY **key, char **kid, char *err,
 	*key = NULL;
 	*kid = NULL;
 	if ((r = file_read_all(path, KEY_FILE_MAX, &text, &len)) != 0) {
-		tapir_err_set(err, errlen, "%s: %s", path, strerror(r));
+		tapir_err_set(err, errlen, "%s: %s", path, file_strerror(r));
 		return r == ENOMEM ? STATUS_ERR_NOMEM : STATUS_ERR_IO;
 	}
 	for (i = 0; i < len && strchr(" \t\r\n", text[i]); i++)

@@ -1129,13 +1129,8 @@ tapir_conf_read(const char *path, struct tapir_conf **out, char *err, size_t err
 
 	*out = NULL;
 	if ((r = file_read_all(path, CONFIG_FILE_MAX, &text, &len)) != 0) {
-		if (r == EIO || r == EFBIG || r == ENOMEM)
-			snprintf(err, errlen, "%s: %s", path, r == EIO ?
-				"read error" : r == EFBIG ? "larger than 1 MiB" :
-				"out of memory");
-		else
-			snprintf(err, errlen, "%s: cannot open: %s", path,
-				strerror(r));
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			r == EFBIG ? "larger than 1 MiB" : file_strerror(r));
 		return -1;
 	}
 	r = tapir_conf_parse(path, text, len, out, err, errlen);

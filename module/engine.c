@@ -636,7 +636,7 @@ load_overrides(struct engine *e)
 	    &len)) != 0) {
 		if (r == ENOENT)
 			return;
-		snprintf(why, sizeof(why), "cannot read it: %s", strerror(r));
+		snprintf(why, sizeof(why), "cannot read it: %s", file_strerror(r));
 		e->overrides_broken++;
 		statefile_keep_aside(e->override_file, "overrides", why, NULL,
 			0);
@@ -794,6 +794,7 @@ engine_source_info(struct engine *e, unsigned i,
 		out->last_update = fs.last_load;
 		out->updates = fs.loads;
 		out->failures = fs.rejects;
+		memcpy(out->last_error, fs.last_error, sizeof(out->last_error));
 	} else if (slot->dawg) {
 		struct feed_dawg_stats ds;
 		feed_dawg_get_stats(slot->dawg, &ds);

@@ -127,6 +127,12 @@ EXTRA_DIST += tests/integration/test_fast_reload.sh
 TESTS += tests/integration/test_hostile_control.sh
 EXTRA_DIST += tests/integration/test_hostile_control.sh \
 	tests/integration/hostile_control.py tests/bench/dump-memory.sh
+
+# Hostile files: a FIFO, a device, a directory, /dev/zero, a symlink loop,
+# a vanished file or an endless line at a path the module reads, and a
+# list replaced by rename during reloads.
+TESTS += tests/integration/test_hostile_files.sh
+EXTRA_DIST += tests/integration/test_hostile_files.sh
 check_PROGRAMS += tests/integration/faults_junkd
 tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
 EXTRA_DIST += tests/integration/test_faults.sh \

@@ -182,7 +182,7 @@ main(int argc, char **argv)
 	for (i = 0; i < OPENS; i++) {
 		heap0 = heap_in_use();
 		t0 = now_ns();
-		if (dawg_open_file(&d, file) != DAWG_OK) {
+		if (dawg_open_file(&d, file, NULL) != DAWG_OK) {
 			fprintf(stderr, "%s: cannot open\n", file);
 			return 1;
 		}

@@ -169,8 +169,11 @@ start_unbound() {
 	) > "$1/unbound.log" 2>&1 &
 	UB_PID=$!
 	T_PIDS="$T_PIDS $UB_PID"
+	# 20 s by the clock too: an Unbound that hangs in init has its port
+	# open, so each dig waits its full second.
+	end=$(( $(date +%s) + 21 ))
 	i=0
-	while [ $i -lt 200 ]; do
+	while [ $i -lt 200 ] && [ "$(date +%s)" -lt "$end" ]; do
 		if ! kill -0 "$UB_PID" 2>/dev/null; then
 			wait "$UB_PID" 2>/dev/null
 			UB_STATUS=$?
@@ -212,12 +215,15 @@ sanitizer_reports() {
 	cat "$1"/asan.* "$1"/ubsan.* 2>/dev/null
 }
 
-# wait_for SECONDS COMMAND...: poll every 50 ms until the command succeeds.
+# wait_for SECONDS COMMAND...: poll every 50 ms until the command succeeds;
+# at most SECONDS by the clock too, however long each try takes (a try
+# that asks a hung server waits for its own timeout).
 wait_for() {
 	limit=$(( $1 * 20 ))
+	end=$(( $(date +%s) + $1 + 1 ))
 	shift
 	i=0
-	while [ $i -lt $limit ]; do
+	while [ $i -lt $limit ] && [ "$(date +%s)" -lt "$end" ]; do
 		"$@" && return 0
 		sleep 0.05
 		i=$((i + 1))

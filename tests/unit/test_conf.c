@@ -258,7 +258,7 @@ test_read_file(void **state)
 	assert_int_equal(tapir_conf_read("/nonexistent/tapir-pop.conf", &cfg,
 		err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent/tapir-pop.conf: cannot "
-		"open"));
+		"read: no such file"));
 }
 
 int

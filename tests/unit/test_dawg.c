@@ -153,7 +153,8 @@ test_fixtures(void **state)
 		struct enum_ctx e;
 		size_t len, i, lines;
 		char *words, *neg;
-		int r = dawg_open_file(&d, fixture_path(fixtures[f], ".dawg"));
+		int r = dawg_open_file(&d, fixture_path(fixtures[f], ".dawg"),
+			NULL);
 
 		if (r != DAWG_OK)
 			fail_msg("%s: %s", fixtures[f], dawg_strerror(r));
@@ -202,7 +203,7 @@ check_edge_negative(void *arg, char *line, size_t len)
 	for (f = 0; f < sizeof(edge_files) / sizeof(*edge_files); f++) {
 		struct dawg d;
 		assert_int_equal(dawg_open_file(&d, fixture_path(edge_files[f],
-			".dawg")), DAWG_OK);
+			".dawg"), NULL), DAWG_OK);
 		if (dawg_lookup(&d, tab + 1, wlen) != -1)
 			fail_msg("%s: '%.*s' found", edge_files[f], (int)wlen,
 				tab + 1);
@@ -261,7 +262,7 @@ test_edm_expected(void **state)
 
 	(void)state;
 	assert_int_equal(dawg_open_file(&d, fixture_path("tiny-suffix",
-		".dawg")), DAWG_OK);
+		".dawg"), NULL), DAWG_OK);
 	text = slurp(fixture_path("tiny-suffix", ".edm-expected.tsv"), &len);
 	assert_non_null(text);
 	each_line(text, len, check_edm, &c);
@@ -282,7 +283,7 @@ test_wire_lookup(void **state)
 
 	(void)state;
 	assert_int_equal(dawg_open_file(&d, fixture_path("tiny-suffix",
-		".dawg")), DAWG_OK);
+		".dawg"), NULL), DAWG_OK);
 	name_from_text("Example.COM", 11, wire, &wlen);
 	assert_int_equal(dawg_lookup_wire(&d, wire, &index, &subtree),
 		DAWG_EXACT);
@@ -358,7 +359,7 @@ test_file_changed_in_place(void **state)
 	(void)state;
 	assert_true((fd = mkstemp(path)) >= 0);
 	assert_int_equal(write(fd, file, len), (ssize_t)len);
-	assert_int_equal(dawg_open_file(&d, path), DAWG_OK);
+	assert_int_equal(dawg_open_file(&d, path, NULL), DAWG_OK);
 	assert_int_equal(ftruncate(fd, 0), 0);
 	assert_int_equal(pwrite(fd, "junk", 4, 0), 4);
 	for (w = words; w < words + words_len; w = end + 1) {
@@ -372,7 +373,7 @@ test_file_changed_in_place(void **state)
 	assert_int_equal(n, 99999);
 	dawg_close(&d);
 	/* What is in the file now is refused. */
-	assert_int_not_equal(dawg_open_file(&d, path), DAWG_OK);
+	assert_int_not_equal(dawg_open_file(&d, path, NULL), DAWG_OK);
 	close(fd);
 	unlink(path);
 	free(file);
@@ -410,7 +411,8 @@ test_hostile(void **state)
 		}
 		poke(copy, len);
 	}
-	assert_int_equal(dawg_open_file(&d, "/nonexistent.dawg"), DAWG_ERR_IO);
+	assert_int_equal(dawg_open_file(&d, "/nonexistent.dawg", NULL),
+		DAWG_ERR_IO);
 	free(copy);
 	free(file);
 }
@@ -826,7 +828,7 @@ test_wire_equals_text(void **state)
 		struct dawg d;
 		struct wire_ctx c = { &d, 0 };
 		assert_int_equal(dawg_open_file(&d, fixture_path(fixtures[f],
-			".dawg")), DAWG_OK);
+			".dawg"), NULL), DAWG_OK);
 		for (l = 0; l < 2; l++) {
 			char *text = slurp(fixture_path(fixtures[f], lists[l]),
 				&len);
@@ -1047,7 +1049,7 @@ test_empty_file(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(dawg_open_file(&d, path), DAWG_ERR_TRUNCATED);
+	assert_int_equal(dawg_open_file(&d, path, NULL), DAWG_ERR_TRUNCATED);
 	remove(path);
 	assert_string_equal(dawg_strerror(DAWG_ERR_SYNTAX),
 		"unreadable word list");
