@@ -15,8 +15,8 @@
 #include "tapir_config.h"
 #include "dawg/dawg.h"
 #include "dawg/utf8.h"
-#include "module/fileio.h"
-#include "module/names.h"
+#include "module/base/fileio.h"
+#include "module/base/names.h"
 
 #include <errno.h>
 #include <string.h>

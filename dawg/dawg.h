@@ -137,7 +137,7 @@ struct dawg_result {
 };
 
 /**
- * Exact lookup of a wire-format name (module/names.h), walking its
+ * Exact lookup of a wire-format name (module/base/names.h), walking its
  * octets directly: no allocation, no text buffer.  Equal to
  * dawg_lookup() of its name_to_text() form (absolute, escaped).
  * @param wire: a valid wire name; names over 255 octets miss.

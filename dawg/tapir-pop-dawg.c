@@ -16,7 +16,7 @@
 #include "tapir_config.h"
 #include "dawg/dawg.h"
 #include "dawg/dawg_build.h"
-#include "module/fileio.h"
+#include "module/base/fileio.h"
 
 #include <errno.h>
 #include <stdio.h>

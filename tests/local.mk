@@ -1,145 +1,54 @@
-# tests/: unit tests (cmocka, TAP output), integration tests against real
-# servers, benchmarks and fuzzers.  Component owners add their own unit
-# tests in their directory's fragment; this one holds the shared ones.
-
-UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-
-check_PROGRAMS += tests/unit/test_names
-tests_unit_test_names_SOURCES = tests/unit/test_names.c
-tests_unit_test_names_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_names_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_conf
-tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
-tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_conf_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_engine
-tests_unit_test_engine_SOURCES = tests/unit/test_engine.c
-tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_engine_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_listfile
-tests_unit_test_listfile_SOURCES = tests/unit/test_listfile.c
-tests_unit_test_listfile_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_listfile_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_flushq
-tests_unit_test_flushq_SOURCES = tests/unit/test_flushq.c
-tests_unit_test_flushq_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_flushq_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_nameset
-tests_unit_test_nameset_SOURCES = tests/unit/test_nameset.c
-tests_unit_test_nameset_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_nameset_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_policy
-tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
-tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_policy_LDADD = module/libtapir_policy.la \
-	module/libtapir_core.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
-
-check_PROGRAMS += tests/unit/test_fileio
-tests_unit_test_fileio_SOURCES = tests/unit/test_fileio.c
-tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_fileio_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_statefile
-tests_unit_test_statefile_SOURCES = tests/unit/test_statefile.c
-tests_unit_test_statefile_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_statefile_LDADD = module/libtapir_core.la $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test_thread
-tests_unit_test_thread_SOURCES = tests/unit/test_thread.c
-tests_unit_test_thread_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_thread_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
-	$(PTHREAD_LIBS)
-
-check_PROGRAMS += tests/unit/test_workpool
-tests_unit_test_workpool_SOURCES = tests/unit/test_workpool.c
-tests_unit_test_workpool_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_workpool_LDADD = module/libtapir_core.la $(CMOCKA_LIBS) \
-	$(PTHREAD_LIBS)
-
-TESTS += tests/unit/test_names tests/unit/test_conf tests/unit/test_engine \
-	tests/unit/test_listfile tests/unit/test_flushq tests/unit/test_nameset \
-	tests/unit/test_policy tests/unit/test_fileio tests/unit/test_statefile \
-	tests/unit/test_thread tests/unit/test_workpool
+# tests/: what crosses the layers: integration tests against real servers
+# (a real Unbound with the module, queried with dig), the fuzz smoke, the
+# layering check and the benchmarks of the whole resolver.  Each layer's
+# unit tests are registered in its own local.mk.
 
 # Integration tests: real Unbound with the module, queried with dig.
-TESTS += tests/integration/test_skeleton.sh tests/integration/test_actions.sh \
-	tests/integration/test_cache.sh tests/integration/test_control.sh \
-	tests/integration/test_dawg.sh tests/integration/test_dawg_cli.sh
-EXTRA_DIST += tests/integration/lib.sh \
-	tests/integration/lsan.supp tests/integration/test_skeleton.sh \
+INTEGRATION_TESTS = tests/integration/test_skeleton.sh \
 	tests/integration/test_actions.sh tests/integration/test_cache.sh \
 	tests/integration/test_control.sh tests/integration/test_dawg.sh \
-	tests/integration/test_dawg_cli.sh
+	tests/integration/test_dawg_cli.sh \
+	tests/integration/test_rpz_diff.sh \
+	tests/integration/test_control_ops.sh \
+	tests/integration/test_faults.sh \
+	tests/integration/test_hostile_dns.sh \
+	tests/integration/test_hostile_control.sh \
+	tests/integration/test_hostile_files.sh \
+	tests/integration/test_hostile_state.sh \
+	tests/integration/test_fast_reload.sh
+# test_rpz_diff: Unbound's own rpz: and the module on one zone and one
+# upstream.  test_control_ops: every control command, lookup's
+# explanations, checkconf over the example configs.  test_faults: a
+# corrupt DAWG, a garbage or absent RPZ primary, a full state directory,
+# reloads and a rewritten source under a query loop.  test_hostile_*: a
+# client trying every query class, type and flag to get or plant a real
+# answer for a blocked name; hostile control clients; a FIFO, a device,
+# an endless line at a path the module reads; the state directory full,
+# read-only or damaged.  test_fast_reload: Unbound 1.22's fast_reload
+# keeps modules loaded (skipped before 1.22).
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+	tests/integration/lsan.supp tests/integration/rpz_diff_gen.awk \
+	tests/integration/hostile_control.py
+check_PROGRAMS += tests/integration/faults_junkd
+tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
+
+# The layering: no #include goes up or sideways (ARCHITECTURE.md).
+TESTS += tests/layers.sh
+EXTRA_DIST += tests/layers.sh
 
 # Fuzzing: every tests/fuzz/fuzz_*.c is a libFuzzer target; make check runs
 # a short smoke of each, tests/fuzz/run.sh runs them for longer.
 TESTS += tests/fuzz/smoke.sh
-EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/smoke.sh \
-	tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_listfile.c
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/smoke.sh
 
 clean-local: clean-fuzz-work
 clean-fuzz-work:
 	rm -rf tests/fuzz/work
 .PHONY: clean-fuzz-work
 
-# Benchmarks: programs that print figures; build without sanitizers.
-noinst_PROGRAMS += tests/bench/bench_policy
-tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c tests/bench/bench.h
-tests_bench_bench_policy_LDADD = module/libtapir_policy.la \
-	module/libtapir_core.la $(PTHREAD_LIBS)
-
-# Differential test against Unbound's own RPZ (same zone, same upstream),
-# and a side-by-side benchmark of both (not run by make check).
-TESTS += tests/integration/test_rpz_diff.sh
-EXTRA_DIST += tests/integration/test_rpz_diff.sh \
-	tests/integration/rpz_diff_gen.awk tests/bench/rpz-side-by-side.sh
-
-# Operations: every control command, lookup's explanations, checkconf over
-# the example configs; the control request fuzzer and its seeds.
-TESTS += tests/integration/test_control_ops.sh
-EXTRA_DIST += tests/integration/test_control_ops.sh \
-	tests/fuzz/fuzz_control.c tests/fuzz/corpus/control
-
-# Faults (issue 9): a corrupt DAWG, a garbage or absent RPZ primary, a
-# full state directory, reloads and a rewritten source under a query
-# loop.  The side-by-side benchmark is run by hand, not by make check.
-TESTS += tests/integration/test_faults.sh
-
-# Hostile input: a client trying every query class, type and flag to get
-# or plant a real answer for a blocked name (Knot upstream, Unbound's own
-# rpz: beside the module for comparison).
-TESTS += tests/integration/test_hostile_dns.sh
-EXTRA_DIST += tests/integration/test_hostile_dns.sh
-
-# Unbound 1.22's fast_reload keeps modules loaded (skipped before 1.22).
-TESTS += tests/integration/test_fast_reload.sh
-EXTRA_DIST += tests/integration/test_fast_reload.sh
-
-# Hostile control clients: a slow writer, a dump nobody reads, idle and
-# surplus connections; other commands and Unbound's reload must not wait
-# for them.  dump-memory.sh measures what a dump costs (run by hand).
-TESTS += tests/integration/test_hostile_control.sh
-EXTRA_DIST += tests/integration/test_hostile_control.sh \
-	tests/integration/hostile_control.py tests/bench/dump-memory.sh
-
-# Hostile files: a FIFO, a device, a directory, /dev/zero, a symlink loop,
-# a vanished file or an endless line at a path the module reads, and a
-# list replaced by rename during reloads.
-TESTS += tests/integration/test_hostile_files.sh
-EXTRA_DIST += tests/integration/test_hostile_files.sh
-check_PROGRAMS += tests/integration/faults_junkd
-tests_integration_faults_junkd_SOURCES = tests/integration/faults_junkd.c
-EXTRA_DIST += tests/integration/test_faults.sh \
-	tests/bench/side-by-side.sh tests/bench/sbs_names.awk
-
-# Hostile input in the state directory: full, read-only, a wrong byte in
-# the overrides, a saved zone, an observation state file; observations
-# that lapsed before they arrived.
-TESTS += tests/integration/test_hostile_state.sh
-EXTRA_DIST += tests/integration/test_hostile_state.sh
+# Benchmarks of the whole resolver, run by hand (they need minutes and a
+# quiet machine): Unbound / its rpz: / tapir-pop side by side, the RPZ
+# feed against Knot, what a dump costs.
+EXTRA_DIST += tests/bench/side-by-side.sh tests/bench/sbs_names.awk \
+	tests/bench/rpz-side-by-side.sh tests/bench/dump-memory.sh

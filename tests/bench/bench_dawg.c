@@ -23,7 +23,7 @@
 
 #include "dawg/dawg.h"
 #include "dawg/dawg_build.h"
-#include "module/names.h"
+#include "module/base/names.h"
 #include "tests/bench/bench.h"
 
 #define RUNS 3000

@@ -29,10 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "feeds/feed_obs.h"
-#include "feeds/jws.h"
-#include "module/names.h"
-#include "module/policy.h"
+#include "feeds/tapir/feed_obs.h"
+#include "feeds/tapir/jws.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
 #include "tests/bench/bench.h"
 
 /* A signed observation adding one name with the tag the rule wants. */

@@ -22,8 +22,8 @@
 #include <malloc.h>
 #endif
 
-#include "module/names.h"
-#include "module/policy.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
 #include "tests/bench/bench.h"
 
 #define LOOKUPS 200000

@@ -27,10 +27,10 @@
 
 #include <ldns/ldns.h>
 
-#include "feeds/feed_rpz.h"
-#include "feeds/rpz.h"
-#include "module/names.h"
-#include "module/policy.h"
+#include "feeds/rpz/feed_rpz.h"
+#include "feeds/rpz/rpz.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
 #include "tests/bench/bench.h"
 
 #define MSG_MAX 65535

@@ -3,14 +3,14 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: module/conf.c module/names.c module/fileio.c module/policy.c module/epoch.c feeds/tags.c */
+/* fuzz-sources: module/runtime/conf.c module/base/names.c module/base/fileio.c module/policy/policy.c module/policy/epoch.c feeds/tapir/tags.c */
 /* fuzz-libs: -lpthread */
 #include "tapir_config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "module/conf.h"
+#include "module/runtime/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

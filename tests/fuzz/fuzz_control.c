@@ -15,7 +15,7 @@
  * (dump) is produced piece by piece, as the socket thread does, and must
  * end with its count line.
  */
-/* fuzz-sources: module/control.c module/commands.c module/conf.c module/engine.c module/names.c module/fileio.c module/statefile.c module/policy.c module/epoch.c module/thread.c module/workpool.c module/log.c feeds/listfile.c feeds/feed_file.c feeds/feed_dawg.c dawg/dawg.c feeds/feed_rpz.c feeds/rpz.c feeds/feed_obs.c feeds/mqtt.c feeds/bootstrap.c feeds/status.c feeds/jws.c feeds/observation.c feeds/tags.c */
+/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/conf.c module/runtime/engine.c module/base/names.c module/base/fileio.c module/base/statefile.c module/policy/policy.c module/policy/epoch.c module/base/thread.c module/base/workpool.c module/base/log.c feeds/file/listfile.c feeds/file/feed_file.c feeds/file/feed_dawg.c dawg/dawg.c feeds/rpz/feed_rpz.c feeds/rpz/rpz.c feeds/tapir/feed_obs.c feeds/tapir/mqtt_conn.c feeds/tapir/bootstrap.c feeds/tapir/status.c feeds/tapir/jws.c feeds/tapir/observation.c feeds/tapir/tags.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 
@@ -27,13 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "module/commands.h"
-#include "module/conf.h"
-#include "module/control.h"
-#include "module/engine.h"
-#include "module/log.h"
-#include "module/names.h"
-#include "module/policy.h"
+#include "module/runtime/commands.h"
+#include "module/runtime/conf.h"
+#include "module/runtime/control.h"
+#include "module/runtime/engine.h"
+#include "module/base/log.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

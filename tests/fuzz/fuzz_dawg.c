@@ -4,7 +4,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: dawg/dawg.c module/fileio.c module/names.c */
+/* fuzz-sources: dawg/dawg.c module/base/fileio.c module/base/names.c */
 /* fuzz-libs: */
 #include "tapir_config.h"
 

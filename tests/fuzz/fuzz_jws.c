@@ -4,7 +4,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: feeds/jws.c module/names.c module/fileio.c */
+/* fuzz-sources: feeds/tapir/jws.c module/base/names.c module/base/fileio.c */
 /* fuzz-libs: -ljansson -lcrypto */
 #include "tapir_config.h"
 
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feeds/jws.h"
+#include "feeds/tapir/jws.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,15 +3,15 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: feeds/listfile.c module/names.c */
+/* fuzz-sources: feeds/file/listfile.c module/base/names.c */
 /* fuzz-libs: */
 #include "tapir_config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "feeds/listfile.h"
-#include "module/names.h"
+#include "feeds/file/listfile.h"
+#include "module/base/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: feeds/observation.c module/names.c */
+/* fuzz-sources: feeds/tapir/observation.c module/base/names.c */
 /* fuzz-libs: -ljansson */
 #include "tapir_config.h"
 
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feeds/observation.h"
+#include "feeds/tapir/observation.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

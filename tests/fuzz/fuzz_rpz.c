@@ -9,7 +9,7 @@
  * then rolled back; the view must stay consistent: what a rollback
  * restores is what the committed transfer left.
  */
-/* fuzz-sources: feeds/rpz.c module/names.c */
+/* fuzz-sources: feeds/rpz/rpz.c module/base/names.c */
 /* fuzz-libs: -lldns */
 #include "tapir_config.h"
 
@@ -20,9 +20,9 @@
 
 #include <ldns/ldns.h>
 
-#include "feeds/rpz.h"
-#include "module/localdata.h"
-#include "module/names.h"
+#include "feeds/rpz/rpz.h"
+#include "module/policy/localdata.h"
+#include "module/base/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

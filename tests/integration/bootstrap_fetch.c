@@ -1,5 +1,5 @@
 /*
- * tests/integration/bootstrap_fetch.c - drive feeds/bootstrap.c from a
+ * tests/integration/bootstrap_fetch.c - drive feeds/tapir/bootstrap.c from a
  * shell test, and make its test data.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
@@ -29,10 +29,10 @@
 
 #include <openssl/evp.h>
 
-#include "feeds/bootstrap.h"
-#include "feeds/jws.h"
-#include "feeds/observation.h"
-#include "feeds/status.h"
+#include "feeds/tapir/bootstrap.h"
+#include "feeds/tapir/jws.h"
+#include "feeds/tapir/observation.h"
+#include "feeds/tapir/status.h"
 
 static int64_t
 now_ms(void)

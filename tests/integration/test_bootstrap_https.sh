@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/integration/test_bootstrap_https.sh - the snapshot bootstrap
-# (feeds/bootstrap.c) against a real HTTPS server: nginx on 127.0.0.1 with
+# (feeds/tapir/bootstrap.c) against a real HTTPS server: nginx on 127.0.0.1 with
 # a throw-away CA, driven by tests/integration/bootstrap_fetch.
 #
 # Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.

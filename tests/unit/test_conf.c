@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "module/conf.h"
+#include "module/runtime/conf.h"
 
 static struct tapir_conf *
 parse_ok(const char *text)

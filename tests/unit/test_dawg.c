@@ -19,7 +19,7 @@
 
 #include "dawg/dawg.h"
 #include "dawg/dawg_build.h"
-#include "module/names.h"
+#include "module/base/names.h"
 
 static const char *const fixtures[] = {
 	"tiny", "tiny-suffix", "well-known-domains", "edge/empty",

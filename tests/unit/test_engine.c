@@ -20,10 +20,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "module/conf.h"
-#include "module/engine.h"
-#include "module/fileio.h"
-#include "module/names.h"
+#include "module/runtime/conf.h"
+#include "module/runtime/engine.h"
+#include "module/base/fileio.h"
+#include "module/base/names.h"
 
 static char dir[] = "/tmp/test_engine.XXXXXX";
 static char overrides[256], tmp[256];

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "module/epoch.h"
+#include "module/policy/epoch.h"
 
 static void
 sleep_ms(long ms)

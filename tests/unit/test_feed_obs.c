@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "feeds/feed_obs.h"
-#include "feeds/observation.h"
-#include "module/fileio.h"
+#include "feeds/tapir/feed_obs.h"
+#include "feeds/tapir/observation.h"
+#include "module/base/fileio.h"
 
 static char dir[] = "/tmp/test_feed_obs.XXXXXX";
 static char state_file[256];

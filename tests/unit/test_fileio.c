@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "module/fileio.h"
+#include "module/base/fileio.h"
 
 static void
 write_temp(char *path, const char *text, size_t len)

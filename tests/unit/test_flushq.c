@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "module/flushq.h"
+#include "module/runtime/flushq.h"
 
 static const uint8_t nudge[] = "\4abcd\5flush\11tapir-pop";
 

@@ -18,7 +18,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include "feeds/jws.h"
+#include "feeds/tapir/jws.h"
 
 #define ED_KID "test-core-ed25519"
 #define ES_KID "test-core-es256"

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "feeds/listfile.h"
-#include "module/names.h"
+#include "feeds/file/listfile.h"
+#include "module/base/names.h"
 
 static int
 parse(const char *line, enum listfile_format fmt, unsigned column,

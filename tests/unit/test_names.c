@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "module/names.h"
+#include "module/base/names.h"
 
 static void
 assert_canonical(const char *text, const char *expect_wire, size_t expect_len)

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "module/nameset.h"
-#include "module/names.h"
+#include "module/base/nameset.h"
+#include "module/base/names.h"
 
 /* A canonical wire name from text, in a static buffer per call site. */
 static size_t

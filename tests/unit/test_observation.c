@@ -16,8 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "feeds/observation.h"
-#include "module/names.h"
+#include "feeds/tapir/observation.h"
+#include "module/base/names.h"
 
 static char *
 slurp(const char *name, size_t *len)

@@ -18,8 +18,8 @@
 #include <stdatomic.h>
 #include <cmocka.h>
 
-#include "module/names.h"
-#include "module/policy.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
 
 #define NOW 1700000000
 

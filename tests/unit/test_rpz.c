@@ -24,11 +24,11 @@
 
 #include <ldns/ldns.h>
 
-#include "feeds/feed_rpz.h"
-#include "feeds/rpz.h"
-#include "module/localdata.h"
-#include "module/names.h"
-#include "module/policy.h"
+#include "feeds/rpz/feed_rpz.h"
+#include "feeds/rpz/rpz.h"
+#include "module/policy/localdata.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
 
 #define NOW 1700000000
 

@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "module/fileio.h"
-#include "module/statefile.h"
+#include "module/base/fileio.h"
+#include "module/base/statefile.h"
 
 static char dir[] = "/tmp/test_statefile.XXXXXX";
 

@@ -22,9 +22,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "feeds/jws.h"
-#include "feeds/observation.h"
-#include "feeds/status.h"
+#include "feeds/tapir/jws.h"
+#include "feeds/tapir/observation.h"
+#include "feeds/tapir/status.h"
 
 #define EDGE "edge-17.example"
 /* 2026-07-20T09:15:02Z */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "feeds/tags.h"
+#include "feeds/tapir/tags.h"
 
 static uint32_t
 mask_of(const struct tags_table *t, const char *text)

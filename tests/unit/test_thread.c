@@ -15,7 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "module/thread.h"
+#include "module/base/thread.h"
 
 /* Long enough that a test only passes if the sleep ends early. */
 #define LONG_SLEEP_MS 60000

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "module/workpool.h"
+#include "module/base/workpool.h"
 
 #define MAX_INDEX 256
 

@@ -1,0 +1,618 @@
+/*
+ * module/runtime/commands.c - what tapir-pop-control's commands do.
+ *
+ * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
+ */
+#include "tapir_config.h"
+#include "module/runtime/commands.h"
+#include "feeds/tapir/tags.h"
+#include "module/runtime/engine.h"
+#include "module/policy/localdata.h"
+#include "module/base/names.h"
+#include "module/policy/policy.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+parse_name_arg(const char *text, uint8_t *wire, FILE *out)
+{
+	size_t len;
+	int r = name_from_text(text, strlen(text), wire, &len);
+
+	if (r != NAME_OK) {
+		fprintf(out, "error bad name '%s': %s\n", text,
+			name_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cmd_status(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	struct policy_store *store = engine_store(c->engine);
+
+	fprintf(out, "version: %s\n", PACKAGE_VERSION);
+	fprintf(out, "uptime: %lld seconds\n",
+		(long long)(time(NULL) - c->started));
+	fprintf(out, "sources: %u\n", engine_source_count(c->engine));
+	fprintf(out, "policy memory: %zu bytes\n",
+		policy_store_memory(store));
+	fprintf(out, "tapir-pop is running\n");
+}
+
+static void
+cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	unsigned i;
+
+	for (i = 0; i < engine_source_count(c->engine); i++) {
+		struct engine_source_info si;
+		engine_source_info(c->engine, i, &si);
+		fprintf(out, "%s type=%s list=%s entries=%zu updates=%" PRIu64
+			" failures=%" PRIu64 " last_update=%lld%s%s",
+			si.name, si.type, policy_list_name(si.list),
+			si.entries, si.updates, si.failures,
+			(long long)si.last_update, si.state[0] ? " state=" : "",
+			si.state);
+		if (si.received)
+			fprintf(out, " received=%" PRIu64, si.received);
+		if (strcmp(si.type, "mqtt") == 0)
+			fprintf(out, " lapsed=%" PRIu64, si.lapsed);
+		if (si.state_broken)
+			fprintf(out, " state_broken=%" PRIu64,
+				si.state_broken);
+		fprintf(out, "%s%s%s\n",
+			si.last_error[0] ? " last_error=\"" : "",
+			si.last_error, si.last_error[0] ? "\"" : "");
+	}
+}
+
+/* Expiry as RFC 3339 in UTC, or "never". */
+static void
+format_expiry(int64_t expires, char *buf, size_t size)
+{
+	time_t t = (time_t)expires;
+	struct tm tm;
+
+	if (!expires || !gmtime_r(&t, &tm) ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%s", expires ? "?" : "never");
+}
+
+/* What cmd_lookup needs to print one match. */
+struct explain_ctx {
+	struct commands *c;
+	FILE *out;
+	/* Store ids of the index (DAWG) sources, found before the read
+	 * section: source info takes locks a writer may hold while it
+	 * waits for readers to leave.  One bit per id: a store holds at
+	 * most POLICY_MAX_SOURCES (64) sources. */
+	uint64_t index_ids;
+};
+
+/* One "match:" line: the source, its list class, the entry that matched
+ * (owner, and "*." for a parent entry), the entry's tags as names with
+ * commas (tags_parse() reads them back) and as a mask, expiry, action. */
+static void
+print_match(void *arg, const struct policy_match *m)
+{
+	struct explain_ctx *x = arg;
+	struct engine *e = x->c->engine;
+	const struct tapir_conf *cfg = engine_config(e);
+	char owner[NAME_TEXT_MAX], tags[TAGS_BITS * TAGS_NAME_MAX];
+	char expiry[32];
+	const char *name = policy_source_name(engine_store(e), m->source);
+	int index = m->source < POLICY_MAX_SOURCES &&
+		(x->index_ids >> m->source & 1);
+	char *p;
+
+	/* An index (DAWG) answers only whether some parent matched. */
+	if (index && m->subtree)
+		snprintf(owner, sizeof(owner), "-");
+	else if (name_to_text(m->owner, owner, sizeof(owner)) < 0)
+		snprintf(owner, sizeof(owner), "?");
+	if (!m->tags || tags_format(&cfg->tag_names, m->tags, tags,
+	    sizeof(tags)) <= 0)
+		snprintf(tags, sizeof(tags), "-");
+	for (p = tags; *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	format_expiry(m->expires, expiry, sizeof(expiry));
+	fprintf(x->out, "match: source=%s list=%s owner=%s%s entry=%s "
+		"tags=%s mask=0x%08" PRIx32 " expires=%s action=%s\n", name,
+		policy_list_name(m->list),
+		m->subtree && strcmp(owner, "-") ? "*." : "", owner,
+		m->subtree ? "subtree" : "exact", tags, m->tags, expiry,
+		m->action == POLICY_ACTION_NONE ? "-" :
+		policy_action_name(m->action));
+}
+
+/* lookup NAME: every source that matches, then the decision.  The format
+ * is documented in tapir-pop-control(8); scripts parse it, so keep it. */
+static void
+cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	struct policy_store *store = engine_store(c->engine);
+	struct explain_ctx x = { c, out, 0 };
+	struct policy_decision d;
+	uint8_t wire[NAME_WIRE_MAX];
+	char text[NAME_TEXT_MAX], expiry[32];
+	int64_t now = (int64_t)time(NULL);
+	size_t len = 0;
+	unsigned n, i;
+
+	if (argc != 2) {
+		fprintf(out, "error usage: lookup NAME\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	for (i = 0; i < engine_source_count(c->engine); i++) {
+		struct engine_source_info si;
+		int id;
+		engine_source_info(c->engine, i, &si);
+		id = policy_source_find(store, si.name);
+		if (strcmp(si.type, "dawg") == 0 && id >= 0 &&
+		    id < POLICY_MAX_SOURCES)
+			x.index_ids |= (uint64_t)1 << id;
+	}
+	while (wire[len])
+		len += 1u + wire[len];
+	len++;
+	name_to_text(wire, text, sizeof(text));
+	fprintf(out, "name: %s\n", text);
+	/* One read section for both, so they see the same policy. */
+	policy_read_begin(store, c->reader);
+	n = policy_explain(store, wire, len, now, print_match, &x);
+	policy_decide(store, wire, len, now, &d);
+	policy_read_end(store, c->reader);
+	format_expiry(d.expires, expiry, sizeof(expiry));
+	fprintf(out, "matches: %u\n", n);
+	fprintf(out, "decision: action=%s rule=%s source=%s entry=%s "
+		"expires=%s doubtlist-matches=%u\n",
+		d.action == POLICY_ACTION_NONE ? "none" :
+		policy_action_name(d.action), policy_rule_name(d.rule),
+		policy_source_name(store, d.source),
+		d.source < 0 ? "-" : d.subtree ? "subtree" : "exact", expiry,
+		d.doubt_matches);
+}
+
+static void
+cmd_flush(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	uint8_t wire[NAME_WIRE_MAX];
+
+	if (argc != 2) {
+		fprintf(out, "error usage: flush NAME\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	c->hooks.flush(c->hooks.arg, wire, 0);
+	fprintf(out, "ok\n");
+}
+
+static void
+cmd_allow(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	uint8_t wire[NAME_WIRE_MAX];
+
+	if (argc != 2) {
+		fprintf(out, "error usage: allow NAME\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	if (engine_override_set(c->engine, 1, wire, POLICY_ACTION_NONE))
+		fprintf(out, "error override not stored (see the log)\n");
+	else
+		fprintf(out, "ok\n");
+}
+
+static void
+cmd_deny(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	enum policy_action action = POLICY_ACTION_NONE;
+	uint8_t wire[NAME_WIRE_MAX];
+
+	if (argc != 2 && argc != 3) {
+		fprintf(out, "error usage: deny NAME [ACTION]\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	if (argc == 3 && (policy_action_from_name(argv[2], &action) != 0 ||
+	    action == POLICY_ACTION_NONE)) {
+		fprintf(out, "error unknown action '%s'\n", argv[2]);
+		return;
+	}
+	if (engine_override_set(c->engine, 0, wire, action))
+		fprintf(out, "error override not stored (see the log)\n");
+	else
+		fprintf(out, "ok\n");
+}
+
+static void
+cmd_remove(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	uint8_t wire[NAME_WIRE_MAX];
+	int r;
+
+	if (argc != 2) {
+		fprintf(out, "error usage: remove NAME\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	r = engine_override_remove(c->engine, wire);
+	if (r < 0)
+		fprintf(out, "error override not removed (see the log)\n");
+	else if (r == 0)
+		fprintf(out, "error no override for %s\n", argv[1]);
+	else
+		fprintf(out, "ok\n");
+}
+
+static void
+cmd_list_overrides(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	engine_override_list(c->engine, out);
+}
+
+static void
+print_stats(struct commands *c, FILE *out, int reset,
+	const struct control_counters *counters)
+{
+	unsigned i;
+
+	c->hooks.stats(c->hooks.arg, out, reset);
+	for (i = 0; i < engine_source_count(c->engine); i++) {
+		struct engine_source_info si;
+		engine_source_info(c->engine, i, &si);
+		fprintf(out, "source.%s.entries=%zu\n", si.name, si.entries);
+		fprintf(out, "source.%s.updates=%" PRIu64 "\n", si.name,
+			si.updates);
+		fprintf(out, "source.%s.failures=%" PRIu64 "\n", si.name,
+			si.failures);
+		if (strcmp(si.type, "mqtt") == 0) {
+			fprintf(out, "source.%s.received=%" PRIu64 "\n",
+				si.name, si.received);
+			fprintf(out, "source.%s.lapsed=%" PRIu64 "\n",
+				si.name, si.lapsed);
+		}
+		fprintf(out, "source.%s.state_broken=%" PRIu64 "\n", si.name,
+			si.state_broken);
+	}
+	fprintf(out, "policy.memory=%zu\n",
+		policy_store_memory(engine_store(c->engine)));
+	if (counters) {
+		fprintf(out, "control.clients=%" PRIu64 "\n",
+			counters->clients);
+		fprintf(out, "control.refused=%" PRIu64 "\n",
+			counters->refused);
+		fprintf(out, "control.request_timeouts=%" PRIu64 "\n",
+			counters->request_timeouts);
+		fprintf(out, "control.dropped=%" PRIu64 "\n",
+			counters->dropped);
+	}
+}
+
+static void
+cmd_stats(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	print_stats(c, out, 1, reply->counters);
+}
+
+static void
+cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	print_stats(c, out, 0, reply->counters);
+}
+
+/* ---- dump: the merged policy as an RPZ zone ---- */
+
+/* Owners looked at per piece of a dump: a few milliseconds of work, so
+ * other clients wait no longer than that. */
+#define DUMP_PIECE_OWNERS 512
+
+/* A dump in progress.  It walks a snapshot of the store source by source
+ * and writes each owner where it is first listed: an owner a lower
+ * source lists too is found by a point lookup there, so nothing is
+ * collected or sorted, and memory does not grow with the policy. */
+struct dump {
+	struct commands *c;
+	/* In c->dumps. */
+	struct dump *next, **prev;
+	struct policy_store *store;
+	const struct tapir_conf *cfg;
+	/* NULL once a reload ended the dump. */
+	struct policy_snapshot *snap;
+	int64_t now;
+	unsigned num_sources;
+	uint16_t source;
+	struct policy_snapshot_pos pos;
+	/* The name of the exact entry just written from a match-subdomains
+	 * source, whose "*." owner is written next. */
+	const uint8_t *implied;
+	size_t owners;
+	char zone[NAME_TEXT_MAX];
+};
+
+static void
+print_rr_target(FILE *out, const char *owner, uint32_t ttl,
+	enum policy_action a)
+{
+	static const char *const targets[] = {
+		[POLICY_ACTION_PASSTHRU] = "rpz-passthru.",
+		[POLICY_ACTION_TCP_ONLY] = "rpz-tcp-only.",
+		[POLICY_ACTION_NODATA] = "*.",
+		[POLICY_ACTION_NXDOMAIN] = ".",
+		[POLICY_ACTION_DROP] = "rpz-drop.",
+	};
+
+	fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, targets[a]);
+}
+
+/* Local data of a redirect, from the entry or the configuration. */
+static void
+print_redirect(FILE *out, const char *owner, uint32_t ttl,
+	const struct policy_decision *d, const struct tapir_conf *cfg)
+{
+	char text[NAME_TEXT_MAX], addr[64];
+	size_t pos = 0;
+	unsigned i;
+
+	if (d->data_len) {
+		uint16_t type, len;
+		const uint8_t *rd;
+		while (localdata_next(d->data, d->data_len, &pos, &type, &rd,
+		    &len)) {
+			if (type == 5 && name_to_text(rd, text, sizeof(text)) > 0)
+				fprintf(out, "%s %u IN CNAME %s\n", owner, ttl,
+					text);
+			else if (type == 1 && len == 4 && inet_ntop(AF_INET, rd,
+			    addr, sizeof(addr)))
+				fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
+			else if (type == 28 && len == 16 && inet_ntop(AF_INET6,
+			    rd, addr, sizeof(addr)))
+				fprintf(out, "%s %u IN AAAA %s\n", owner, ttl,
+					addr);
+		}
+		return;
+	}
+	if (cfg->redirect.cname_len && name_to_text(cfg->redirect.cname, text,
+	    sizeof(text)) > 0)
+		fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, text);
+	for (i = 0; i < cfg->redirect.num_a; i++)
+		if (inet_ntop(AF_INET, &cfg->redirect.a[i], addr, sizeof(addr)))
+			fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
+	for (i = 0; i < cfg->redirect.num_aaaa; i++)
+		if (inet_ntop(AF_INET6, &cfg->redirect.aaaa[i], addr,
+		    sizeof(addr)))
+			fprintf(out, "%s %u IN AAAA %s\n", owner, ttl, addr);
+}
+
+/* Whether a source lists the owner: its entry of that kind, or for a
+ * "*." owner, an exact entry of a match-subdomains source. */
+static int
+source_lists(const struct dump *d, uint16_t source, const uint8_t *name,
+	int subtree)
+{
+	return policy_snapshot_has(d->snap, source, name, subtree, d->now) ||
+	    (subtree && (policy_source_flags(d->store, source) &
+	    POLICY_SOURCE_SUBDOMAINS) && policy_snapshot_has(d->snap, source,
+	    name, 0, d->now));
+}
+
+/* One owner's record set, with the decision the module makes for it (for
+ * a "*." owner, the decision for a name below it).  Inside a read
+ * section: a redirect's data points into the store. */
+static void
+dump_owner(struct dump *d, FILE *out, const uint8_t *w, int subtree)
+{
+	uint8_t probe[NAME_WIRE_MAX];
+	char name[NAME_TEXT_MAX], owner[NAME_TEXT_MAX * 2 + 8];
+	struct policy_decision dec;
+	size_t len = 0;
+
+	while (w[len])
+		len += 1u + w[len];
+	len++;
+	if (subtree) {
+		if (len + 2 > NAME_WIRE_MAX)
+			return;
+		probe[0] = 1;
+		probe[1] = '*';
+		memcpy(probe + 2, w, len);
+		len += 2;
+	} else {
+		memcpy(probe, w, len);
+	}
+	name_to_text(w, name, sizeof(name));
+	snprintf(owner, sizeof(owner), "%s%s%s", subtree ? "*." : "",
+		strcmp(name, ".") ? name : "", d->zone);
+	policy_decide(d->store, probe, len, d->now, &dec);
+	if (dec.action == POLICY_ACTION_REDIRECT)
+		print_redirect(out, owner, d->cfg->answer_ttl, &dec, d->cfg);
+	else if (dec.action != POLICY_ACTION_NONE)
+		print_rr_target(out, owner, d->cfg->answer_ttl, dec.action);
+	d->owners++;
+}
+
+/* The next piece of a dump (a control_reply's next). */
+static int
+dump_next(void *arg, FILE *out)
+{
+	struct dump *d = arg;
+	unsigned budget = DUMP_PIECE_OWNERS;
+	int done = 0;
+
+	if (!d->snap) {
+		fprintf(out, "error dump ended by a reload of the policy\n");
+		return 0;
+	}
+	policy_read_begin(d->store, d->c->reader);
+	while (budget-- && !done) {
+		struct policy_entry e;
+		const uint8_t *name;
+		uint16_t s;
+		int subtree, first = 1;
+		if (d->implied) {
+			name = d->implied;
+			subtree = 1;
+			d->implied = NULL;
+			/* The source's own "*." entry is written as such. */
+			if (policy_snapshot_has(d->snap, d->source, name, 1,
+			    d->now))
+				continue;
+		} else if (policy_snapshot_next(d->snap, d->source, d->now,
+		    &d->pos, &name, &e)) {
+			subtree = e.subtree;
+			if (!subtree && (policy_source_flags(d->store,
+			    d->source) & POLICY_SOURCE_SUBDOMAINS))
+				d->implied = name;
+		} else {
+			memset(&d->pos, 0, sizeof(d->pos));
+			done = ++d->source >= d->num_sources;
+			continue;
+		}
+		for (s = 0; s < d->source && first; s++)
+			first = !source_lists(d, s, name, subtree);
+		if (first)
+			dump_owner(d, out, name, subtree);
+	}
+	policy_read_end(d->store, d->c->reader);
+	if (!done)
+		return 1;
+	fprintf(out, "; %zu owners\n", d->owners);
+	return 0;
+}
+
+/* Release a dump's snapshot: at its end, or before a reload frees the
+ * store. */
+static void
+dump_end(struct dump *d)
+{
+	policy_snapshot_release(d->snap);
+	d->snap = NULL;
+}
+
+static void
+dump_free(void *arg)
+{
+	struct dump *d = arg;
+
+	dump_end(d);
+	*d->prev = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	free(d);
+}
+
+/* The merged policy as an RPZ zone Unbound's own rpz: can load: one
+ * record set per owner, in no particular order.  DAWG sources are
+ * indexes without a list of owners and are left out (said in a comment).
+ * The header is written here, the owners as the client reads them; the
+ * last line says how many there were. */
+static void
+cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	struct policy_store *store = engine_store(c->engine);
+	const struct tapir_conf *cfg = engine_config(c->engine);
+	struct dump *d = calloc(1, sizeof(*d));
+	unsigned s;
+
+	if (!d || !(d->snap = policy_snapshot_take(store))) {
+		free(d);
+		fprintf(out, "error out of memory\n");
+		return;
+	}
+	d->c = c;
+	d->store = store;
+	d->cfg = cfg;
+	d->now = (int64_t)time(NULL);
+	d->num_sources = (unsigned)policy_store_source_count(store);
+	name_to_text(cfg->policy_zone, d->zone, sizeof(d->zone));
+	d->next = c->dumps;
+	d->prev = &c->dumps;
+	if (c->dumps)
+		c->dumps->prev = &d->next;
+	c->dumps = d;
+	for (s = 0; s < engine_source_count(c->engine); s++) {
+		struct engine_source_info si;
+		engine_source_info(c->engine, s, &si);
+		if (strcmp(si.type, "dawg") == 0)
+			fprintf(out, "; source %s (dawg, %zu names) is not "
+				"listed\n", si.name, si.entries);
+	}
+	fprintf(out, "$TTL %u\n", cfg->answer_ttl);
+	fprintf(out, "%s %u IN SOA %s hostmaster.%s %lld 3600 600 86400 %u\n",
+		d->zone, cfg->answer_ttl, d->zone, d->zone, (long long)d->now,
+		cfg->answer_ttl);
+	fprintf(out, "%s %u IN NS localhost.\n", d->zone, cfg->answer_ttl);
+	reply->next = dump_next;
+	reply->free = dump_free;
+	reply->state = d;
+}
+
+static void
+cmd_reload(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	struct dump *d;
+
+	/* A reload frees the store the dumps read: they end first, each
+	 * with an error line. */
+	for (d = c->dumps; d; d = d->next)
+		dump_end(d);
+	c->hooks.reload(c->hooks.arg, out);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct commands *, int, char **, FILE *,
+		struct control_reply *);
+} table[] = {
+	{ "status", cmd_status },
+	{ "stats", cmd_stats },
+	{ "stats_noreset", cmd_stats_noreset },
+	{ "lookup", cmd_lookup },
+	{ "list_sources", cmd_list_sources },
+	{ "flush", cmd_flush },
+	{ "allow", cmd_allow },
+	{ "deny", cmd_deny },
+	{ "remove", cmd_remove },
+	{ "list_overrides", cmd_list_overrides },
+	{ "reload", cmd_reload },
+	{ "dump", cmd_dump },
+};
+
+void
+commands_run(void *arg, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	struct commands *c = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(*table); i++)
+		if (strcmp(argv[0], table[i].name) == 0) {
+			table[i].fn(c, argc, argv, out, reply);
+			return;
+		}
+	fprintf(out, "error unknown command '%s'\n", argv[0]);
+}
