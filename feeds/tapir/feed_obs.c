@@ -70,7 +70,7 @@ struct feed_obs {
 	char *source_name, *src_name, *state_file;
 	char *bootstrap_url, *ca_file, *cert_file, *key_file, *etag_file;
 	struct jws_keyset *keys;
-	struct mqtt_feed *mqtt;
+	struct mqtt_conn *mqtt;
 	struct tapir_thread boot;
 	/* The burst being received (MQTT thread only) and its verifiers. */
 	struct checked burst[BURST_MAX];
@@ -849,7 +849,7 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	size_t errlen)
 {
 	struct feed_obs *f = calloc(1, sizeof(*f));
-	struct mqtt_params mp;
+	struct mqtt_conn_params mp;
 	int failed = 0;
 
 	if (!f) {
@@ -904,7 +904,7 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	mp.on_message = on_message;
 	mp.on_drained = on_drained;
 	mp.arg = f;
-	if (!(f->mqtt = mqtt_feed_create(&mp))) {
+	if (!(f->mqtt = mqtt_conn_create(&mp))) {
 		snprintf(err, errlen, "source %s: cannot use MQTT server '%s'",
 			f->source_name, params->connection.server);
 		goto fail;
@@ -921,14 +921,14 @@ feed_obs_start(struct feed_obs *f)
 	int r;
 
 	if (!f->bootstrap_url)
-		return mqtt_feed_start(f->mqtt);
+		return mqtt_conn_start(f->mqtt);
 	/* Buffer from the first message on, so the snapshot cannot miss a
 	 * delta sent while it was being fetched. */
 	f->buffering = 1;
 	if ((r = bootstrap_global_init()) != BOOTSTRAP_OK)
 		tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name,
 			bootstrap_strerror(r));
-	if ((r = mqtt_feed_start(f->mqtt)) != 0)
+	if ((r = mqtt_conn_start(f->mqtt)) != 0)
 		return r;
 	return tapir_thread_start(&f->boot, boot_thread, f);
 }
@@ -937,15 +937,15 @@ int
 feed_obs_publish(struct feed_obs *f, const char *topic, const void *payload,
 	size_t len)
 {
-	return mqtt_feed_publish(f->mqtt, topic, payload, len);
+	return mqtt_conn_publish(f->mqtt, topic, payload, len);
 }
 
 void
 feed_obs_get_stats(struct feed_obs *f, struct feed_obs_stats *out)
 {
-	struct mqtt_stats ms;
+	struct mqtt_conn_stats ms;
 
-	mqtt_feed_get_stats(f->mqtt, &ms);
+	mqtt_conn_get_stats(f->mqtt, &ms);
 	pthread_mutex_lock(&f->lock);
 	*out = f->stats;
 	pthread_mutex_unlock(&f->lock);
@@ -966,7 +966,7 @@ feed_obs_destroy(struct feed_obs *f)
 		return;
 	/* Both threads call into the feed: join them first.  A bootstrap
 	 * stopped half-way still applies what was buffered. */
-	mqtt_feed_destroy(f->mqtt);
+	mqtt_conn_destroy(f->mqtt);
 	tapir_thread_stop(&f->boot);
 	tapir_thread_destroy(&f->boot);
 	if (f->buffering)

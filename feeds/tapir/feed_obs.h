@@ -52,7 +52,7 @@ struct feed_obs_params {
 	/** The broker connection: server, client_id, topic, ca_file,
 	 *  cert_file, key_file, keepalive and backoff_max; the feed sets the
 	 *  rest (source name, QoS, callbacks). */
-	struct mqtt_params connection;
+	struct mqtt_conn_params connection;
 	/** Trusted JWK Set file; NULL only with insecure_unsigned. */
 	const char *trusted_keys;
 	/** 1: also accept unsigned JSON messages (labs only). */
@@ -167,7 +167,7 @@ int feed_obs_save(struct feed_obs *f, int64_t now);
 
 /**
  * Publish a message on the feed's broker connection (status reports);
- * see mqtt_feed_publish().
+ * see mqtt_conn_publish().
  * @return 0, or -1 when out of memory.
  */
 int feed_obs_publish(struct feed_obs *f, const char *topic,

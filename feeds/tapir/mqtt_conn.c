@@ -26,14 +26,14 @@
 #define DRAIN_EVERY 256
 #define CONNECT_TIMEOUT_S 10
 
-struct mqtt_feed {
-	struct mqtt_params p;
+struct mqtt_conn {
+	struct mqtt_conn_params p;
 	char *source_name, *uri, *client_id, *topic;
 	char *ca_file, *cert_file, *key_file;
 	int tls;
 	struct tapir_thread thread;
 	pthread_mutex_t stats_lock;
-	struct mqtt_stats stats;
+	struct mqtt_conn_stats stats;
 	/* The message waiting to be published (under stats_lock). */
 	char *out_topic;
 	void *out_payload;
@@ -79,7 +79,7 @@ paho_uri(const char *server, int *tls)
 }
 
 static void
-set_error(struct mqtt_feed *f, const char *fmt, const char *detail, int rc)
+set_error(struct mqtt_conn *f, const char *fmt, const char *detail, int rc)
 {
 	pthread_mutex_lock(&f->stats_lock);
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), fmt,
@@ -87,10 +87,10 @@ set_error(struct mqtt_feed *f, const char *fmt, const char *detail, int rc)
 	pthread_mutex_unlock(&f->stats_lock);
 }
 
-struct mqtt_feed *
-mqtt_feed_create(const struct mqtt_params *params)
+struct mqtt_conn *
+mqtt_conn_create(const struct mqtt_conn_params *params)
 {
-	struct mqtt_feed *f = calloc(1, sizeof(*f));
+	struct mqtt_conn *f = calloc(1, sizeof(*f));
 	int failed = 0;
 
 	if (!f)
@@ -107,7 +107,7 @@ mqtt_feed_create(const struct mqtt_params *params)
 	pthread_mutex_init(&f->stats_lock, NULL);
 	if (failed || !f->uri || !f->source_name || !f->client_id ||
 	    !f->topic) {
-		mqtt_feed_destroy(f);
+		mqtt_conn_destroy(f);
 		return NULL;
 	}
 	return f;
@@ -118,7 +118,7 @@ mqtt_feed_create(const struct mqtt_params *params)
  * their place is refused: OpenSSL's open of it would wait for a writer,
  * in this thread, which deinit joins. */
 static int
-files_readable(struct mqtt_feed *f)
+files_readable(struct mqtt_conn *f)
 {
 	const char *files[] = { f->ca_file, f->cert_file, f->key_file };
 	char why[512];
@@ -140,7 +140,7 @@ files_readable(struct mqtt_feed *f)
 
 /* Connect and subscribe; returns the client or NULL. */
 static MQTTClient
-connect_and_subscribe(struct mqtt_feed *f)
+connect_and_subscribe(struct mqtt_conn *f)
 {
 	MQTTClient client;
 	MQTTClient_createOptions create = MQTTClient_createOptions_initializer;
@@ -195,7 +195,7 @@ connect_and_subscribe(struct mqtt_feed *f)
 }
 
 int
-mqtt_feed_publish(struct mqtt_feed *f, const char *topic,
+mqtt_conn_publish(struct mqtt_conn *f, const char *topic,
 	const void *payload, size_t len)
 {
 	char *t = strdup(topic);
@@ -220,7 +220,7 @@ mqtt_feed_publish(struct mqtt_feed *f, const char *topic,
 /* Send the queued message, if any.  paho's synchronous client is used
  * from this thread only, so publishing happens here, between receives. */
 static void
-publish_queued(struct mqtt_feed *f, MQTTClient client)
+publish_queued(struct mqtt_conn *f, MQTTClient client)
 {
 	MQTTClient_message msg = MQTTClient_message_initializer;
 	MQTTResponse resp;
@@ -256,7 +256,7 @@ publish_queued(struct mqtt_feed *f, MQTTClient client)
 }
 
 static void
-drained(struct mqtt_feed *f, unsigned *delivered)
+drained(struct mqtt_conn *f, unsigned *delivered)
 {
 	if (*delivered && f->p.on_drained)
 		f->p.on_drained(f->p.arg);
@@ -267,7 +267,7 @@ drained(struct mqtt_feed *f, unsigned *delivered)
  * if stopping.  After a message the next receive does not wait, so a
  * burst is delivered back to back and on_drained follows it at once. */
 static int
-receive_loop(struct mqtt_feed *f, MQTTClient client)
+receive_loop(struct mqtt_conn *f, MQTTClient client)
 {
 	unsigned delivered = 0;
 
@@ -309,7 +309,7 @@ receive_loop(struct mqtt_feed *f, MQTTClient client)
 static void *
 feed_thread(void *arg)
 {
-	struct mqtt_feed *f = arg;
+	struct mqtt_conn *f = arg;
 	unsigned backoff = 1, failures_logged = 0;
 
 	for (;;) {
@@ -362,7 +362,7 @@ feed_thread(void *arg)
 }
 
 int
-mqtt_feed_start(struct mqtt_feed *f)
+mqtt_conn_start(struct mqtt_conn *f)
 {
 	static int initialised;
 	MQTTClient_init_options init = MQTTClient_init_options_initializer;
@@ -377,7 +377,7 @@ mqtt_feed_start(struct mqtt_feed *f)
 }
 
 void
-mqtt_feed_get_stats(struct mqtt_feed *f, struct mqtt_stats *out)
+mqtt_conn_get_stats(struct mqtt_conn *f, struct mqtt_conn_stats *out)
 {
 	pthread_mutex_lock(&f->stats_lock);
 	*out = f->stats;
@@ -385,7 +385,7 @@ mqtt_feed_get_stats(struct mqtt_feed *f, struct mqtt_stats *out)
 }
 
 void
-mqtt_feed_destroy(struct mqtt_feed *f)
+mqtt_conn_destroy(struct mqtt_conn *f)
 {
 	if (!f)
 		return;

@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct mqtt_feed;
+struct mqtt_conn;
 
-/** What the transport needs; strings are copied by mqtt_feed_create(). */
-struct mqtt_params {
+/** What the transport needs; strings are copied by mqtt_conn_create(). */
+struct mqtt_conn_params {
 	/** Source name, for messages. */
 	const char *source_name;
 	/** Broker URI: mqtts://host:port (TLS), or mqtt://host:port for labs. */
@@ -53,7 +53,7 @@ struct mqtt_params {
 };
 
 /** Counters of the transport. */
-struct mqtt_stats {
+struct mqtt_conn_stats {
 	/** Successful connections (the first and every reconnect). */
 	uint64_t connects;
 	/** Failed connection attempts. */
@@ -71,16 +71,16 @@ struct mqtt_stats {
 };
 
 /**
- * Create the transport; nothing connects until mqtt_feed_start().
+ * Create the transport; nothing connects until mqtt_conn_start().
  * @return the feed, or NULL when out of memory or the URI is unusable.
  */
-struct mqtt_feed *mqtt_feed_create(const struct mqtt_params *params);
+struct mqtt_conn *mqtt_conn_create(const struct mqtt_conn_params *params);
 
 /**
  * Start the connection thread.
  * @return 0, or an errno value.
  */
-int mqtt_feed_start(struct mqtt_feed *f);
+int mqtt_conn_start(struct mqtt_conn *f);
 
 /**
  * Queue one message to publish (QoS 0, not retained) on the connection,
@@ -89,17 +89,17 @@ int mqtt_feed_start(struct mqtt_feed *f);
  * one replaces an unsent older one, which suits reports of a state.
  * @return 0, or -1 when out of memory.
  */
-int mqtt_feed_publish(struct mqtt_feed *f, const char *topic,
+int mqtt_conn_publish(struct mqtt_conn *f, const char *topic,
 	const void *payload, size_t len);
 
 /**
  * Copy the counters.
  */
-void mqtt_feed_get_stats(struct mqtt_feed *f, struct mqtt_stats *out);
+void mqtt_conn_get_stats(struct mqtt_conn *f, struct mqtt_conn_stats *out);
 
 /**
  * Disconnect, stop and join the thread, free everything; NULL is fine.
  */
-void mqtt_feed_destroy(struct mqtt_feed *f);
+void mqtt_conn_destroy(struct mqtt_conn *f);
 
 #endif /* TAPIR_MQTT_H */
