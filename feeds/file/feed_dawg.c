@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/file/feed_dawg.h"
+#include "feeds/file/feed_file.h"
 #include "dawg/dawg.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
@@ -23,13 +24,16 @@ struct attached {
 	int subdomains;
 };
 
+/* The source clause of a dawg source: the file. */
+struct feed_dawg_conf {
+	char *path;
+};
+
 struct feed_dawg {
-	struct feed_dawg_params p;
-	char *source_name, *path;
-	struct tapir_thread thread;
-	struct file_watch watch;    /* the version last tried, or missing */
-	pthread_mutex_t stats_lock;
-	struct feed_dawg_stats stats;
+	const char *source_name, *path;
+	struct feed_env env;
+	struct feed_watch watch;
+	struct feed_counters counters;
 };
 
 /* Query time: edm's rule on the canonical name (the name, then
@@ -72,39 +76,18 @@ attached_release(void *ctx)
 static void
 set_error(struct feed_dawg *f, const char *msg)
 {
-	uint64_t loads;
+	struct feed_stats st;
 
-	pthread_mutex_lock(&f->stats_lock);
-	f->stats.rejects++;
-	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", msg);
-	loads = f->stats.loads;
-	pthread_mutex_unlock(&f->stats_lock);
+	feed_counters_fail(&f->counters, msg);
+	feed_counters_get(&f->counters, &st);
 	tapir_log(TAPIR_LOG_ERR, "source %s: %s: %s; %s", f->source_name,
-		f->path, msg, loads ? "keeping the previous file" :
+		f->path, msg, st.updates ? "keeping the previous file" :
 		"the source stays empty until the file loads");
 }
 
-struct feed_dawg *
-feed_dawg_create(const struct feed_dawg_params *params)
-{
-	struct feed_dawg *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return NULL;
-	f->p = *params;
-	f->source_name = strdup(params->source_name);
-	f->path = strdup(params->path);
-	tapir_thread_init(&f->thread);
-	pthread_mutex_init(&f->stats_lock, NULL);
-	if (!f->source_name || !f->path) {
-		feed_dawg_destroy(f);
-		return NULL;
-	}
-	return f;
-}
-
-int
-feed_dawg_load(struct feed_dawg *f)
+/* Attach the file as the source's index; 0 or -1. */
+static int
+load(struct feed_dawg *f)
 {
 	struct attached *a = calloc(1, sizeof(*a));
 	struct policy_index idx;
@@ -117,7 +100,7 @@ feed_dawg_load(struct feed_dawg *f)
 	}
 	if ((r = file_open(f->path, &fd, &version)) != 0) {
 		/* Not retried until the path names another file. */
-		file_watch_tried(&f->watch, r, &version);
+		feed_watch_tried(&f->watch, r, &version);
 		set_error(f, file_strerror(r));
 		free(a);
 		return -1;
@@ -128,10 +111,7 @@ feed_dawg_load(struct feed_dawg *f)
 		/* A writer is at it: the next poll sees its final version.
 		 * Not a reject, but a reload that needs the file says why. */
 		free(a);
-		pthread_mutex_lock(&f->stats_lock);
-		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
-			"%s", dawg_strerror(r));
-		pthread_mutex_unlock(&f->stats_lock);
+		feed_counters_note(&f->counters, dawg_strerror(r));
 		tapir_log(TAPIR_LOG_INFO, "source %s: %s changed while being "
 			"read, will retry", f->source_name, f->path);
 		return -1;
@@ -141,82 +121,166 @@ feed_dawg_load(struct feed_dawg *f)
 			dawg_strerror(r));
 		free(a);
 		/* Do not retry the same bad file every poll. */
-		file_watch_tried(&f->watch, 0, &version);
+		feed_watch_tried(&f->watch, 0, &version);
 		return -1;
 	}
-	a->subdomains = !!(f->p.flags & POLICY_SOURCE_SUBDOMAINS);
+	a->subdomains = !!(f->env.flags & POLICY_SOURCE_SUBDOMAINS);
 	idx.match = attached_match;
 	idx.release = attached_release;
 	idx.ctx = a;
 	idx.entries = (size_t)a->d.nwords;
 	idx.bytes = sizeof(*a) + a->d.size;
-	if (policy_source_set_index(f->p.store, f->p.source, &idx) != 0) {
+	if (policy_source_set_index(f->env.store, f->env.source, &idx) != 0) {
 		attached_release(a);
 		set_error(f, "out of memory");
 		return -1;
 	}
-	file_watch_tried(&f->watch, 0, &version);
-	if (f->p.changed)
-		f->p.changed(f->p.changed_arg, (const uint8_t *)"", 1);
-	pthread_mutex_lock(&f->stats_lock);
-	f->stats.loads++;
-	f->stats.words = idx.entries;
-	f->stats.last_load = (int64_t)time(NULL);
-	f->stats.last_error[0] = 0;
-	pthread_mutex_unlock(&f->stats_lock);
+	feed_watch_tried(&f->watch, 0, &version);
+	/* Comparing two files word by word would cost more than refilling
+	 * a cache: any cached name may be affected. */
+	if (f->env.changed)
+		f->env.changed(f->env.changed_arg, (const uint8_t *)"", 1);
+	feed_counters_update(&f->counters);
 	tapir_log(TAPIR_LOG_INFO, "source %s: %s attached, %zu words",
 		f->source_name, f->path, idx.entries);
 	return 0;
+}
+
+/* ---- the type ---- */
+
+static void
+watch_load(void *arg)
+{
+	load(arg);
 }
 
 /* A new version is loaded whether the file was replaced by a rename or
  * rewritten in place: the loaded copy is the file's no longer.  A file
  * that goes missing keeps the copy, and is reported once, not at every
  * poll. */
-static void *
-watch_thread(void *arg)
+static void
+watch_gone(void *arg, int err)
 {
-	struct feed_dawg *f = arg;
-
-	while (!tapir_thread_sleep(&f->thread, f->p.poll_ms)) {
-		int err;
-		switch (file_watch_poll(&f->watch, f->path, &err)) {
-		case FILE_WATCH_NEW:
-			feed_dawg_load(f);
-			break;
-		case FILE_WATCH_GONE:
-			set_error(f, file_strerror(err));
-			break;
-		default:
-			break;
-		}
-	}
-	return NULL;
+	set_error(arg, file_strerror(err));
 }
 
-int
-feed_dawg_start(struct feed_dawg *f)
+static void
+dawg_destroy(void *feed)
 {
-	return tapir_thread_start(&f->thread, watch_thread, f);
-}
+	struct feed_dawg *f = feed;
 
-void
-feed_dawg_get_stats(struct feed_dawg *f, struct feed_dawg_stats *out)
-{
-	pthread_mutex_lock(&f->stats_lock);
-	*out = f->stats;
-	pthread_mutex_unlock(&f->stats_lock);
-}
-
-void
-feed_dawg_destroy(struct feed_dawg *f)
-{
-	if (!f)
-		return;
-	tapir_thread_stop(&f->thread);
-	tapir_thread_destroy(&f->thread);
-	pthread_mutex_destroy(&f->stats_lock);
-	free(f->source_name);
-	free(f->path);
+	feed_watch_destroy(&f->watch);
+	feed_counters_destroy(&f->counters);
 	free(f);
 }
+
+static void *
+dawg_create(const void *conf, void *shared, const struct feed_env *env,
+	char *err, size_t errlen)
+{
+	const struct feed_dawg_conf *c = conf;
+	struct feed_dawg *f = calloc(1, sizeof(*f));
+
+	(void)shared;
+	if (!f) {
+		snprintf(err, errlen, "source %s: out of memory", env->name);
+		return NULL;
+	}
+	f->env = *env;
+	f->source_name = env->name;
+	f->path = c->path;
+	feed_counters_init(&f->counters);
+	f->watch.path = c->path;
+	f->watch.poll_ms = env->poll_ms;
+	f->watch.load = watch_load;
+	f->watch.gone = watch_gone;
+	f->watch.arg = f;
+	feed_watch_init(&f->watch);
+	/* Like a list file, a missing or bad DAWG is logged and retried. */
+	if (load(f) != 0 && env->strict) {
+		struct feed_stats st;
+		feed_counters_get(&f->counters, &st);
+		snprintf(err, errlen, "source %s: %s", env->name,
+			st.last_error);
+		dawg_destroy(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int
+dawg_start(void *feed, char *err, size_t errlen)
+{
+	struct feed_dawg *f = feed;
+	int r = feed_watch_start(&f->watch);
+
+	if (r != 0)
+		snprintf(err, errlen, "source %s: cannot start thread: %s",
+			f->source_name, strerror(r));
+	return r ? -1 : 0;
+}
+
+static void
+dawg_stats(void *feed, struct feed_stats *out)
+{
+	struct feed_dawg *f = feed;
+
+	feed_counters_get(&f->counters, out);
+}
+
+/* ---- its configuration ---- */
+
+static void *
+dawg_conf_new(void)
+{
+	return calloc(1, sizeof(struct feed_dawg_conf));
+}
+
+static int
+dawg_conf_key(void *conf, const struct feed_conf_key *k, char *err,
+	size_t errlen)
+{
+	struct feed_dawg_conf *c = conf;
+
+	if (strcmp(k->key, "file") == 0)
+		return feed_file_conf_path(&c->path, k, err, errlen);
+	snprintf(err, errlen, "unknown key for a source of type dawg");
+	return -1;
+}
+
+static int
+dawg_conf_check(const void *conf, const void *clause, char *err,
+	size_t errlen)
+{
+	const struct feed_dawg_conf *c = conf;
+
+	(void)clause;
+	if (!c->path) {
+		snprintf(err, errlen, "type dawg needs 'file'");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dawg_conf_free(void *conf)
+{
+	struct feed_dawg_conf *c = conf;
+
+	if (c)
+		free(c->path);
+	free(c);
+}
+
+const struct feed_type feed_type_dawg = {
+	.name = "dawg",
+	.indexed = 1,
+	.conf_new = dawg_conf_new,
+	.conf_key = dawg_conf_key,
+	.conf_check = dawg_conf_check,
+	.conf_free = dawg_conf_free,
+	.create = dawg_create,
+	.start = dawg_start,
+	.stats = dawg_stats,
+	.destroy = dawg_destroy,
+};

@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/file/feed_file.h"
+#include "feeds/file/listfile.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
 #include "module/base/names.h"
@@ -24,37 +25,13 @@
 #define BAD_LINES_LOGGED 5
 
 struct feed_file {
-	struct feed_file_params p;  /* strings below are our copies */
-	char *source_name;
-	char *path;
-	struct tapir_thread thread;
-	struct file_watch watch;    /* the version last read, or missing */
-	pthread_mutex_t stats_lock;
-	struct feed_file_stats stats;
+	const struct feed_file_conf *conf; /* the engine's configuration */
+	const char *source_name;
+	struct feed_env env;
+	struct feed_watch watch;
+	struct feed_counters counters;
+	uint64_t bad_lines;         /* under counters.lock */
 };
-
-struct feed_file *
-feed_file_create(const struct feed_file_params *params)
-{
-	struct feed_file *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return NULL;
-	f->p = *params;
-	f->source_name = strdup(params->source_name);
-	f->path = strdup(params->path);
-	if (!f->source_name || !f->path) {
-		free(f->source_name);
-		free(f->path);
-		free(f);
-		return NULL;
-	}
-	f->p.source_name = f->source_name;
-	f->p.path = f->path;
-	tapir_thread_init(&f->thread);
-	pthread_mutex_init(&f->stats_lock, NULL);
-	return f;
-}
 
 /* A load failed, or the file went missing: count it, keep the reason for
  * list_sources, log it.  Returns -1. */
@@ -65,20 +42,17 @@ reject(struct feed_file *f, const char *fmt, ...)
 static int
 reject(struct feed_file *f, const char *fmt, ...)
 {
-	char why[sizeof(f->stats.last_error)];
-	uint64_t loads;
+	char why[sizeof(f->counters.s.last_error)];
+	struct feed_stats st;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&f->stats_lock);
-	f->stats.rejects++;
-	memcpy(f->stats.last_error, why, sizeof(why));
-	loads = f->stats.loads;
-	pthread_mutex_unlock(&f->stats_lock);
+	feed_counters_fail(&f->counters, why);
+	feed_counters_get(&f->counters, &st);
 	tapir_log(TAPIR_LOG_ERR, "source %s: %s; %s", f->source_name, why,
-		loads ? "keeping the last good list" :
+		st.updates ? "keeping the last good list" :
 		"the source stays empty until the file loads");
 	return -1;
 }
@@ -95,7 +69,7 @@ read_into_batch(struct feed_file *f, struct file_lines *in,
 	size_t lineno = 0, data_lines = 0;
 	const char *line;
 	size_t len;
-	int header_pending = f->p.format == LISTFILE_CSV, got;
+	int header_pending = f->conf->format == LISTFILE_CSV, got;
 
 	*names = *bad = 0;
 	while ((got = file_lines_next(in, &line, &len)) == 1) {
@@ -108,11 +82,11 @@ read_into_batch(struct feed_file *f, struct file_lines *in,
 		lineno++;
 		if (memchr(line, 0, len)) {
 			snprintf(why, whylen, "%s:%zu: NUL byte: not a list "
-				"file", f->path, lineno);
+				"file", f->conf->path, lineno);
 			return -1;
 		}
-		r = listfile_line(line, len, f->p.format, f->p.column, wire,
-			&wire_len, &subtree, &reason);
+		r = listfile_line(line, len, f->conf->format, f->conf->column,
+			wire, &wire_len, &subtree, &reason);
 		if (r == LISTFILE_SKIP)
 			continue;
 		if (header_pending) {
@@ -123,7 +97,7 @@ read_into_batch(struct feed_file *f, struct file_lines *in,
 		if (r == LISTFILE_BAD) {
 			if (++*bad <= BAD_LINES_LOGGED)
 				tapir_log(TAPIR_LOG_WARN, "source %s: %s:%zu: "
-					"skipped: %s", f->source_name, f->path,
+					"skipped: %s", f->source_name, f->conf->path,
 					lineno, reason);
 			continue;
 		}
@@ -131,51 +105,52 @@ read_into_batch(struct feed_file *f, struct file_lines *in,
 		e.subtree = subtree;
 		if (policy_batch_put(b, wire, &e) != 0) {
 			snprintf(why, whylen, "out of memory loading %s",
-				f->path);
+				f->conf->path);
 			return -1;
 		}
 		(*names)++;
 	}
 	if (got == FILE_ERR_LONG_LINE) {
-		snprintf(why, whylen, "%s:%zu: %s: not a list file", f->path,
+		snprintf(why, whylen, "%s:%zu: %s: not a list file", f->conf->path,
 			lineno + 1, file_strerror(got));
 		return -1;
 	}
 	if (got != 0) {
 		snprintf(why, whylen, "%s: read error after line %zu: %s",
-			f->path, lineno, file_strerror(got));
+			f->conf->path, lineno, file_strerror(got));
 		return -1;
 	}
 	if (data_lines && *bad * 100 > data_lines * BAD_LINE_PERCENT) {
 		snprintf(why, whylen, "%s: %llu of %zu lines malformed: file "
-			"rejected", f->path, (unsigned long long)*bad,
+			"rejected", f->conf->path, (unsigned long long)*bad,
 			data_lines);
 		return -1;
 	}
 	return 0;
 }
 
-int
-feed_file_load(struct feed_file *f)
+/* Load the file into the source, as one replace-all batch; 0 or -1. */
+static int
+load(struct feed_file *f)
 {
 	struct file_id before, after;
 	struct file_lines lines;
 	struct policy_batch *b = NULL;
 	uint64_t names, bad;
-	char why[sizeof(f->stats.last_error)];
+	char why[sizeof(f->counters.s.last_error)];
 	int fd, r;
 
-	if ((r = file_open(f->path, &fd, &before)) != 0) {
+	if ((r = file_open(f->conf->path, &fd, &before)) != 0) {
 		/* Not retried until the path names another file. */
-		file_watch_tried(&f->watch, r, &before);
-		return reject(f, "cannot open %s: %s", f->path,
+		feed_watch_tried(&f->watch, r, &before);
+		return reject(f, "cannot open %s: %s", f->conf->path,
 			file_strerror(r));
 	}
 	if (file_lines_init(&lines, fd) != 0 ||
-	    !(b = policy_batch_begin(f->p.store, f->p.source, 1))) {
+	    !(b = policy_batch_begin(f->env.store, f->env.source, 1))) {
 		file_lines_free(&lines);
 		close(fd);
-		return reject(f, "out of memory loading %s", f->path);
+		return reject(f, "out of memory loading %s", f->conf->path);
 	}
 	r = read_into_batch(f, &lines, b, &names, &bad, why, sizeof(why));
 	file_lines_free(&lines);
@@ -187,78 +162,217 @@ feed_file_load(struct feed_file *f)
 		close(fd);
 		policy_batch_abort(b);
 		tapir_log(TAPIR_LOG_INFO, "source %s: %s changed while being "
-			"read, will retry", f->source_name, f->path);
+			"read, will retry", f->source_name, f->conf->path);
 		return -1;
 	}
 	close(fd);
-	file_watch_tried(&f->watch, 0, &before);
+	feed_watch_tried(&f->watch, 0, &before);
 	if (r != 0) {
 		policy_batch_abort(b);
 		return reject(f, "%s", why);
 	}
-	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0)
-		return reject(f, "out of memory applying %s", f->path);
-	pthread_mutex_lock(&f->stats_lock);
-	f->stats.loads++;
-	f->stats.bad_lines += bad;
-	f->stats.names = names;
-	f->stats.last_load = (int64_t)time(NULL);
-	f->stats.last_error[0] = 0;
-	pthread_mutex_unlock(&f->stats_lock);
+	if (policy_batch_commit(b, f->env.changed, f->env.changed_arg) != 0)
+		return reject(f, "out of memory applying %s", f->conf->path);
+	feed_counters_update(&f->counters);
+	pthread_mutex_lock(&f->counters.lock);
+	f->bad_lines += bad;
+	pthread_mutex_unlock(&f->counters.lock);
 	tapir_log(TAPIR_LOG_INFO, "source %s: loaded %llu names from %s%s",
-		f->source_name, (unsigned long long)names, f->path,
+		f->source_name, (unsigned long long)names, f->conf->path,
 		bad ? " (some lines skipped)" : "");
 	return 0;
 }
 
+/* ---- the type ---- */
+
+static void
+watch_load(void *arg)
+{
+	load(arg);
+}
+
 /* A file that goes missing or turns into a symlink loop keeps the last
- * good data (a list replaced by delete and create is briefly absent), and
- * is reported once when it happens, not at every poll. */
-static void *
-watch_thread(void *arg)
+ * good data, and is reported once when it happens, not at every poll. */
+static void
+watch_gone(void *arg, int err)
 {
 	struct feed_file *f = arg;
 
-	while (!tapir_thread_sleep(&f->thread, f->p.poll_ms)) {
-		int err;
-		switch (file_watch_poll(&f->watch, f->path, &err)) {
-		case FILE_WATCH_NEW:
-			feed_file_load(f);
-			break;
-		case FILE_WATCH_GONE:
-			reject(f, "cannot open %s: %s", f->path,
-				file_strerror(err));
-			break;
-		default:
-			break;
-		}
+	reject(f, "cannot open %s: %s", f->conf->path, file_strerror(err));
+}
+
+static void *
+file_create(const void *conf, void *shared, const struct feed_env *env,
+	char *err, size_t errlen)
+{
+	struct feed_file *f = calloc(1, sizeof(*f));
+
+	(void)shared;
+	if (!f) {
+		snprintf(err, errlen, "source %s: out of memory", env->name);
+		return NULL;
 	}
-	return NULL;
+	f->conf = conf;
+	f->env = *env;
+	f->source_name = env->name;
+	feed_counters_init(&f->counters);
+	f->watch.path = f->conf->path;
+	f->watch.poll_ms = env->poll_ms;
+	f->watch.load = watch_load;
+	f->watch.gone = watch_gone;
+	f->watch.arg = f;
+	feed_watch_init(&f->watch);
+	/* A failed first load is logged; the source serves nothing until
+	 * the file becomes readable, unless the caller must not start
+	 * without it. */
+	if (load(f) != 0 && env->strict) {
+		snprintf(err, errlen, "source %s: cannot load %s (see the "
+			"log)", env->name, f->conf->path);
+		feed_watch_destroy(&f->watch);
+		feed_counters_destroy(&f->counters);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int
+file_start(void *feed, char *err, size_t errlen)
+{
+	struct feed_file *f = feed;
+	int r = feed_watch_start(&f->watch);
+
+	if (r != 0)
+		snprintf(err, errlen, "source %s: cannot start thread: %s",
+			f->source_name, strerror(r));
+	return r ? -1 : 0;
+}
+
+static void
+file_stats(void *feed, struct feed_stats *out)
+{
+	struct feed_file *f = feed;
+
+	feed_counters_get(&f->counters, out);
+}
+
+static void
+file_extras(void *feed, feed_extra_fn fn, void *arg)
+{
+	struct feed_file *f = feed;
+	uint64_t bad;
+
+	pthread_mutex_lock(&f->counters.lock);
+	bad = f->bad_lines;
+	pthread_mutex_unlock(&f->counters.lock);
+	fn(arg, "bad_lines", bad);
+}
+
+static void
+file_destroy(void *feed)
+{
+	struct feed_file *f = feed;
+
+	feed_watch_destroy(&f->watch);
+	feed_counters_destroy(&f->counters);
+	free(f);
+}
+
+/* ---- its configuration ---- */
+
+static void *
+file_conf_new(void)
+{
+	struct feed_file_conf *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->format = LISTFILE_TEXT;
+		c->column = 2;
+	}
+	return c;
 }
 
 int
-feed_file_start(struct feed_file *f)
+feed_file_conf_path(char **path, const struct feed_conf_key *k, char *err,
+	size_t errlen)
 {
-	return tapir_thread_start(&f->thread, watch_thread, f);
+	if (feed_conf_values(k, 1, 1, err, errlen) != 0)
+		return -1;
+	if (!*k->values[0]) {
+		snprintf(err, errlen, "empty file name");
+		return -1;
+	}
+	return feed_conf_string(path, k->values[0], err, errlen);
 }
 
-void
-feed_file_get_stats(struct feed_file *f, struct feed_file_stats *out)
+static int
+file_conf_key(void *conf, const struct feed_conf_key *k, char *err,
+	size_t errlen)
 {
-	pthread_mutex_lock(&f->stats_lock);
-	*out = f->stats;
-	pthread_mutex_unlock(&f->stats_lock);
+	struct feed_file_conf *c = conf;
+	unsigned long col;
+
+	if (strcmp(k->key, "file") == 0)
+		return feed_file_conf_path(&c->path, k, err, errlen);
+	if (strcmp(k->key, "format") == 0) {
+		if (feed_conf_values(k, 1, 1, err, errlen) != 0)
+			return -1;
+		if (strcmp(k->values[0], "text") == 0)
+			c->format = LISTFILE_TEXT;
+		else if (strcmp(k->values[0], "csv") == 0)
+			c->format = LISTFILE_CSV;
+		else {
+			snprintf(err, errlen, "unknown format '%s' (expected "
+				"text or csv)", k->values[0]);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(k->key, "column") == 0) {
+		if (feed_conf_values(k, 1, 1, err, errlen) != 0 ||
+		    feed_conf_uint(k->values[0], 1, 1024, &col, err,
+		    errlen) != 0)
+			return -1;
+		c->column = (unsigned)col;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key for a source of type file");
+	return -1;
 }
 
-void
-feed_file_destroy(struct feed_file *f)
+static int
+file_conf_check(const void *conf, const void *clause, char *err,
+	size_t errlen)
 {
-	if (!f)
-		return;
-	tapir_thread_stop(&f->thread);
-	tapir_thread_destroy(&f->thread);
-	pthread_mutex_destroy(&f->stats_lock);
-	free(f->source_name);
-	free(f->path);
-	free(f);
+	const struct feed_file_conf *c = conf;
+
+	(void)clause;
+	if (!c->path) {
+		snprintf(err, errlen, "type file needs 'file'");
+		return -1;
+	}
+	return 0;
 }
+
+static void
+file_conf_free(void *conf)
+{
+	struct feed_file_conf *c = conf;
+
+	if (c)
+		free(c->path);
+	free(c);
+}
+
+const struct feed_type feed_type_file = {
+	.name = "file",
+	.conf_new = file_conf_new,
+	.conf_key = file_conf_key,
+	.conf_check = file_conf_check,
+	.conf_free = file_conf_free,
+	.create = file_create,
+	.start = file_start,
+	.stats = file_stats,
+	.extras = file_extras,
+	.destroy = file_destroy,
+};

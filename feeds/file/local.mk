@@ -12,6 +12,6 @@ TESTS += tests/unit/test_listfile
 tests_unit_test_listfile_SOURCES = tests/unit/test_listfile.c
 tests_unit_test_listfile_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_listfile_LDADD = feeds/file/libtapir_file.la \
-	module/base/libtapir_base.la $(CMOCKA_LIBS)
+	feeds/libtapir_feeds.la module/base/libtapir_base.la $(CMOCKA_LIBS)
 
 EXTRA_DIST += tests/fuzz/fuzz_listfile.c

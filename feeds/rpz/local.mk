@@ -1,14 +1,16 @@
-# feeds/rpz/: a secondary for one Response Policy Zone: the zone's
-# interpretation and view (rpz.c), the transfers, NOTIFY and the saved
-# zone (feed_rpz.c), with ldns.
+# feeds/rpz/: a secondary for one Response Policy Zone: the type
+# (rpz_type.c), the zone's interpretation and view (rpz.c), the
+# transfers, NOTIFY and the saved zone (feed_rpz.c), with ldns.
 noinst_LTLIBRARIES += feeds/rpz/libtapir_rpz.la
 feeds_rpz_libtapir_rpz_la_SOURCES = \
+	feeds/rpz/rpz_type.c feeds/rpz/rpz_type.h \
 	feeds/rpz/feed_rpz.c feeds/rpz/feed_rpz.h \
 	feeds/rpz/rpz.c feeds/rpz/rpz.h
 feeds_rpz_libtapir_rpz_la_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 feeds_rpz_libtapir_rpz_la_LIBADD = $(LDNS_LIBS) $(PTHREAD_LIBS)
 
-RPZ_LDADD = feeds/rpz/libtapir_rpz.la module/policy/libtapir_policy.la \
+RPZ_LDADD = feeds/rpz/libtapir_rpz.la feeds/libtapir_feeds.la \
+	module/policy/libtapir_policy.la \
 	module/base/libtapir_base.la $(LDNS_LIBS) $(PTHREAD_LIBS)
 
 # The interpretation and the view, against a real policy store.

@@ -9,6 +9,7 @@ feeds_tapir_libtapir_tapir_la_SOURCES = \
 	feeds/tapir/observation.c feeds/tapir/observation.h \
 	feeds/tapir/mqtt_conn.c feeds/tapir/mqtt_conn.h \
 	feeds/tapir/feed_obs.c feeds/tapir/feed_obs.h \
+	feeds/tapir/mqtt_type.c feeds/tapir/mqtt_type.h \
 	feeds/tapir/bootstrap.c feeds/tapir/bootstrap.h \
 	feeds/tapir/status.c feeds/tapir/status.h
 feeds_tapir_libtapir_tapir_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
@@ -17,7 +18,8 @@ feeds_tapir_libtapir_tapir_la_LIBADD = $(PAHO_LIBS) $(LIBCURL_LIBS) \
 	$(JANSSON_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
 
 TAPIR_TEST_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) $(LIBCRYPTO_CFLAGS)
-TAPIR_LDADD = feeds/tapir/libtapir_tapir.la module/policy/libtapir_policy.la \
+TAPIR_LDADD = feeds/tapir/libtapir_tapir.la feeds/libtapir_feeds.la \
+	module/policy/libtapir_policy.la \
 	module/base/libtapir_base.la $(PAHO_LIBS) $(LIBCURL_LIBS) \
 	$(JANSSON_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
 TAPIR_TESTS = tests/unit/test_jws tests/unit/test_observation \

@@ -172,3 +172,13 @@ name_strerror(int err)
 	}
 	return "unknown name error";
 }
+
+size_t
+name_wire_len(const uint8_t *wire)
+{
+	size_t len = 0;
+
+	while (wire[len])
+		len += 1u + wire[len];
+	return len + 1;
+}

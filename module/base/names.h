@@ -70,6 +70,11 @@ size_t name_canonicalise_wire(const uint8_t *in, size_t max, uint8_t *out);
 int name_to_text(const uint8_t *wire, char *buf, size_t size);
 
 /**
+ * Length of a valid wire name, root label included.
+ */
+size_t name_wire_len(const uint8_t *wire);
+
+/**
  * Number of labels, the root not counted ("example.com." has 2).
  * @param wire: a valid wire name.
  */

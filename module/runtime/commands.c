@@ -45,6 +45,13 @@ cmd_status(struct commands *c, int argc, char **argv, FILE *out,
 	fprintf(out, "tapir-pop is running\n");
 }
 
+/* A type's own counter on a list_sources line. */
+static void
+print_extra(void *arg, const char *key, uint64_t value)
+{
+	fprintf(arg, " %s=%" PRIu64, key, value);
+}
+
 static void
 cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
 	struct control_reply *reply)
@@ -53,23 +60,23 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
 
 	for (i = 0; i < engine_source_count(c->engine); i++) {
 		struct engine_source_info si;
+		const struct feed_stats *st = &si.stats;
 		engine_source_info(c->engine, i, &si);
 		fprintf(out, "%s type=%s list=%s entries=%zu updates=%" PRIu64
 			" failures=%" PRIu64 " last_update=%lld%s%s",
 			si.name, si.type, policy_list_name(si.list),
-			si.entries, si.updates, si.failures,
-			(long long)si.last_update, si.state[0] ? " state=" : "",
-			si.state);
-		if (si.received)
-			fprintf(out, " received=%" PRIu64, si.received);
-		if (strcmp(si.type, "mqtt") == 0)
-			fprintf(out, " lapsed=%" PRIu64, si.lapsed);
-		if (si.state_broken)
+			si.entries, st->updates, st->failures,
+			(long long)st->last_update, st->state[0] ? " state=" :
+			"", st->state);
+		if (st->received)
+			fprintf(out, " received=%" PRIu64, st->received);
+		if (st->state_broken)
 			fprintf(out, " state_broken=%" PRIu64,
-				si.state_broken);
+				st->state_broken);
+		engine_source_extras(c->engine, i, print_extra, out);
 		fprintf(out, "%s%s%s\n",
-			si.last_error[0] ? " last_error=\"" : "",
-			si.last_error, si.last_error[0] ? "\"" : "");
+			st->last_error[0] ? " last_error=\"" : "",
+			st->last_error, st->last_error[0] ? "\"" : "");
 	}
 }
 
@@ -159,8 +166,7 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
 		int id;
 		engine_source_info(c->engine, i, &si);
 		id = policy_source_find(store, si.name);
-		if (strcmp(si.type, "dawg") == 0 && id >= 0 &&
-		    id < POLICY_MAX_SOURCES)
+		if (si.indexed && id >= 0 && id < POLICY_MAX_SOURCES)
 			x.index_ids |= (uint64_t)1 << id;
 	}
 	while (wire[len])
@@ -212,7 +218,7 @@ cmd_allow(struct commands *c, int argc, char **argv, FILE *out,
 	}
 	if (parse_name_arg(argv[1], wire, out))
 		return;
-	if (engine_override_set(c->engine, 1, wire, POLICY_ACTION_NONE))
+	if (overrides_set(engine_overrides(c->engine), 1, wire, POLICY_ACTION_NONE))
 		fprintf(out, "error override not stored (see the log)\n");
 	else
 		fprintf(out, "ok\n");
@@ -236,7 +242,7 @@ cmd_deny(struct commands *c, int argc, char **argv, FILE *out,
 		fprintf(out, "error unknown action '%s'\n", argv[2]);
 		return;
 	}
-	if (engine_override_set(c->engine, 0, wire, action))
+	if (overrides_set(engine_overrides(c->engine), 0, wire, action))
 		fprintf(out, "error override not stored (see the log)\n");
 	else
 		fprintf(out, "ok\n");
@@ -255,7 +261,7 @@ cmd_remove(struct commands *c, int argc, char **argv, FILE *out,
 	}
 	if (parse_name_arg(argv[1], wire, out))
 		return;
-	r = engine_override_remove(c->engine, wire);
+	r = overrides_remove(engine_overrides(c->engine), wire);
 	if (r < 0)
 		fprintf(out, "error override not removed (see the log)\n");
 	else if (r == 0)
@@ -268,7 +274,21 @@ static void
 cmd_list_overrides(struct commands *c, int argc, char **argv, FILE *out,
 	struct control_reply *reply)
 {
-	engine_override_list(c->engine, out);
+	overrides_list(engine_overrides(c->engine), out);
+}
+
+/* A type's own counter as a stats line. */
+struct stat_extra {
+	FILE *out;
+	const char *source;
+};
+
+static void
+print_stat_extra(void *arg, const char *key, uint64_t value)
+{
+	struct stat_extra *x = arg;
+
+	fprintf(x->out, "source.%s.%s=%" PRIu64 "\n", x->source, key, value);
 }
 
 static void
@@ -280,20 +300,19 @@ print_stats(struct commands *c, FILE *out, int reset,
 	c->hooks.stats(c->hooks.arg, out, reset);
 	for (i = 0; i < engine_source_count(c->engine); i++) {
 		struct engine_source_info si;
+		struct stat_extra x = { out, NULL };
 		engine_source_info(c->engine, i, &si);
+		x.source = si.name;
 		fprintf(out, "source.%s.entries=%zu\n", si.name, si.entries);
 		fprintf(out, "source.%s.updates=%" PRIu64 "\n", si.name,
-			si.updates);
+			si.stats.updates);
 		fprintf(out, "source.%s.failures=%" PRIu64 "\n", si.name,
-			si.failures);
-		if (strcmp(si.type, "mqtt") == 0) {
-			fprintf(out, "source.%s.received=%" PRIu64 "\n",
-				si.name, si.received);
-			fprintf(out, "source.%s.lapsed=%" PRIu64 "\n",
-				si.name, si.lapsed);
-		}
+			si.stats.failures);
+		fprintf(out, "source.%s.received=%" PRIu64 "\n", si.name,
+			si.stats.received);
 		fprintf(out, "source.%s.state_broken=%" PRIu64 "\n", si.name,
-			si.state_broken);
+			si.stats.state_broken);
+		engine_source_extras(c->engine, i, print_stat_extra, &x);
 	}
 	fprintf(out, "policy.memory=%zu\n",
 		policy_store_memory(engine_store(c->engine)));
@@ -556,9 +575,9 @@ cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
 	for (s = 0; s < engine_source_count(c->engine); s++) {
 		struct engine_source_info si;
 		engine_source_info(c->engine, s, &si);
-		if (strcmp(si.type, "dawg") == 0)
-			fprintf(out, "; source %s (dawg, %zu names) is not "
-				"listed\n", si.name, si.entries);
+		if (si.indexed)
+			fprintf(out, "; source %s (%s, %zu names) is not "
+				"listed\n", si.name, si.type, si.entries);
 	}
 	fprintf(out, "$TTL %u\n", cfg->answer_ttl);
 	fprintf(out, "%s %u IN SOA %s hostmaster.%s %lld 3600 600 86400 %u\n",

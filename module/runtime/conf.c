@@ -43,11 +43,28 @@ struct parser {
 	/* The tags rule's text, resolved once every tag-name: is known. */
 	char *tags_text;
 	unsigned tags_line;
+	/* The feed type whose clause is open (mqtt:), if any. */
+	const struct feed_type *type_clause;
+	/* Keys a feed type handles, kept (pointing into the text) until
+	 * the whole file is read: a source's type: may come after them. */
+	struct pending *pending;
+	size_t num_pending, cap_pending;
 };
 
-/** The clauses. */
+/* One key for a feed type: of a source clause, or of the type's own
+ * clause (source NULL). */
+struct pending {
+	struct tapir_conf_source *source;
+	const struct feed_type *type;
+	unsigned line;
+	char *key;
+	char *values[VALUES_MAX + 1];
+	int n;
+};
+
+/** The clauses the parser itself knows; feed types own others. */
 enum clause { CLAUSE_NONE, CLAUSE_SERVER, CLAUSE_POLICY, CLAUSE_SOURCE,
-	CLAUSE_MQTT };
+	CLAUSE_TYPE };
 
 /** A key's handler gets its values, already unquoted. */
 typedef int (*key_handler)(struct parser *p, char **v, int n);
@@ -341,216 +358,12 @@ key_source_list(struct parser *p, char **v, int n)
 static int
 key_source_type(struct parser *p, char **v, int n)
 {
-	if (strcmp(v[0], "file") == 0)
-		p->source->type = TAPIR_CONF_SOURCE_FILE;
-	else if (strcmp(v[0], "rpz") == 0)
-		p->source->type = TAPIR_CONF_SOURCE_RPZ;
-	else if (strcmp(v[0], "dawg") == 0)
-		p->source->type = TAPIR_CONF_SOURCE_DAWG;
-	else if (strcmp(v[0], "mqtt") == 0)
-		p->source->type = TAPIR_CONF_SOURCE_MQTT;
-	else
-		return fail(p, "unknown source type '%s' (expected file, dawg, "
-			"rpz or mqtt)", v[0]);
-	return 0;
-}
+	char known[128];
 
-/* "192.0.2.1", "192.0.2.1@5353", "2001:db8::1@53" (Unbound's notation). */
-static int
-parse_addr(struct parser *p, const char *s, unsigned default_port,
-	struct tapir_conf_addr *out)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *at = strchr(s, '@');
-	unsigned long port = default_port;
-	size_t hlen = at ? (size_t)(at - s) : strlen(s);
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
-
-	if (hlen >= sizeof(host))
-		return fail(p, "'%s' is not an address", s);
-	memcpy(host, s, hlen);
-	host[hlen] = 0;
-	if (at) {
-		if (parse_uint(p, at + 1, 65535, &port))
-			return -1;
-		if (port == 0)
-			return fail(p, "port 0 in '%s'", s);
-	}
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		out->len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		out->len = sizeof(*sin6);
-	} else {
-		return fail(p, "'%s' is not an address", s);
-	}
-	return 0;
-}
-
-static int
-key_rpz_zone(struct parser *p, char **v, int n)
-{
-	return parse_name(p, v[0], p->source->rpz.zone,
-		&p->source->rpz.zone_len);
-}
-
-static int
-key_rpz_primary(struct parser *p, char **v, int n)
-{
-	struct tapir_conf_rpz *r = &p->source->rpz;
-
-	if (r->num_primaries >= TAPIR_CONF_ADDRS_MAX)
-		return fail(p, "at most %d primaries", TAPIR_CONF_ADDRS_MAX);
-	if (parse_addr(p, v[0], 53, &r->primaries[r->num_primaries]))
-		return -1;
-	r->num_primaries++;
-	return 0;
-}
-
-static int
-key_rpz_tsig_key(struct parser *p, char **v, int n)
-{
-	uint8_t wire[NAME_WIRE_MAX];
-	size_t len;
-
-	if (parse_name(p, v[0], wire, &len))
-		return -1;
-	return set_string(p, &p->source->rpz.tsig_name, v[0]);
-}
-
-static int
-key_rpz_tsig_algorithm(struct parser *p, char **v, int n)
-{
-	static const char *const known[] = { "hmac-md5", "hmac-sha1",
-		"hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512" };
-	size_t i;
-
-	for (i = 0; i < sizeof(known) / sizeof(*known); i++)
-		if (strcasecmp(v[0], known[i]) == 0)
-			return set_string(p, &p->source->rpz.tsig_algorithm,
-				known[i]);
-	return fail(p, "unknown TSIG algorithm '%s'", v[0]);
-}
-
-static int
-key_rpz_tsig_secret(struct parser *p, char **v, int n)
-{
-	const char *c;
-
-	if (!*v[0])
-		return fail(p, "empty secret");
-	for (c = v[0]; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		    (*c >= '0' && *c <= '9') || *c == '+' || *c == '/' ||
-		    *c == '='))
-			return fail(p, "the secret is not base64");
-	return set_string(p, &p->source->rpz.tsig_secret, v[0]);
-}
-
-static int
-key_rpz_notify_listen(struct parser *p, char **v, int n)
-{
-	return parse_addr(p, v[0], 53, &p->source->rpz.notify_listen);
-}
-
-static int
-key_rpz_allow_notify(struct parser *p, char **v, int n)
-{
-	struct tapir_conf_rpz *r = &p->source->rpz;
-
-	if (r->num_allow_notify >= TAPIR_CONF_ADDRS_MAX)
-		return fail(p, "at most %d addresses", TAPIR_CONF_ADDRS_MAX);
-	if (parse_addr(p, v[0], 0, &r->allow_notify[r->num_allow_notify]))
-		return -1;
-	r->num_allow_notify++;
-	return 0;
-}
-
-static int
-key_rpz_refresh_min(struct parser *p, char **v, int n)
-{
-	unsigned long s;
-
-	if (parse_uint(p, v[0], 604800, &s))
-		return -1;
-	p->source->rpz.refresh_min = (unsigned)s;
-	return 0;
-}
-
-static int
-key_rpz_refresh_max(struct parser *p, char **v, int n)
-{
-	unsigned long s;
-
-	if (parse_uint(p, v[0], 604800, &s))
-		return -1;
-	p->source->rpz.refresh_max = (unsigned)s;
-	return 0;
-}
-
-static int
-key_rpz_transfer_max_size(struct parser *p, char **v, int n)
-{
-	unsigned long mb;
-
-	if (parse_uint(p, v[0], 65536, &mb))
-		return -1;
-	if (mb == 0)
-		return fail(p, "must be at least 1 (MiB)");
-	p->source->rpz.max_transfer_bytes = (uint64_t)mb << 20;
-	return 0;
-}
-
-static int
-key_rpz_transfer_timeout(struct parser *p, char **v, int n)
-{
-	unsigned long s;
-
-	if (parse_uint(p, v[0], 86400, &s))
-		return -1;
-	if (s == 0)
-		return fail(p, "must be at least 1 second");
-	p->source->rpz.transfer_timeout = (unsigned)s;
-	return 0;
-}
-
-static int
-key_source_file(struct parser *p, char **v, int n)
-{
-	if (!*v[0])
-		return fail(p, "empty file name");
-	return set_string(p, &p->source->file, v[0]);
-}
-
-static int
-key_source_format(struct parser *p, char **v, int n)
-{
-	if (strcmp(v[0], "text") == 0)
-		p->source->format = TAPIR_CONF_FORMAT_TEXT;
-	else if (strcmp(v[0], "csv") == 0)
-		p->source->format = TAPIR_CONF_FORMAT_CSV;
-	else
-		return fail(p, "unknown format '%s' (expected text or csv)",
-			v[0]);
-	return 0;
-}
-
-static int
-key_source_column(struct parser *p, char **v, int n)
-{
-	unsigned long col;
-
-	if (parse_uint(p, v[0], 1024, &col))
-		return -1;
-	if (col == 0)
-		return fail(p, "columns count from 1");
-	p->source->column = (unsigned)col;
-	return 0;
+	if ((p->source->type = feed_type_find(v[0])) != NULL)
+		return 0;
+	feed_types_list(known, sizeof(known));
+	return fail(p, "unknown source type '%s' (expected %s)", v[0], known);
 }
 
 static int
@@ -580,141 +393,6 @@ key_source_action_override(struct parser *p, char **v, int n)
 	return 0;
 }
 
-/* ---- observation sources (type mqtt) ---- */
-
-static int
-key_obs_topic(struct parser *p, char **v, int n)
-{
-	if (!*v[0])
-		return fail(p, "empty topic");
-	return set_string(p, &p->source->obs.topic, v[0]);
-}
-
-static int
-key_obs_src_name(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->source->obs.src_name, v[0]);
-}
-
-static int
-key_obs_bootstrap_url(struct parser *p, char **v, int n)
-{
-	if (strncmp(v[0], "https://", 8) != 0)
-		return fail(p, "'%s' is not an https:// URL", v[0]);
-	return set_string(p, &p->source->obs.bootstrap_url, v[0]);
-}
-
-static int
-key_obs_max_entries(struct parser *p, char **v, int n)
-{
-	unsigned long max;
-
-	if (parse_uint(p, v[0], 100000000, &max))
-		return -1;
-	if (max == 0)
-		return fail(p, "must be at least 1");
-	p->source->obs.max_entries = (unsigned)max;
-	return 0;
-}
-
-/* ---- mqtt: ---- */
-
-static int
-key_mqtt_server(struct parser *p, char **v, int n)
-{
-	if (strncmp(v[0], "mqtts://", 8) != 0 &&
-	    strncmp(v[0], "mqtt://", 7) != 0 &&
-	    strncmp(v[0], "ssl://", 6) != 0 &&
-	    strncmp(v[0], "tcp://", 6) != 0)
-		return fail(p, "'%s' is not an mqtts:// or mqtt:// URI", v[0]);
-	return set_string(p, &p->cfg->mqtt.server, v[0]);
-}
-
-static int
-key_mqtt_client_id(struct parser *p, char **v, int n)
-{
-	if (!*v[0] || strlen(v[0]) > 128)
-		return fail(p, "client-id must be 1 to 128 characters");
-	return set_string(p, &p->cfg->mqtt.client_id, v[0]);
-}
-
-static int
-key_mqtt_ca_file(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->cfg->mqtt.ca_file, v[0]);
-}
-
-static int
-key_mqtt_cert_file(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->cfg->mqtt.cert_file, v[0]);
-}
-
-static int
-key_mqtt_key_file(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->cfg->mqtt.key_file, v[0]);
-}
-
-static int
-key_mqtt_trusted_keys(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->cfg->mqtt.trusted_keys, v[0]);
-}
-
-static int
-key_mqtt_insecure_unsigned(struct parser *p, char **v, int n)
-{
-	return parse_bool(p, v[0], &p->cfg->mqtt.insecure_unsigned);
-}
-
-static int
-key_mqtt_status_key(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->cfg->mqtt.status_key, v[0]);
-}
-
-static int
-key_mqtt_edge_id(struct parser *p, char **v, int n)
-{
-	if (!*v[0] || strpbrk(v[0], "/+#"))
-		return fail(p, "'%s' is not a usable edge id (no '/', '+' or "
-			"'#')", v[0]);
-	return set_string(p, &p->cfg->mqtt.edge_id, v[0]);
-}
-
-static int
-key_mqtt_status_kid(struct parser *p, char **v, int n)
-{
-	return set_string(p, &p->cfg->mqtt.status_kid, v[0]);
-}
-
-static int
-key_mqtt_keepalive(struct parser *p, char **v, int n)
-{
-	unsigned long s;
-
-	if (parse_uint(p, v[0], 3600, &s))
-		return -1;
-	if (s < 5)
-		return fail(p, "must be at least 5 seconds");
-	p->cfg->mqtt.keepalive = (unsigned)s;
-	return 0;
-}
-
-static int
-key_mqtt_reconnect_max(struct parser *p, char **v, int n)
-{
-	unsigned long s;
-
-	if (parse_uint(p, v[0], 3600, &s))
-		return -1;
-	if (s < 1)
-		return fail(p, "must be at least 1 second");
-	p->cfg->mqtt.backoff_max = (unsigned)s;
-	return 0;
-}
-
 static const struct key_def keys[] = {
 	{ "state-dir", CLAUSE_SERVER, 1, 1, key_state_dir },
 	{ "policy-zone", CLAUSE_SERVER, 1, 1, key_policy_zone },
@@ -736,44 +414,13 @@ static const struct key_def keys[] = {
 	{ "name", CLAUSE_SOURCE, 1, 1, key_source_name },
 	{ "list", CLAUSE_SOURCE, 1, 1, key_source_list },
 	{ "type", CLAUSE_SOURCE, 1, 1, key_source_type },
-	{ "file", CLAUSE_SOURCE, 1, 1, key_source_file },
-	{ "format", CLAUSE_SOURCE, 1, 1, key_source_format },
-	{ "column", CLAUSE_SOURCE, 1, 1, key_source_column },
 	{ "match", CLAUSE_SOURCE, 1, 1, key_source_match },
 	{ "action-override", CLAUSE_SOURCE, 1, 1, key_source_action_override },
-	{ "zone", CLAUSE_SOURCE, 1, 1, key_rpz_zone },
-	{ "primary", CLAUSE_SOURCE, 1, 1, key_rpz_primary },
-	{ "tsig-key", CLAUSE_SOURCE, 1, 1, key_rpz_tsig_key },
-	{ "tsig-algorithm", CLAUSE_SOURCE, 1, 1, key_rpz_tsig_algorithm },
-	{ "tsig-secret", CLAUSE_SOURCE, 1, 1, key_rpz_tsig_secret },
-	{ "notify-listen", CLAUSE_SOURCE, 1, 1, key_rpz_notify_listen },
-	{ "allow-notify", CLAUSE_SOURCE, 1, 1, key_rpz_allow_notify },
-	{ "refresh-min", CLAUSE_SOURCE, 1, 1, key_rpz_refresh_min },
-	{ "refresh-max", CLAUSE_SOURCE, 1, 1, key_rpz_refresh_max },
-	{ "transfer-max-size", CLAUSE_SOURCE, 1, 1, key_rpz_transfer_max_size },
-	{ "transfer-timeout", CLAUSE_SOURCE, 1, 1, key_rpz_transfer_timeout },
-	{ "topic", CLAUSE_SOURCE, 1, 1, key_obs_topic },
-	{ "src-name", CLAUSE_SOURCE, 1, 1, key_obs_src_name },
-	{ "bootstrap-url", CLAUSE_SOURCE, 1, 1, key_obs_bootstrap_url },
-	{ "max-entries", CLAUSE_SOURCE, 1, 1, key_obs_max_entries },
-	{ "server", CLAUSE_MQTT, 1, 1, key_mqtt_server },
-	{ "client-id", CLAUSE_MQTT, 1, 1, key_mqtt_client_id },
-	{ "ca-file", CLAUSE_MQTT, 1, 1, key_mqtt_ca_file },
-	{ "cert-file", CLAUSE_MQTT, 1, 1, key_mqtt_cert_file },
-	{ "key-file", CLAUSE_MQTT, 1, 1, key_mqtt_key_file },
-	{ "trusted-keys", CLAUSE_MQTT, 1, 1, key_mqtt_trusted_keys },
-	{ "insecure-unsigned", CLAUSE_MQTT, 1, 1, key_mqtt_insecure_unsigned },
-	{ "keepalive", CLAUSE_MQTT, 1, 1, key_mqtt_keepalive },
-	{ "reconnect-max", CLAUSE_MQTT, 1, 1, key_mqtt_reconnect_max },
-	{ "status-key", CLAUSE_MQTT, 1, 1, key_mqtt_status_key },
-	{ "edge-id", CLAUSE_MQTT, 1, 1, key_mqtt_edge_id },
-	{ "status-kid", CLAUSE_MQTT, 1, 1, key_mqtt_status_kid },
 };
 
 static const char *const clause_names[] = {
 	[CLAUSE_NONE] = "", [CLAUSE_SERVER] = "server",
 	[CLAUSE_POLICY] = "policy", [CLAUSE_SOURCE] = "source",
-	[CLAUSE_MQTT] = "mqtt",
 };
 
 /* Split a line into words, unquoting "..." and '...' and cutting at an
@@ -829,14 +476,7 @@ open_source(struct parser *p)
 		return fail(p, "out of memory");
 	s->line = p->line;
 	s->list = POLICY_LIST_DENY;
-	s->type = TAPIR_CONF_SOURCE_FILE;
-	s->format = TAPIR_CONF_FORMAT_TEXT;
-	s->column = 2;
-	s->rpz.refresh_min = 30;
-	s->rpz.refresh_max = 86400;
-	s->rpz.max_transfer_bytes = (uint64_t)1024 << 20;
-	s->rpz.transfer_timeout = 300;
-	s->obs.max_entries = 5000000;
+	s->type = feed_type_default();
 	*p->source_tail = s;
 	p->source_tail = &s->next;
 	p->source = s;
@@ -844,69 +484,117 @@ open_source(struct parser *p)
 	return 0;
 }
 
-/* An observation source needs the mqtt: clause, and either keys to
- * verify messages with or the explicit lab switch. */
+/* Keep a key for a feed type: for the open source, or for the type whose
+ * clause is open. */
 static int
-check_obs_source(struct parser *p, struct tapir_conf_source *s)
+defer_key(struct parser *p, char **words, int n)
 {
-	const struct tapir_conf_mqtt *m = &p->cfg->mqtt;
-	const struct tapir_conf_source *o;
+	struct pending *k;
+	int i;
 
-	if (!s->obs.topic)
-		return fail(p, "source '%s': type mqtt needs 'topic'", s->name);
-	/* mqtt: is one broker connection, one client id. */
-	for (o = p->cfg->sources; o; o = o->next)
-		if (o != s && o->type == TAPIR_CONF_SOURCE_MQTT)
-			return fail(p, "source '%s': only one source of type "
-				"mqtt (there is '%s')", s->name, o->name);
-	if (!m->server)
-		return fail(p, "source '%s': type mqtt needs an mqtt: clause "
-			"with 'server'", s->name);
-	if (!m->trusted_keys && !m->insecure_unsigned)
-		return fail(p, "source '%s': mqtt: needs 'trusted-keys' (or "
-			"'insecure-unsigned: yes' in a lab)", s->name);
-	if (strncmp(m->server, "mqtts://", 8) == 0 ||
-	    strncmp(m->server, "ssl://", 6) == 0) {
-		if (!m->ca_file)
-			return fail(p, "source '%s': mqtt: a TLS server needs "
-				"'ca-file'", s->name);
-		if (!m->cert_file != !m->key_file)
-			return fail(p, "source '%s': mqtt: cert-file and "
-				"key-file go together", s->name);
+	if (p->num_pending == p->cap_pending) {
+		size_t cap = p->cap_pending ? p->cap_pending * 2 : 32;
+		struct pending *grown = realloc(p->pending, cap * sizeof(*k));
+		if (!grown)
+			return fail(p, "out of memory");
+		p->pending = grown;
+		p->cap_pending = cap;
 	}
-	if (s->obs.bootstrap_url && !m->ca_file)
-		return fail(p, "source '%s': bootstrap-url needs 'ca-file' in "
-			"mqtt:", s->name);
+	k = &p->pending[p->num_pending++];
+	memset(k, 0, sizeof(*k));
+	k->source = p->source;
+	k->type = p->type_clause;
+	k->line = p->line;
+	k->key = words[0];
+	k->n = n - 1;
+	for (i = 1; i < n; i++)
+		k->values[i - 1] = words[i];
 	return 0;
 }
 
-/* Check a finished source clause: what the keys alone cannot. */
+/* Hand a kept key to its type; errors name the file, line and key. */
+static int
+apply_key(struct parser *p, const struct pending *k, void *target,
+	int (*fn)(void *, const struct feed_conf_key *, char *, size_t))
+{
+	struct feed_conf_key key = { k->key, (char **)k->values, k->n };
+	char why[256];
+
+	p->line = k->line;
+	p->key = k->key;
+	if (fn(target, &key, why, sizeof(why)) != 0)
+		return fail(p, "%s", why);
+	return 0;
+}
+
+/* The types' own clauses: made for every type that has one in the file,
+ * then their keys. */
+static int
+apply_clauses(struct parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->num_pending; i++) {
+		const struct pending *k = &p->pending[i];
+		unsigned t;
+		if (!k->type)
+			continue;
+		t = feed_type_index(k->type);
+		if (apply_key(p, k, p->cfg->clauses[t], k->type->clause_key))
+			return -1;
+	}
+	return 0;
+}
+
+/* Check a finished source clause: its type's settings, its keys, and
+ * what the keys alone cannot tell. */
 static int
 check_source(struct parser *p, struct tapir_conf_source *s)
 {
+	const struct feed_type *t = s->type;
+	char why[256];
+	size_t i;
+
 	p->key = NULL;
 	p->line = s->line;
 	if (!s->name)
 		return fail(p, "source: missing 'name'");
-	if ((s->type == TAPIR_CONF_SOURCE_FILE ||
-	    s->type == TAPIR_CONF_SOURCE_DAWG) && !s->file)
-		return fail(p, "source '%s': type %s needs 'file'", s->name,
-			s->type == TAPIR_CONF_SOURCE_FILE ? "file" : "dawg");
-	if (s->type == TAPIR_CONF_SOURCE_MQTT)
-		return check_obs_source(p, s);
-	if (s->type != TAPIR_CONF_SOURCE_RPZ)
-		return 0;
-	if (!s->rpz.zone_len)
-		return fail(p, "source '%s': type rpz needs 'zone'", s->name);
-	if (!s->rpz.num_primaries)
-		return fail(p, "source '%s': type rpz needs 'primary'",
-			s->name);
-	if (!s->rpz.tsig_name != !s->rpz.tsig_secret)
-		return fail(p, "source '%s': tsig-key and tsig-secret go "
-			"together", s->name);
-	if (s->rpz.refresh_min > s->rpz.refresh_max)
-		return fail(p, "source '%s': refresh-min is above refresh-max",
-			s->name);
+	if (!(s->conf = t->conf_new()))
+		return fail(p, "out of memory");
+	for (i = 0; i < p->num_pending; i++)
+		if (p->pending[i].source == s &&
+		    apply_key(p, &p->pending[i], s->conf, t->conf_key))
+			return -1;
+	p->key = NULL;
+	p->line = s->line;
+	if (t->conf_check(s->conf, p->cfg->clauses[feed_type_index(t)], why,
+	    sizeof(why)) != 0)
+		return fail(p, "source '%s': %s", s->name, why);
+	return 0;
+}
+
+/* Each type's clause, knowing how many sources the type has. */
+static int
+check_clauses(struct parser *p)
+{
+	const struct tapir_conf_source *s;
+	char why[256];
+	unsigned t;
+
+	for (t = 0; t < feed_types_count(); t++) {
+		const struct feed_type *type = feed_type_at(t);
+		unsigned n = 0;
+		if (!p->cfg->clauses[t])
+			continue;
+		for (s = p->cfg->sources; s; s = s->next)
+			n += s->type == type;
+		if (type->clause_check(p->cfg->clauses[t], n, why,
+		    sizeof(why)) != 0) {
+			snprintf(p->err, p->errlen, "%s: %s: %s", p->file,
+				type->clause, why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -917,28 +605,6 @@ uses_action(const struct policy_rules *r, enum policy_action a)
 	    (r->numsources && r->numsources_action == a) ||
 	    (r->numtags && r->numtags_action == a) ||
 	    (r->tags && r->tags_action == a);
-}
-
-/* Status reports need a name to go under and a connection to go on. */
-static int
-check_status(struct parser *p)
-{
-	const struct tapir_conf_source *s;
-
-	if (!p->cfg->mqtt.status_key)
-		return 0;
-	p->key = NULL;
-	if (!p->cfg->mqtt.edge_id) {
-		snprintf(p->err, p->errlen, "%s: mqtt: status-key needs "
-			"edge-id", p->file);
-		return -1;
-	}
-	for (s = p->cfg->sources; s; s = s->next)
-		if (s->type == TAPIR_CONF_SOURCE_MQTT)
-			return 0;
-	snprintf(p->err, p->errlen, "%s: mqtt: status reports need a source "
-		"of type mqtt (they use its connection)", p->file);
-	return -1;
 }
 
 /* The tags rule names tags; they resolve against the final table. */
@@ -965,13 +631,13 @@ check_conf(struct parser *p)
 {
 	struct tapir_conf_source *s;
 
-	if (resolve_tags(p))
-		return -1;
-	if (check_status(p))
+	if (resolve_tags(p) || apply_clauses(p))
 		return -1;
 	for (s = p->cfg->sources; s; s = s->next)
 		if (check_source(p, s))
 			return -1;
+	if (check_clauses(p))
+		return -1;
 	p->key = NULL;
 	if (uses_action(&p->cfg->rules, POLICY_ACTION_REDIRECT) &&
 	    !p->cfg->redirect.num_a && !p->cfg->redirect.num_aaaa &&
@@ -1002,13 +668,47 @@ find_key(const char *name, enum clause clause)
 }
 
 static int
+is_clause_name(const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++)
+		if (strcmp(name, clause_names[i]) == 0)
+			return 1;
+	return feed_type_by_clause(name) != NULL;
+}
+
+/* Open a clause: one of ours, or a feed type's own. */
+static int
+open_clause(struct parser *p, const char *name, enum clause *clause)
+{
+	const struct feed_type *t;
+	size_t i;
+
+	p->source = NULL;
+	p->type_clause = NULL;
+	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++)
+		if (strcmp(name, clause_names[i]) == 0) {
+			*clause = (enum clause)i;
+			return *clause == CLAUSE_SOURCE ? open_source(p) : 0;
+		}
+	if (!(t = feed_type_by_clause(name)))
+		return 1;
+	*clause = CLAUSE_TYPE;
+	p->type_clause = t;
+	i = feed_type_index(t);
+	if (!p->cfg->clauses[i] && !(p->cfg->clauses[i] = t->clause_new()))
+		return fail(p, "out of memory");
+	return 0;
+}
+
+static int
 parse_line(struct parser *p, char *line, enum clause *clause)
 {
 	char *words[VALUES_MAX + 2];
 	char *colon;
 	const struct key_def *k;
-	size_t i;
-	int n;
+	int n, r;
 
 	p->key = NULL;
 	n = split_words(p, line, words, VALUES_MAX + 2);
@@ -1020,21 +720,12 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 	}
 	*colon = 0;
 	p->key = words[0];
-	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++) {
-		if (strcmp(words[0], clause_names[i]) != 0)
-			continue;
-		/* "server: URI" in mqtt: is a key that shares a clause's
-		 * name; a clause line is the word alone. */
-		if (n > 1 && find_key(words[0], *clause))
-			break;
-		if (n > 1)
-			return fail(p, "a clause takes no value");
-		*clause = (enum clause)i;
-		if (*clause == CLAUSE_SOURCE)
-			return open_source(p);
-		p->source = NULL;
-		return 0;
-	}
+	/* A clause line is the word alone: "server: URI" in mqtt: is a key
+	 * that shares a clause's name. */
+	if (n == 1 && (r = open_clause(p, words[0], clause)) <= 0)
+		return r;
+	if (*clause == CLAUSE_TYPE)
+		return defer_key(p, words, n);
 	if ((k = find_key(words[0], *clause)) != NULL) {
 		if (n - 1 < k->min_values || n - 1 > k->max_values) {
 			if (k->min_values == k->max_values)
@@ -1046,9 +737,15 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 		}
 		return k->handler(p, words + 1, n - 1);
 	}
+	/* The rest of a source clause is its type's, which type: may say
+	 * only later. */
+	if (*clause == CLAUSE_SOURCE)
+		return defer_key(p, words, n);
+	if (is_clause_name(words[0]))
+		return fail(p, "a clause takes no value");
 	if (*clause == CLAUSE_NONE)
 		return fail(p, "key outside a clause (start with server:, "
-			"policy:, mqtt: or source:)");
+			"policy:, source: or a feed type's clause)");
 	return fail(p, "unknown key in %s: clause", clause_names[*clause]);
 }
 
@@ -1064,8 +761,6 @@ conf_defaults(struct tapir_conf *cfg)
 	cfg->answer_ttl = 60;
 	cfg->file_poll_ms = 1000;
 	cfg->control_socket_mode = 0660;
-	cfg->mqtt.keepalive = 30;
-	cfg->mqtt.backoff_max = 60;
 }
 
 int
@@ -1111,11 +806,13 @@ tapir_conf_parse(const char *name, const char *text, size_t len,
 		goto error;
 	free(buf);
 	free(p.tags_text);
+	free(p.pending);
 	*out = p.cfg;
 	return 0;
 error:
 	free(buf);
 	free(p.tags_text);
+	free(p.pending);
 	tapir_conf_free(p.cfg);
 	return -1;
 }
@@ -1142,33 +839,23 @@ void
 tapir_conf_free(struct tapir_conf *cfg)
 {
 	struct tapir_conf_source *s, *next;
+	unsigned t;
 
 	if (!cfg)
 		return;
 	for (s = cfg->sources; s; s = next) {
 		next = s->next;
+		if (s->conf)
+			s->type->conf_free(s->conf);
 		free(s->name);
-		free(s->file);
-		free(s->rpz.tsig_name);
-		free(s->rpz.tsig_algorithm);
-		free(s->rpz.tsig_secret);
-		free(s->obs.topic);
-		free(s->obs.src_name);
-		free(s->obs.bootstrap_url);
 		free(s);
 	}
+	for (t = 0; t < feed_types_count(); t++)
+		if (cfg->clauses[t])
+			feed_type_at(t)->clause_free(cfg->clauses[t]);
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->control_socket);
-	free(cfg->mqtt.server);
-	free(cfg->mqtt.client_id);
-	free(cfg->mqtt.ca_file);
-	free(cfg->mqtt.cert_file);
-	free(cfg->mqtt.key_file);
-	free(cfg->mqtt.trusted_keys);
-	free(cfg->mqtt.status_key);
-	free(cfg->mqtt.edge_id);
-	free(cfg->mqtt.status_kid);
 	free(cfg);
 }
 

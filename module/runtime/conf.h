@@ -21,78 +21,13 @@
 #include "feeds/tapir/tags.h"
 #include "module/base/names.h"
 #include "module/policy/policy.h"
+#include "module/runtime/feed_types.h"
 
 /** Environment variable that overrides the compiled-in config path. */
 #define TAPIR_CONF_PATH_ENV "TAPIR_POP_CONF"
 
-/** Where a source's data comes from. */
-enum tapir_conf_source_type {
-	TAPIR_CONF_SOURCE_FILE, /**< a text or CSV list file */
-	TAPIR_CONF_SOURCE_RPZ,  /**< an RPZ zone transferred from primaries */
-	TAPIR_CONF_SOURCE_DAWG, /**< a DAWG file in DNS TAPIR's format */
-	TAPIR_CONF_SOURCE_MQTT  /**< DNS TAPIR observations over MQTT */
-};
-
-/** Format of a list file. */
-enum tapir_conf_format {
-	TAPIR_CONF_FORMAT_TEXT, /**< one name per line, '#' comments */
-	TAPIR_CONF_FORMAT_CSV   /**< header row, the name in a configured column */
-};
-
 /** Most addresses one redirect rule may hold. */
 #define TAPIR_CONF_REDIRECT_MAX 8
-/** Most primaries or NOTIFY senders one RPZ source lists. */
-#define TAPIR_CONF_ADDRS_MAX 8
-
-/** An address with a port, as "primary:" and "notify-listen:" give it. */
-struct tapir_conf_addr {
-	/** The address. */
-	struct sockaddr_storage addr;
-	/** Its length; 0 when unset. */
-	socklen_t len;
-};
-
-/** The settings of an RPZ source. */
-struct tapir_conf_rpz {
-	/** Zone name, canonical wire. */
-	uint8_t zone[NAME_WIRE_MAX];
-	/** Length of zone; 0 when unset. */
-	size_t zone_len;
-	/** Primaries, default port 53. */
-	struct tapir_conf_addr primaries[TAPIR_CONF_ADDRS_MAX];
-	/** Number of primaries. */
-	unsigned num_primaries;
-	/** TSIG key name, or NULL. */
-	char *tsig_name;
-	/** TSIG algorithm name (default hmac-sha256). */
-	char *tsig_algorithm;
-	/** TSIG secret in base64, or NULL. */
-	char *tsig_secret;
-	/** Where to listen for NOTIFY (UDP); len 0 for nowhere. */
-	struct tapir_conf_addr notify_listen;
-	/** Who may send NOTIFY; none means the primaries. */
-	struct tapir_conf_addr allow_notify[TAPIR_CONF_ADDRS_MAX];
-	/** Number of allow_notify entries. */
-	unsigned num_allow_notify;
-	/** Bounds on the SOA refresh/retry interval, seconds. */
-	unsigned refresh_min, refresh_max;
-	/** Largest transfer accepted, bytes. */
-	uint64_t max_transfer_bytes;
-	/** Longest a transfer may take, seconds. */
-	unsigned transfer_timeout;
-};
-
-/** The settings of a DNS TAPIR observation source (type mqtt). */
-struct tapir_conf_obs {
-	/** Topic to subscribe to. */
-	char *topic;
-	/** The src_name messages must carry; NULL: the source's name. */
-	char *src_name;
-	/** HTTPS URL of a snapshot to bootstrap from, or NULL. */
-	char *bootstrap_url;
-	/** Most names the source holds; more are refused (counted). */
-	unsigned max_entries;
-};
 
 /** One "source:" clause. */
 struct tapir_conf_source {
@@ -100,18 +35,11 @@ struct tapir_conf_source {
 	char *name;
 	/** List class the source feeds. */
 	enum policy_list list;
-	/** Where the data comes from. */
-	enum tapir_conf_source_type type;
-	/** Path of the list file (type file). */
-	char *file;
-	/** File format (type file). */
-	enum tapir_conf_format format;
-	/** 1-based column of the name in a CSV file. */
-	unsigned column;
-	/** Settings of an RPZ source (type rpz). */
-	struct tapir_conf_rpz rpz;
-	/** Settings of an observation source (type mqtt). */
-	struct tapir_conf_obs obs;
+	/** Where the data comes from ("type:", default file). */
+	const struct feed_type *type;
+	/** The type's own settings (its conf_new()), NULL until the clause
+	 *  is checked. */
+	void *conf;
 	/** POLICY_SOURCE_* flags (match: subdomains, action-override). */
 	unsigned flags;
 	/** Line of the clause, for messages about the source. */
@@ -134,35 +62,6 @@ struct tapir_conf_redirect {
 	uint8_t cname[NAME_WIRE_MAX];
 	/** Length of cname; 0 when unset. */
 	size_t cname_len;
-};
-
-/** The mqtt: clause: how this edge reaches DNS TAPIR's broker. */
-struct tapir_conf_mqtt {
-	/** Broker URI, mqtts://host:port; NULL when there is no clause. */
-	char *server;
-	/** MQTT client identifier; NULL: tapir-pop-<hostname>. */
-	char *client_id;
-	/** CA certificate the broker (and bootstrap server) must chain to. */
-	char *ca_file;
-	/** Client certificate (PEM), as enrollment writes tls.crt. */
-	char *cert_file;
-	/** Client private key (PEM), as enrollment writes tls.key. */
-	char *key_file;
-	/** Trusted JWK Set that signs observations (validation-keys.json). */
-	char *trusted_keys;
-	/** Accept unsigned messages (labs only); logged loudly. */
-	int insecure_unsigned;
-	/** Keep-alive interval, seconds. */
-	unsigned keepalive;
-	/** Longest wait between reconnection attempts, seconds. */
-	unsigned backoff_max;
-	/** The node's signing key for status reports (datakey-priv.json);
-	 *  NULL: no reports. */
-	char *status_key;
-	/** The edge id reports are published under. */
-	char *edge_id;
-	/** The key's id, when the key file names none; default edge_id. */
-	char *status_kid;
 };
 
 /** The whole configuration, owned by the caller of tapir_conf_read(). */
@@ -191,8 +90,9 @@ struct tapir_conf {
 	struct tags_table tag_names;
 	/** Local data for the redirect action. */
 	struct tapir_conf_redirect redirect;
-	/** The mqtt: clause. */
-	struct tapir_conf_mqtt mqtt;
+	/** The top-level clauses feed types own (mqtt:), by the type's
+	 *  index (feed_types.h); NULL where the file has none. */
+	void *clauses[FEED_TYPES_MAX];
 	/** Sources in file order. */
 	struct tapir_conf_source *sources;
 	/** Number of sources. */

@@ -5,13 +5,14 @@ noinst_LTLIBRARIES += module/runtime/libtapir_runtime.la
 module_runtime_libtapir_runtime_la_SOURCES = \
 	module/runtime/conf.c module/runtime/conf.h \
 	module/runtime/engine.c module/runtime/engine.h \
+	module/runtime/feed_types.c module/runtime/feed_types.h \
+	module/runtime/overrides.c module/runtime/overrides.h \
 	module/runtime/control.c module/runtime/control.h \
 	module/runtime/commands.c module/runtime/commands.h \
 	module/runtime/flushq.c module/runtime/flushq.h
 module_runtime_libtapir_runtime_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTAPIR_DEFAULT_CONFIG='"$(sysconfdir)/unbound/tapir-pop.conf"'
-module_runtime_libtapir_runtime_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
-module_runtime_libtapir_runtime_la_LIBADD = $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
+module_runtime_libtapir_runtime_la_LIBADD = $(PTHREAD_LIBS)
 
 # The operator's tool.
 sbin_PROGRAMS += tapir-pop-control

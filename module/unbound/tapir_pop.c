@@ -368,15 +368,14 @@ reload_hook(void *arg, FILE *out)
 		fprintf(out, "error %s\n", err);
 		return;
 	}
-	/* The new engine starts its observation sources from their state
-	 * files: bring those up to what the running engine holds now, not
-	 * its last periodic save. */
-	engine_save_observations(old);
-	/* A source file that is bad now keeps the whole policy in force:
-	 * the running engine still holds its last good contents.  Its
-	 * MQTT connection waits for the old one to end (engine.h). */
-	fresh = engine_create(cfg, ENGINE_STRICT_FILES | ENGINE_DEFER_MQTT,
-		m->num_readers, name_changed, m, err, sizeof(err));
+	/* The new engine loads the feeds' state files: bring those up to
+	 * what the running engine holds now, not its last periodic save. */
+	engine_save(old);
+	/* A source that is bad now keeps the whole policy in force: the
+	 * running engine still holds its last good contents.  The new
+	 * feeds start once the old ones have ended (engine.h). */
+	fresh = engine_create(cfg, ENGINE_STRICT, m->num_readers,
+		name_changed, m, err, sizeof(err));
 	if (!fresh) {
 		log_err("tapir-pop: reload: %s", err);
 		fprintf(out, "error %s\n", err);
@@ -388,8 +387,8 @@ reload_hook(void *arg, FILE *out)
 	m->commands.engine = fresh;
 	epoch_synchronize(&m->epoch);
 	engine_destroy(old);
-	/* The old engine wrote its last observations as it ended. */
-	if (engine_start_deferred(fresh, err, sizeof(err)) != 0) {
+	/* The old engine wrote its last save as it ended. */
+	if (engine_start(fresh, 1, err, sizeof(err)) != 0) {
 		log_err("tapir-pop: reload: %s", err);
 		fprintf(out, "error %s\n", err);
 		return;
@@ -493,6 +492,10 @@ init(struct module_env *env, int id)
 	m->counters = calloc(m->num_readers, sizeof(*m->counters));
 	if (!m->counters || epoch_init(&m->epoch, m->num_readers) != 0) {
 		log_err("tapir-pop: out of memory");
+		goto fail;
+	}
+	if (engine_start(m->engine, 0, err, sizeof(err)) != 0) {
+		log_err("tapir-pop: %s", err);
 		goto fail;
 	}
 	m->commands.engine = m->engine;

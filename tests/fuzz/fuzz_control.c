@@ -15,7 +15,7 @@
  * (dump) is produced piece by piece, as the socket thread does, and must
  * end with its count line.
  */
-/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/conf.c module/runtime/engine.c module/base/names.c module/base/fileio.c module/base/statefile.c module/policy/policy.c module/policy/epoch.c module/base/thread.c module/base/workpool.c module/base/log.c feeds/file/listfile.c feeds/file/feed_file.c feeds/file/feed_dawg.c dawg/dawg.c feeds/rpz/feed_rpz.c feeds/rpz/rpz.c feeds/tapir/feed_obs.c feeds/tapir/mqtt_conn.c feeds/tapir/bootstrap.c feeds/tapir/status.c feeds/tapir/jws.c feeds/tapir/observation.c feeds/tapir/tags.c */
+/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/engine.c module/runtime/overrides.c module/runtime/conf.c module/runtime/feed_types.c feeds/feed.c feeds/file/feed_file.c feeds/file/listfile.c feeds/file/feed_dawg.c dawg/dawg.c feeds/rpz/rpz_type.c feeds/rpz/feed_rpz.c feeds/rpz/rpz.c feeds/tapir/mqtt_type.c feeds/tapir/feed_obs.c feeds/tapir/mqtt_conn.c feeds/tapir/bootstrap.c feeds/tapir/status.c feeds/tapir/jws.c feeds/tapir/observation.c feeds/tapir/tags.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/policy/policy.c module/policy/epoch.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 
@@ -214,7 +214,7 @@ clear_overrides(struct engine *e)
 
 	if (!out)
 		return;
-	engine_override_list(e, out);
+	overrides_list(engine_overrides(e), out);
 	fclose(out);
 	for (line = strtok_r(list, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -227,7 +227,7 @@ clear_overrides(struct engine *e)
 		end = strchr(name, ' ');
 		if (name_from_text(name, end ? (size_t)(end - name) :
 		    strlen(name), wire, &wire_len) == NAME_OK)
-			engine_override_remove(e, wire);
+			overrides_remove(engine_overrides(e), wire);
 	}
 	free(list);
 }

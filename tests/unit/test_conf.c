@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "module/runtime/conf.h"
+#include "feeds/file/feed_file.h"
+#include "feeds/tapir/mqtt_type.h"
 
 static struct tapir_conf *
 parse_ok(const char *text)
@@ -110,14 +112,17 @@ test_full(void **state)
 	s = cfg->sources;
 	assert_string_equal(s->name, "local # deny");
 	assert_int_equal(s->list, POLICY_LIST_DENY);
-	assert_string_equal(s->file, "/etc/unbound/deny.txt");
+	assert_ptr_equal(s->type, &feed_type_file);
+	assert_string_equal(((struct feed_file_conf *)s->conf)->path,
+		"/etc/unbound/deny.txt");
 	assert_int_equal(s->flags, POLICY_SOURCE_SUBDOMAINS);
 	assert_int_equal(s->line, 13);
 	s = s->next;
 	assert_string_equal(s->name, "second");
 	assert_int_equal(s->list, POLICY_LIST_ALLOW);
-	assert_int_equal(s->format, TAPIR_CONF_FORMAT_CSV);
-	assert_int_equal(s->column, 3);
+	assert_int_equal(((struct feed_file_conf *)s->conf)->format,
+		LISTFILE_CSV);
+	assert_int_equal(((struct feed_file_conf *)s->conf)->column, 3);
 	assert_int_equal(s->flags, POLICY_SOURCE_ACTION_OVERRIDE);
 	assert_null(s->next);
 	tapir_conf_free(cfg);
@@ -153,8 +158,8 @@ test_errors_name_file_line_key(void **state)
 		"t.conf:2: type: unknown source type 'ftp'");
 	assert_error("source:\n  match: regex\n",
 		"t.conf:2: match: unknown match 'regex'");
-	assert_error("source:\n  column: 0\n",
-		"t.conf:2: column: columns count from 1");
+	assert_error("source:\n  name: a\n  column: 0\n",
+		"t.conf:3: column: must be at least 1");
 	assert_error("source:\n  action-override: maybe\n",
 		"t.conf:2: action-override: expected yes or no");
 	assert_error_len("server:\n  answer-ttl: 1\n\0x\n", 25,
@@ -203,18 +208,21 @@ test_mqtt_and_tags(void **state)
 		"    src-name: dns-tapir\n"
 		"    max-entries: 1000\n");
 	const struct tapir_conf_source *s = cfg->sources;
+	const struct mqtt_clause *m = cfg->clauses[feed_type_index(
+		&feed_type_mqtt)];
+	const struct mqtt_source_conf *o = s->conf;
 
 	(void)state;
 	assert_int_equal(cfg->rules.tags, (1u << 2) | (1u << 6) | (1u << 12));
 	assert_int_equal(cfg->rules.tags_action, POLICY_ACTION_DROP);
-	assert_string_equal(cfg->mqtt.server, "mqtts://broker.example:8883");
-	assert_string_equal(cfg->mqtt.trusted_keys, "validation-keys.json");
-	assert_int_equal(cfg->mqtt.keepalive, 20);
-	assert_int_equal(cfg->mqtt.insecure_unsigned, 0);
-	assert_int_equal(s->type, TAPIR_CONF_SOURCE_MQTT);
-	assert_string_equal(s->obs.topic, "observations/down/tapir-pop");
-	assert_string_equal(s->obs.src_name, "dns-tapir");
-	assert_int_equal(s->obs.max_entries, 1000);
+	assert_string_equal(m->server, "mqtts://broker.example:8883");
+	assert_string_equal(m->trusted_keys, "validation-keys.json");
+	assert_int_equal(m->keepalive, 20);
+	assert_int_equal(m->insecure_unsigned, 0);
+	assert_ptr_equal(s->type, &feed_type_mqtt);
+	assert_string_equal(o->topic, "observations/down/tapir-pop");
+	assert_string_equal(o->src_name, "dns-tapir");
+	assert_int_equal(o->max_entries, 1000);
 	tapir_conf_free(cfg);
 
 	assert_error("policy:\n    tags: \"no_such_tag\" drop\n",
@@ -244,8 +252,11 @@ test_mqtt_and_tags(void **state)
 	assert_error("mqtt:\n    status-key: k.json\n    edge-id: e\n",
 		"need a source of type mqtt");
 	assert_error("mqtt:\n    edge-id: a/b\n", "t.conf:2: edge-id: ");
-	assert_error("source:\n    name: c\n    bootstrap-url: "
+	assert_error("source:\n    name: c\n    type: mqtt\n    bootstrap-url: "
 		"http://x/\n", "not an https:// URL");
+	/* A key of another type is not one of this source's. */
+	assert_error("source:\n    name: c\n    zone: x.\n    file: f\n",
+		"t.conf:3: zone: unknown key for a source of type file");
 }
 
 static void

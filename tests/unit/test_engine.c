@@ -145,8 +145,8 @@ state_broken(struct engine *e)
 	struct engine_source_info si;
 
 	engine_source_info(e, engine_source_count(e) - 1, &si);
-	assert_string_equal(si.name, ENGINE_OVERRIDE_DENY);
-	return si.state_broken;
+	assert_string_equal(si.name, OVERRIDES_DENY);
+	return si.stats.state_broken;
 }
 
 /* The state file cannot be written (overrides.tmp is a directory, as a
@@ -158,28 +158,28 @@ test_unwritable(void **state)
 	struct engine *e = start();
 
 	(void)state;
-	assert_int_equal(engine_override_set(e, 0, wire("a.example"),
+	assert_int_equal(overrides_set(engine_overrides(e), 0, wire("a.example"),
 		POLICY_ACTION_NONE), 0);
 	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
 	assert_non_null(strstr(contents(overrides), "deny a.example. default"));
 
 	assert_int_equal(mkdir(tmp, 0700), 0);
-	assert_int_equal(engine_override_set(e, 0, wire("b.example"),
+	assert_int_equal(overrides_set(engine_overrides(e), 0, wire("b.example"),
 		POLICY_ACTION_NONE), -1);
 	assert_int_equal(action_of(e, "b.example"), POLICY_ACTION_NONE);
-	assert_int_equal(engine_override_set(e, 1, wire("a.example"),
+	assert_int_equal(overrides_set(engine_overrides(e), 1, wire("a.example"),
 		POLICY_ACTION_NONE), -1);
 	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
-	assert_int_equal(engine_override_remove(e, wire("a.example")), -1);
+	assert_int_equal(overrides_remove(engine_overrides(e), wire("a.example")), -1);
 	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
-	assert_int_equal(engine_override_remove(e, wire("c.example")), 0);
+	assert_int_equal(overrides_remove(engine_overrides(e), wire("c.example")), 0);
 	engine_destroy(e);
 
 	e = start();
 	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
 	assert_int_equal(action_of(e, "b.example"), POLICY_ACTION_NONE);
 	assert_int_equal(rmdir(tmp), 0);
-	assert_int_equal(engine_override_remove(e, wire("a.example")), 1);
+	assert_int_equal(overrides_remove(engine_overrides(e), wire("a.example")), 1);
 	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NONE);
 	engine_destroy(e);
 
@@ -250,7 +250,7 @@ test_broken_file(void **state)
 	e = start();
 	assert_int_equal(state_broken(e), 1);
 	assert_non_null(aside());
-	assert_int_equal(engine_override_set(e, 0, wire("new.example"),
+	assert_int_equal(overrides_set(engine_overrides(e), 0, wire("new.example"),
 		POLICY_ACTION_NONE), 0);
 	assert_non_null(strstr(contents(overrides), "deny new.example."));
 	engine_destroy(e);
