@@ -15,11 +15,17 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-# Everything the build, the tests and the demo use, from Debian 12.
+# Everything the build, the tests and the demo use, from Debian 12; the
+# last lines are for the package test (tests/integration/test_packages.sh):
+# the package tools and the build dependencies of Debian's unbound.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev libcurl4-openssl-dev
 	mosquitto mosquitto-clients knot nginx
-	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev"
+	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev
+	dpkg-dev debhelper lintian mmdebstrap
+	bison flex dh-apparmor dh-python libevent-dev libexpat1-dev libnghttp2-dev
+	libprotobuf-c-dev protobuf-c-compiler libsystemd-dev nettle-dev
+	python3-dev libpython3-dev swig"
 
 log() { printf '\n==> %s\n' "$*"; }
 
