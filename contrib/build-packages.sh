@@ -2,6 +2,10 @@
 # contrib/build-packages.sh OUTDIR - build the Debian packages an operator
 # installs: Debian's own unbound rebuilt with the dynlib module, and
 # tapir-pop compiled against that very build.  Run as root on Debian 12.
+# contrib/build-packages.sh --unbound-only: only build (or find) the cached
+# Unbound packages and print their directory (setup.sh does this before
+# the test suite, so that the suite's package test does not build Unbound
+# in parallel with the other tests).
 #
 # Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
 #
@@ -27,9 +31,11 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 1 ] || { echo "usage: sh contrib/build-packages.sh OUTDIR" >&2; exit 2; }
-mkdir -p "$1"
-out=$(cd "$1" && pwd)
+[ $# -eq 1 ] || { echo "usage: sh contrib/build-packages.sh OUTDIR|--unbound-only" >&2; exit 2; }
+if [ "$1" != --unbound-only ]; then
+	mkdir -p "$1"
+	out=$(cd "$1" && pwd)
+fi
 cache_root=${TAPIR_POP_CACHE:-/var/cache/tapir-pop}
 jobs=$(nproc)
 
@@ -170,6 +176,10 @@ exec 9>"$cache_root/.build-packages.lock"
 flock 9
 ub_dir=$(unbound_package)
 ub_version=$(sed -n 1p "$ub_dir/.complete")
+if [ "$1" = --unbound-only ]; then
+	printf '%s\n' "$ub_dir"
+	exit 0
+fi
 
 tp_version=$(sed -n 's/^AC_INIT(\[tapir-pop\], \[\([^]]*\)\].*/\1/p' "$top/configure.ac")
 [ -n "$tp_version" ] || die "no version in configure.ac"

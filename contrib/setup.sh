@@ -91,6 +91,11 @@ demo)
 	exec sh contrib/demo/run-demo.sh "$top/build" "$UNBOUND_DIR/prefix/sbin"
 	;;
 test)
+	# The package test builds tapir-pop's package; Unbound's (a Debian
+	# build of several minutes, cached) is built here, before the tests.
+	log "Unbound's Debian packages (cached)"
+	sh contrib/build-packages.sh --unbound-only ||
+		log "not built now; tests/integration/test_packages.sh will say why"
 	build build-test --enable-sanitizers CFLAGS="-O1 -g"
 	log "make check (AddressSanitizer + UBSan)"
 	status=0
