@@ -90,7 +90,7 @@ changelog_entry() {
 # python3, compiler or pkg-config of the user's (pyenv, /usr/local) in
 # PATH would end up in the packages.
 dpkg_build() {
-	(cd "$1" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$HOME" \
+	(cd "$1" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/root}" \
 		TMPDIR="${TMPDIR:-/tmp}" LC_ALL=C.UTF-8 \
 		DEB_BUILD_OPTIONS="parallel=$jobs ${DEB_BUILD_OPTIONS:-}" \
 		dpkg-buildpackage -b -uc -us >"$2" 2>&1) ||
