@@ -35,32 +35,11 @@ UNBOUND_FLAGS="--disable-rpath --with-libevent --enable-tfo-client \
 --with-rootkey-file=/usr/share/dns/root.key --with-dynlibmodule"
 
 log() { printf 'build-unbound: %s\n' "$*" >&2; }
-
-# Our own deb-src entry: a fresh machine has only binary sources.
-add_deb_src() {
-	src_list=/etc/apt/sources.list.d/tapir-pop-deb-src.sources
-	grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && return 0
-	grep -qs '^deb-src' /etc/apt/sources.list && return 0
-	log "adding deb-src entry $src_list"
-	cat > "$src_list" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	apt-get update -qq
-}
+. "$(dirname "$0")/unbound-source.sh"
 
 run_apt() {
 	[ "${TAPIR_POP_NO_APT:-0}" = 1 ] && return 0
-	[ -n "$tarball" ] || add_deb_src
+	[ -n "$tarball" ] || ubsrc_add_deb_src
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		dpkg-dev bison flex libevent-dev libexpat1-dev libssl-dev \
 		libnghttp2-dev libsystemd-dev libprotobuf-c-dev protobuf-c-compiler \
@@ -77,9 +56,7 @@ if [ -n "$tarball" ]; then
 	key=$(printf '%s %s' "$UNBOUND_FLAGS" "$(sha256sum < "$tarball")" |
 		sha256sum | cut -c1-12)
 else
-	version=$(apt-cache showsrc unbound 2>/dev/null | sed -n 's/^Version: //p' |
-		sort -V | tail -n 1)
-	[ -n "$version" ] || { log "apt-cache showsrc unbound found no source package"; exit 1; }
+	version=$(ubsrc_version) || exit 1
 	key=$(printf '%s' "$UNBOUND_FLAGS" | sha256sum | cut -c1-12)
 fi
 dir="$cache_root/unbound-$version-$key"
@@ -92,18 +69,17 @@ fi
 
 log "building Unbound $version with dynlib into $dir"
 rm -rf "$dir"
-mkdir -p "$dir/download"
 if [ -n "$tarball" ]; then
+	mkdir -p "$dir/download"
 	tar -xzf "$tarball" -C "$dir/download" || {
 		log "cannot unpack $tarball"; exit 1; }
+	srcdir=$(find "$dir/download" -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
+	[ -n "$srcdir" ] || { log "no unbound-* directory in $tarball"; exit 1; }
+	mv "$srcdir" "$dir/src"
+	rm -rf "$dir/download"
 else
-	( cd "$dir/download" && apt-get source -qq "unbound=$version" >/dev/null 2>&1 ) || {
-		log "apt-get source unbound=$version failed"; exit 1; }
+	ubsrc_fetch "$version" "$dir" || exit 1
 fi
-srcdir=$(find "$dir/download" -maxdepth 1 -type d -name 'unbound-*' | head -n 1)
-[ -n "$srcdir" ] || { log "no unbound-* directory in the source"; exit 1; }
-mv "$srcdir" "$dir/src"
-rm -rf "$dir/download"
 cd "$dir/src"
 # shellcheck disable=SC2086
 ./configure --prefix="$dir/prefix" $UNBOUND_FLAGS \

@@ -1,5 +1,18 @@
 # contrib/: build and set-up scripts, example configs.
-dist_noinst_SCRIPTS += contrib/build-unbound.sh
+dist_noinst_SCRIPTS += contrib/build-unbound.sh contrib/build-packages.sh
+EXTRA_DIST += contrib/unbound-source.sh
+# Debian packaging of tapir-pop (copied to debian/ by build-packages.sh).
+EXTRA_DIST += contrib/debian/control contrib/debian/copyright \
+	contrib/debian/rules contrib/debian/source/format \
+	contrib/debian/tapir-pop.docs contrib/debian/tapir-pop.postinst \
+	contrib/debian/tapir-pop.postrm \
+	contrib/debian/fs/etc/apparmor.d/local/tapir-pop \
+	contrib/debian/fs/etc/unbound/tapir-pop.conf \
+	contrib/debian/fs/etc/unbound/tapir-pop/allow.txt \
+	contrib/debian/fs/etc/unbound/tapir-pop/deny.txt \
+	contrib/debian/fs/etc/unbound/unbound.conf.d/tapir-pop.conf \
+	contrib/debian/fs/lib/systemd/system/unbound.service.d/tapir-pop.conf \
+	contrib/debian/fs/usr/share/tapir-pop/unbound.conf.d/tapir-pop.conf
 dist_noinst_SCRIPTS += contrib/setup.sh contrib/demo/run-demo.sh
 EXTRA_DIST += contrib/demo/unbound.conf.in contrib/demo/tapir-pop.conf.in \
 	contrib/demo/deny.txt contrib/demo/allow.txt contrib/demo/example.zone

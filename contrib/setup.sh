@@ -19,11 +19,17 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-# Everything the build, the tests and the demo use, from Debian 12.
+# Everything the build, the tests and the demo use, from Debian 12; the
+# last lines are for the package test (tests/integration/test_packages.sh):
+# the package tools and the build dependencies of Debian's unbound.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev libcurl4-openssl-dev
 	mosquitto mosquitto-clients knot nginx
-	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev python3"
+	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev python3
+	dpkg-dev debhelper lintian mmdebstrap
+	bison flex dh-apparmor dh-python libevent-dev libexpat1-dev libnghttp2-dev
+	libprotobuf-c-dev protobuf-c-compiler libsystemd-dev nettle-dev
+	python3-dev libpython3-dev swig"
 
 log() { printf '\n==> %s\n' "$*"; }
 
@@ -116,6 +122,11 @@ demo)
 	exec sh contrib/demo/run-demo.sh "$top/build" "$UNBOUND_DIR/prefix/sbin"
 	;;
 test)
+	# The package test builds tapir-pop's package; Unbound's (a Debian
+	# build of several minutes, cached) is built here, before the tests.
+	log "Unbound's Debian packages (cached)"
+	sh contrib/build-packages.sh --unbound-only ||
+		log "not built now; tests/integration/test_packages.sh will say why"
 	build build-test "$UNBOUND_DIR" --enable-sanitizers CFLAGS="-O1 -g"
 	log "make check (AddressSanitizer + UBSan), Unbound $(sed -n 1p "$UNBOUND_DIR/.complete")"
 	check build-test
@@ -150,8 +161,8 @@ test)
 			if (build "build-test-$version" "$upstream" \
 			    --enable-sanitizers CFLAGS="-O1 -g"); then
 				log "integration tests again, Unbound $version"
-				itests=$(make -s -C "build-test-$version" print-tests |
-					tr ' ' '\n' | grep '^tests/integration/' | tr '\n' ' ')
+				itests=$(make -s -C "build-test-$version" \
+					print-integration-tests)
 				check "build-test-$version" TESTS="$itests"
 			else
 				echo "FAIL: build tapir-pop against Unbound $version"

@@ -52,3 +52,11 @@ clean-fuzz-work:
 # feed against Knot, what a dump costs.
 EXTRA_DIST += tests/bench/side-by-side.sh tests/bench/sbs_names.awk \
 	tests/bench/rpz-side-by-side.sh tests/bench/dump-memory.sh
+
+# Debian packages: contrib/build-packages.sh's unbound and tapir-pop
+# installed with apt-get into a throw-away Debian 12 root, Unbound started
+# as its unit starts it; skipped when the archive is unreachable.  Not an
+# integration test of the build's own Unbound, so not run again against
+# an upstream one.
+TESTS += tests/integration/test_packages.sh
+EXTRA_DIST += tests/integration/test_packages.sh
