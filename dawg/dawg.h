@@ -4,7 +4,7 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * DNS TAPIR's tools (pop, edm, dnstapir-cli) ship large name lists as
- * DAWG files written by the Go library smhanov/dawg (format: DESIGN.md
+ * DAWG files written by the Go library smhanov/dawg (format: ARCHITECTURE.md
  * §10).  This reader answers lookups straight from the file's bytes, a
  * private read-only copy: no decoding at open, no structure built beside
  * them.  Every read is checked against their size, so a hostile or

@@ -4,7 +4,7 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * Builds the same bytes as the Go library smhanov/dawg for the same sorted
- * word list (DESIGN.md §10): the minimal DAWG, nodes numbered in
+ * word list (ARCHITECTURE.md §12): the minimal DAWG, nodes numbered in
  * depth-first preorder, the same edge, count and address widths.  Files
  * made here are therefore interchangeable with those DNS TAPIR ships.
  *

@@ -4,7 +4,7 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * MQTT carries only deltas, so a fresh edge first needs the full state
- * (DESIGN.md §6): an observation message with every live name in "added",
+ * (ARCHITECTURE.md §10): an observation message with every live name in "added",
  * usually wrapped in the same JWS as the MQTT messages, served over
  * HTTPS.  bootstrap_fetch() gets one with libcurl and hands back the
  * parsed message; the caller applies it (and its buffered deltas).

@@ -13,7 +13,7 @@
  * entries at once and the engine's maintenance reclaims them.
  *
  * The source's state is written, when it changed, as an observation
- * snapshot (DESIGN.md §6) to a file in the state directory
+ * snapshot (ARCHITECTURE.md §10) to a file in the state directory
  * (statefile_write(), so a crash or a full disk leaves the previous
  * file), and read back at start without the lapsed entries: a restart or
  * a reload keeps what Core sent.  A file that cannot be read back is kept
@@ -22,7 +22,7 @@
  * snapshot another edge can bootstrap from.
  *
  * With a bootstrap URL, the feed fetches the full state over HTTPS at
- * start (DESIGN.md §6) on a thread of its own, while the MQTT thread
+ * start (ARCHITECTURE.md §10) on a thread of its own, while the MQTT thread
  * subscribes and buffers what arrives; the snapshot replaces the source,
  * then the buffered messages apply in arrival order, so nothing is lost
  * or applied out of order.  A snapshot that fails (or is unchanged: HTTP

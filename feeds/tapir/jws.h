@@ -5,7 +5,7 @@
  *
  * DNS TAPIR Core signs every observation it publishes as a JWS (RFC 7515)
  * with a key from a trusted JWK Set (RFC 7517) that enrollment writes on
- * the edge.  This verifies such messages (DESIGN.md §5): the flattened
+ * the edge.  This verifies such messages (ARCHITECTURE.md §9): the flattened
  * and general JSON serialisations and the compact form, EdDSA (Ed25519),
  * ES256 and ES384, with a key chosen by the protected header's kid.  The
  * choice is deliberately narrow: no "none", no HMAC (a public key as an

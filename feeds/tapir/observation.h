@@ -3,7 +3,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
- * The payload of a verified DNS TAPIR message (DESIGN.md §5): a source
+ * The payload of a verified DNS TAPIR message (ARCHITECTURE.md §9): a source
  * name, a list class, and names added (or replaced) and removed, each
  * with its time, TTL and tag mask.  The parser is as lenient as the Go
  * decoder Core's peers use, because older senders differ in spelling:
@@ -15,7 +15,7 @@
  * whose shape is wrong is refused whole.
  *
  * The same schema serves as a snapshot of a source's live names
- * (DESIGN.md §6): the writer streams one to a FILE or a buffer, so state
+ * (ARCHITECTURE.md §10): the writer streams one to a FILE or a buffer, so state
  * can be persisted and another edge can bootstrap from it.
  */
 #ifndef TAPIR_OBSERVATION_H

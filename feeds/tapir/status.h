@@ -3,7 +3,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
- * An edge may report its health to DNS TAPIR over MQTT (DESIGN.md §5,
+ * An edge may report its health to DNS TAPIR over MQTT (ARCHITECTURE.md §11,
  * off by default).  This builds the report: the JSON document, signed as
  * a flattened JWS with the node's data key, and its topic
  * "status/up/<edge-id>/tapir-pop".  Publishing is the MQTT thread's.
@@ -45,7 +45,7 @@
  * component (the observation feed, each policy source) its message
  * counters and live names.
  *
- * The signature differs from POP's in the way DESIGN.md §5 asks: the
+ * The signature differs from POP's in the way ARCHITECTURE.md §11 says: the
  * protected header names the key ("kid"), and the algorithm follows the
  * key, which DNS TAPIR enrollment (github.com/dnstapir/cli, enroll) makes
  * an Ed25519 JWK with kid = the node's name, written as

@@ -4,7 +4,7 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * An observation carries a 32-bit tag mask; what each bit means is Core's
- * to define and has changed over time (DESIGN.md §5), so the bit→name
+ * to define and has changed over time (ARCHITECTURE.md §9), so the bit→name
  * table is data: it starts with the defaults, Core's current names and
  * POP's legacy names as aliases, and the configuration can add names or
  * move a name to another bit.  The policy's tag set is written with

@@ -4,7 +4,7 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * The store holds every source's names and decides for a name at query
- * time, as DNS TAPIR's POP decides (DESIGN.md §4): the allowlist is
+ * time, as DNS TAPIR's POP decides (ARCHITECTURE.md §8): the allowlist is
  * absolute, then the denylist, then the doubtlist rules, of which the
  * most restrictive action that fires wins.  Readers (Unbound's workers)
  * take no lock; feeds change a source with batches that are published

@@ -37,7 +37,8 @@ void operate(struct module_qstate *qstate, enum module_ev event, int id,
 	struct outbound_entry *outbound);
 
 /**
- * Sub-query results: nothing to do, we start no sub-queries.
+ * A sub-query the module started has its answer: the target of a
+ * redirect to a CNAME, kept for the query that waits for it.
  */
 void inform_super(struct module_qstate *qstate, int id,
 	struct module_qstate *super);
