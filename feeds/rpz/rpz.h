@@ -178,13 +178,6 @@ size_t rpz_zone_entries(const struct rpz_zone *z);
 size_t rpz_zone_memory(const struct rpz_zone *z);
 
 /**
- * Call fn for every owner in the view (outside a transaction), with its
- * policy name and entry.
- */
-void rpz_zone_foreach(const struct rpz_zone *z, void (*fn)(void *arg,
-	const uint8_t *name, const struct policy_entry *e), void *arg);
-
-/**
  * Write the view as zone records in presentation format: the records of
  * every owner, one per line, owners absolute.  The SOA is the caller's.
  * @return 0, or -1 on a write error.

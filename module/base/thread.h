@@ -71,10 +71,4 @@ int tapir_thread_sleep(struct tapir_thread *t, unsigned ms);
  */
 void tapir_thread_wake(struct tapir_thread *t);
 
-/**
- * Block every signal in the calling thread; for threads started by
- * libraries on our behalf.
- */
-void tapir_thread_block_signals(void);
-
 #endif /* TAPIR_THREAD_H */
