@@ -138,16 +138,6 @@ key_hash(uint64_t name_hash, int subtree)
 	return mix64(name_hash ^ (subtree ? SUBTREE_SALT : 0));
 }
 
-static size_t
-wire_len(const uint8_t *name)
-{
-	size_t len = 0;
-
-	while (name[len])
-		len += 1u + name[len];
-	return len + 1;
-}
-
 /* Bit of a label depth in a depth mask; deeper names share the top bit,
  * which only costs them a useless probe. */
 static uint64_t
@@ -1115,7 +1105,7 @@ int
 policy_batch_put(struct policy_batch *b, const uint8_t *name,
 	const struct policy_entry *e)
 {
-	size_t len = wire_len(name), start = b->a.len;
+	size_t len = name_wire_len(name), start = b->a.len;
 	const uint8_t *p;
 	struct rec r, o;
 	struct loc where;
@@ -1153,7 +1143,7 @@ policy_batch_remove(struct policy_batch *b, const uint8_t *name, int subtree)
 	if (b->replace_all)
 		return 0;
 	memset(&none, 0, sizeof(none));
-	return arena_put(&b->a, name, wire_len(name), &none, subtree, 1);
+	return arena_put(&b->a, name, name_wire_len(name), &none, subtree, 1);
 }
 
 /* Drop the batch's pins and memory.  Writer lock held. */
@@ -1535,6 +1525,8 @@ qname_init(struct qname *q, const uint8_t *name, size_t len)
 	q->name = name;
 	q->len = len;
 	q->labels = 0;
+	/* Every label's offset, not only the length (name_wire_len()): each
+	 * suffix is a parent the lookup may probe. */
 	while (pos < len && name[pos] && q->labels < 127) {
 		q->off[q->labels] = (uint16_t)pos;
 		q->have_hash[q->labels++] = 0;
@@ -2092,7 +2084,7 @@ int
 policy_snapshot_has(const struct policy_snapshot *snap, uint16_t source,
 	const uint8_t *name, int subtree, int64_t now)
 {
-	size_t len = wire_len(name);
+	size_t len = name_wire_len(name);
 	const uint8_t *p;
 	struct rec r;
 
