@@ -57,9 +57,9 @@
 #include "module/policy/policy.h"
 #include "module/policy/epoch.h"
 #include "module/base/names.h"
+#include "module/base/thread.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,8 +740,11 @@ struct policy_store {
 	/* Serialises every change, and guards what follows. */
 	pthread_mutex_t writer;
 	pthread_cond_t merge_wake;  /* the merger has work, or must stop */
-	pthread_t merger;
-	int merger_started, merger_stop;
+	/* Started on the first merge request; it waits on merge_wake under
+	 * the writer lock, not on the thread's own condition, so it has a
+	 * stop flag of its own too. */
+	struct tapir_thread merger;
+	int merger_stop;
 	uint64_t merge_pending;     /* sources whose mid level wants a merge */
 	uint64_t merging;           /* the source being merged */
 	/* Bumped by every change of a source's contents (not by merges,
@@ -772,6 +775,7 @@ policy_store_create(const struct policy_rules *rules, unsigned num_readers)
 		atomic_init(&s->views[i], NULL);
 	pthread_mutex_init(&s->writer, NULL);
 	pthread_cond_init(&s->merge_wake, NULL);
+	tapir_thread_init(&s->merger);
 	return s;
 }
 
@@ -786,8 +790,9 @@ policy_store_destroy(struct policy_store *s)
 	s->merger_stop = 1;
 	pthread_cond_signal(&s->merge_wake);
 	pthread_mutex_unlock(&s->writer);
-	if (s->merger_started)
-		pthread_join(s->merger, NULL);
+	/* Joins the merger if it was ever started. */
+	tapir_thread_stop(&s->merger);
+	tapir_thread_destroy(&s->merger);
 	for (i = 0; i < s->num_sources; i++)
 		view_release(current_view(s, i), NULL);
 	epoch_destroy(&s->epoch);
@@ -1443,25 +1448,19 @@ merger_main(void *arg)
 }
 
 /* Have a source merged in the background; the thread starts on first
- * use, with every signal blocked (Unbound's signals belong to Unbound's
- * own threads).  Writer lock held. */
+ * use (a store that never grows a mid level never has one), as every
+ * thread of the module starts: tapir_thread_start().  Writer lock
+ * held. */
 static void
 merge_request(struct policy_store *s, unsigned source)
 {
 	if ((s->merging | s->merge_pending) & (1ULL << source))
 		return;
-	if (!s->merger_started) {
-		sigset_t all, old;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		s->merger_started = pthread_create(&s->merger, NULL,
-			merger_main, s) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!s->merger_started) {
-			/* No thread: merge in the writer's own time. */
-			merge_source(s, source);
-			return;
-		}
+	if (!s->merger.running &&
+	    tapir_thread_start(&s->merger, merger_main, s) != 0) {
+		/* No thread: merge in the writer's own time. */
+		merge_source(s, source);
+		return;
 	}
 	s->merge_pending |= 1ULL << source;
 	pthread_cond_signal(&s->merge_wake);
