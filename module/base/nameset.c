@@ -215,10 +215,3 @@ nameset_foreach(const struct nameset *s,
 		pos += 2u + r[1];
 	}
 }
-
-size_t
-nameset_memory(const struct nameset *s)
-{
-	return sizeof(*s) + s->arena_cap + (s->mask ? (s->mask + 1) *
-	    sizeof(uint64_t) : 0);
-}

@@ -62,9 +62,4 @@ int nameset_covers(const struct nameset *s, const uint8_t *name,
 void nameset_foreach(const struct nameset *s,
 	void (*fn)(void *arg, const uint8_t *name, int subtree), void *arg);
 
-/**
- * Memory held, in bytes.
- */
-size_t nameset_memory(const struct nameset *s);
-
 #endif /* TAPIR_NAMESET_H */
