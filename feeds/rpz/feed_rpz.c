@@ -15,8 +15,8 @@
  * primary.
  *
  * Messages are built, parsed, signed and verified with ldns; the records
- * go one by one into the zone view (feeds/rpz.h), which reports changed
- * owners into one policy batch.  The batch is published only after the
+ * go one by one into the zone view (feeds/rpz/rpz.h), which reports
+ * changed owners into one policy batch.  The batch is published only after the
  * transfer ended with its final SOA and every message's TSIG verified;
  * anything else aborts it and rolls the view back.
  *

@@ -13,8 +13,9 @@
  *   CNAME .            NXDOMAIN        CNAME *.             NODATA
  *   CNAME rpz-passthru. PASSTHRU       CNAME rpz-drop.      DROP
  *   CNAME rpz-tcp-only. TCP_ONLY
- *   other CNAME, A, AAAA: REDIRECT with that local data (module/localdata.h);
- *   the A and AAAA records of one owner accumulate.  A CNAME target
+ *   other CNAME, A, AAAA: REDIRECT with that local data
+ *   (module/policy/localdata.h); the A and AAAA records of one owner
+ *   accumulate.  A CNAME target
  *   "*.something" (RPZ's wildcard CNAME, which rewrites to the query name
  *   prefixed) is kept as an ordinary CNAME target, like other local data.
  *

@@ -23,8 +23,8 @@
  * Updates.  Nothing a reader can see is ever modified: the writer builds
  * new tables, publishes a new root with one atomic pointer store and
  * frees what only the old root used after an epoch grace period
- * (module/epoch.h).  Readers see a whole batch or none of it and never
- * wait.  Why three levels: a delta rebuilds the top (old top plus the
+ * (module/policy/epoch.h).  Readers see a whole batch or none of it and
+ * never wait.  Why three levels: a delta rebuilds the top (old top plus the
  * batch, at most TOP_MAX records), so a single-name update costs
  * microseconds whatever the source's size, as MQTT's thousands of
  * updates a second need.  A top grown past TOP_MAX is folded into the mid
