@@ -20,6 +20,7 @@
 #include "dawg/dawg_build.h"
 #include "dawg/dawg.h"
 #include "dawg/utf8.h"
+#include "module/base/csv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -635,111 +636,34 @@ parse_lines(struct dawg_words *w, const char *text, size_t len, int verbatim,
 	return DAWG_OK;
 }
 
-/* CSV as RFC 4180 and Go's encoding/csv read it: quoted fields may hold
- * commas, newlines and doubled quotes; a stray quote is an error; blank
- * lines are skipped. */
+/* CSV through the one reader (module/base/csv.h), handed the whole
+ * text: quoted fields may span lines, as Go reads them. */
 static int
 parse_csv(struct dawg_words *w, const char *text, size_t len,
 	const struct dawg_input *in, size_t *line)
 {
-	size_t i = 0, record_line, lines = 1, records = 0;
-	char *field = NULL;
-	size_t field_cap = 0;
-	int r = DAWG_OK;
+	struct csv_reader c;
+	const char *field = NULL;
+	size_t flen = 0, records = 0, at = 0;
+	int r = DAWG_OK, got;
 
-	while (i < len && r == DAWG_OK) {
-		unsigned col = 1;
-		size_t name_len = 0;
-		int have = 0, blank = 1;
-
-		record_line = lines;
-		for (;;) {
-			size_t flen = 0;
-			int quoted = i < len && text[i] == '"';
-			if (quoted) {
-				blank = 0;
-				for (i++;; i++) {
-					if (i >= len) {
-						r = DAWG_ERR_SYNTAX;
-						break;
-					}
-					if (text[i] == '"') {
-						if (i + 1 < len && text[i + 1] == '"')
-							i++;
-						else
-							break;
-					}
-					if (text[i] == '\n')
-						lines++;
-					if (col == in->column) {
-						if (grow((void **)&field, &field_cap,
-						    flen + 1, 1)) {
-							r = DAWG_ERR_NOMEM;
-							break;
-						}
-						field[flen++] = text[i];
-					}
-				}
-				if (r != DAWG_OK)
-					break;
-				i++;
-				if (i < len && text[i] != ',' && text[i] != '\n' &&
-				    !(text[i] == '\r' && (i + 1 == len ||
-				    text[i + 1] == '\n'))) {
-					r = DAWG_ERR_SYNTAX;
-					break;
-				}
-			} else {
-				for (; i < len && text[i] != ',' && text[i] != '\n';
-				    i++) {
-					if (text[i] == '"') {
-						r = DAWG_ERR_SYNTAX;
-						break;
-					}
-					if (text[i] != '\r')
-						blank = 0;
-					if (col == in->column) {
-						if (grow((void **)&field, &field_cap,
-						    flen + 1, 1)) {
-							r = DAWG_ERR_NOMEM;
-							break;
-						}
-						field[flen++] = text[i];
-					}
-				}
-				if (r != DAWG_OK)
-					break;
-			}
-			if (col == in->column) {
-				have = 1;
-				name_len = flen;
-			}
-			if (i < len && text[i] == ',') {
-				blank = 0;
-				i++;
-				col++;
-				continue;
-			}
-			if (i < len && text[i] == '\r')
-				i++;
-			if (i < len && text[i] == '\n') {
-				i++;
-				lines++;
-			}
-			break;
-		}
-		if (r != DAWG_OK || blank)
+	csv_init(&c, text, len, 0);
+	while (r == DAWG_OK &&
+	    (got = csv_next(&c, in->column, &field, &flen, &at)) != CSV_END) {
+		if (got == CSV_ERR_NOMEM)
+			r = DAWG_ERR_NOMEM;
+		else if (got == CSV_ERR_QUOTE)
+			r = DAWG_ERR_SYNTAX;
+		else if (records++ == 0 && in->header)
 			continue;
-		if (records++ == 0 && in->header)
-			continue;
-		if (!have)
+		else if (got == CSV_SHORT)
 			r = DAWG_ERR_SYNTAX;
 		else
-			r = words_add_name(w, field, name_len);
+			r = words_add_name(w, field, flen);
 	}
 	if (r != DAWG_OK)
-		*line = record_line;
-	free(field);
+		*line = at;
+	csv_free(&c);
 	return r;
 }
 

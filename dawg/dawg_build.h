@@ -56,8 +56,9 @@ enum dawg_input_format {
 	/** One name per line; blank lines and lines starting with '#'
 	 *  ignored; names lower-cased (ASCII) and made absolute. */
 	DAWG_INPUT_TEXT,
-	/** CSV (RFC 4180 quoting); the name is in one column, normalised as
-	 *  for text. */
+	/** CSV as module/base/csv.h reads it, the whole text at once, so
+	 *  a quoted field may span lines as in Go; the name is in one
+	 *  column, normalised as for text. */
 	DAWG_INPUT_CSV,
 	/** One word per line taken verbatim (the X.words.txt format): no
 	 *  folding, no trailing dot, an empty line is the empty word. */

@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "feeds/file/listfile.h"
+#include "module/base/csv.h"
 #include "module/base/names.h"
 
 #include <string.h>
@@ -27,33 +28,60 @@ trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* Find the 1-based column of a CSV line; quotes around a field are
- * dropped (names never contain commas, so no escaping is needed). */
 static int
-csv_field(const char *line, size_t len, unsigned column, const char **field,
-	size_t *flen)
+bad(const char **why, const char *reason)
 {
-	unsigned col = 1;
-	size_t start = 0, i;
+	*why = reason;
+	return LISTFILE_BAD;
+}
 
-	for (i = 0; i <= len; i++) {
-		if (i < len && line[i] != ',')
-			continue;
-		if (col == column) {
-			*field = line + start;
-			*flen = i - start;
-			trim(field, flen);
-			if (*flen >= 2 && (*field)[0] == '"' &&
-			    (*field)[*flen - 1] == '"') {
-				(*field)++;
-				*flen -= 2;
-			}
-			return 1;
-		}
-		col++;
-		start = i + 1;
+/* A name as a list holds it: "*." before it for a subtree entry. */
+static int
+name_line(const char *name, size_t nlen, uint8_t *wire, size_t *wire_len,
+	int *subtree, const char **why)
+{
+	int r;
+
+	*subtree = 0;
+	if (nlen >= 2 && name[0] == '*' && name[1] == '.') {
+		*subtree = 1;
+		name += 2;
+		nlen -= 2;
 	}
-	return 0;
+	if (nlen == 1 && name[0] == '.')
+		return bad(why, "the root cannot be listed");
+	if ((r = name_from_text(name, nlen, wire, wire_len)) != NAME_OK)
+		return bad(why, name_strerror(r));
+	return LISTFILE_NAME;
+}
+
+/* The name column of a CSV line, through the one reader
+ * (module/base/csv.h), blanks around fields dropped.  The line is all
+ * the reader sees: a quoted field not closed on it is a bad line.  The
+ * name is checked here, while the reader's buffer is alive. */
+static int
+csv_name(const char *line, size_t len, unsigned column, uint8_t *wire,
+	size_t *wire_len, int *subtree, const char **why)
+{
+	struct csv_reader c;
+	const char *name = NULL;
+	size_t nlen = 0;
+	int r;
+
+	csv_init(&c, line, len, 1);
+	switch ((r = csv_next(&c, column, &name, &nlen, NULL))) {
+	case CSV_FIELD:
+		r = nlen ? name_line(name, nlen, wire, wire_len, subtree, why) :
+			bad(why, "empty name column");
+		break;
+	case CSV_SHORT:
+		r = bad(why, "line has fewer columns than configured");
+		break;
+	default:
+		r = bad(why, csv_strerror(r));
+	}
+	csv_free(&c);
+	return r;
 }
 
 int
@@ -62,8 +90,7 @@ listfile_line(const char *line, size_t len, enum listfile_format format,
 	const char **why)
 {
 	const char *name = line, *hash;
-	size_t nlen = len;
-	int r;
+	size_t nlen = len, i;
 
 	hash = memchr(line, '#', len);
 	if (hash)
@@ -71,37 +98,11 @@ listfile_line(const char *line, size_t len, enum listfile_format format,
 	trim(&name, &nlen);
 	if (nlen == 0)
 		return LISTFILE_SKIP;
-	if (format == LISTFILE_CSV) {
-		if (!csv_field(name, nlen, column, &name, &nlen)) {
-			*why = "line has fewer columns than configured";
-			return LISTFILE_BAD;
-		}
-		if (nlen == 0) {
-			*why = "empty name column";
-			return LISTFILE_BAD;
-		}
-	} else {
-		size_t i;
-		for (i = 0; i < nlen; i++)
-			if (is_space(name[i])) {
-				*why = "more than one word on the line";
-				return LISTFILE_BAD;
-			}
-	}
-	*subtree = 0;
-	if (nlen >= 2 && name[0] == '*' && name[1] == '.') {
-		*subtree = 1;
-		name += 2;
-		nlen -= 2;
-	}
-	if (nlen == 1 && name[0] == '.') {
-		*why = "the root cannot be listed";
-		return LISTFILE_BAD;
-	}
-	r = name_from_text(name, nlen, wire, wire_len);
-	if (r != NAME_OK) {
-		*why = name_strerror(r);
-		return LISTFILE_BAD;
-	}
-	return LISTFILE_NAME;
+	if (format == LISTFILE_CSV)
+		return csv_name(name, nlen, column, wire, wire_len, subtree,
+			why);
+	for (i = 0; i < nlen; i++)
+		if (is_space(name[i]))
+			return bad(why, "more than one word on the line");
+	return name_line(name, nlen, wire, wire_len, subtree, why);
 }

@@ -7,7 +7,9 @@
  * are ignored, and a leading "*." marks a subtree entry (everything
  * strictly below the name), as in an RPZ wildcard owner.  A CSV list has a
  * header row and the name in a configured column (DNS TAPIR's tools use
- * the second).  Parsing is per line so one bad line costs only that line.
+ * the second), quoted or not as module/base/csv.h reads it, with blanks
+ * around fields dropped.  Parsing is per line so one bad line costs only
+ * that line: a quoted field must close on the line it opens on.
  */
 #ifndef TAPIR_LISTFILE_H
 #define TAPIR_LISTFILE_H

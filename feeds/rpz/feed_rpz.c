@@ -15,8 +15,8 @@
  * primary.
  *
  * Messages are built, parsed, signed and verified with ldns; the records
- * go one by one into the zone view (feeds/rpz.h), which reports changed
- * owners into one policy batch.  The batch is published only after the
+ * go one by one into the zone view (feeds/rpz/rpz.h), which reports
+ * changed owners into one policy batch.  The batch is published only after the
  * transfer ended with its final SOA and every message's TSIG verified;
  * anything else aborts it and rolls the view back.
  *
@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -843,6 +844,250 @@ enum xfr_phase {
 	XFR_DONE
 };
 
+/* One transfer from a primary, from the query to the last record.  The
+ * records decide what it is: the primary may answer an IXFR with the
+ * whole zone, or with its SOA alone. */
+struct xfr {
+	struct feed_rpz *f;
+	struct conn c;
+	ldns_pkt *q;                /* our query */
+	ldns_rdf *mac;              /* what the next message's TSIG follows */
+	int first;                  /* no message read yet */
+	int ixfr;                   /* IXFR asked for */
+	const char *how;            /* "IXFR" or "AXFR", as answered */
+	enum xfr_phase phase;
+	uint32_t ours;              /* the serial in force, 0 if none */
+	uint32_t final;             /* the opening SOA's serial */
+	uint32_t last;              /* IXFR: where this difference ends */
+	ldns_rr *new_soa;           /* the opening SOA, the zone's if applied */
+	struct apply a;             /* begun once the kind is known */
+};
+
+/* Fail with a reason, which xfr_end() hands to the caller to log. */
+static enum step __attribute__((format(printf, 2, 3)))
+xfr_fail(struct xfr *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->c.err, sizeof(x->c.err), fmt, ap);
+	va_end(ap);
+	return STEP_FAIL;
+}
+
+/* What the records could not be applied for: the view or the batch ran
+ * out of memory. */
+static enum step
+xfr_oom(struct xfr *x)
+{
+	return xfr_fail(x, "out of memory applying the %s", x->how);
+}
+
+/* Connect and ask.  The deadline is for the whole transfer, not each
+ * read: a primary that trickles bytes would otherwise hold the feed, and
+ * its other primaries, for ever. */
+static enum step
+xfr_send(struct xfr *x, unsigned i)
+{
+	struct feed_rpz *f = x->f;
+	enum step s;
+
+	x->c.deadline = now_ms() + (uint64_t)f->p.transfer_timeout * 1000;
+	x->q = x->ixfr ? ldns_pkt_ixfr_request_new(zone_rdf(f),
+		LDNS_RR_CLASS_IN, 0, ldns_rr_clone(f->soa)) :
+		ldns_pkt_query_new(zone_rdf(f), LDNS_RR_TYPE_AXFR,
+		LDNS_RR_CLASS_IN, 0);
+	if (!x->q)
+		return STEP_FAIL;
+	if ((s = conn_open(&x->c, &f->p.primaries[i],
+	    f->p.primary_lens[i])) != STEP_OK ||
+	    (s = conn_send(&x->c, x->q)) != STEP_OK)
+		return s;
+	/* conn_send() signed the query: the first answer's TSIG covers
+	 * the MAC it got. */
+	x->mac = request_mac(f, x->q);
+	return STEP_OK;
+}
+
+/* The opening SOA: the serial the transfer brings.  To an IXFR, an SOA
+ * no newer than ours alone means no news (RFC 1995). */
+static enum step
+xfr_open(struct xfr *x, const ldns_rr *rr, int soa, uint32_t serial)
+{
+	if (!soa)
+		return xfr_fail(x, "%s: %s does not start with the SOA",
+			x->c.who, x->how);
+	x->final = serial;
+	x->new_soa = ldns_rr_clone(rr);
+	x->phase = x->ixfr && !serial_gt(x->final, x->ours) ? XFR_DONE :
+		XFR_SECOND;
+	return STEP_OK;
+}
+
+/* The second record tells IXFR from a whole zone: the SOA of our own
+ * serial opens an IXFR's first difference (RFC 1995); anything else is
+ * a whole zone, asked for or not.  The view's transaction starts here,
+ * incremental or full to match. */
+static enum step
+xfr_classify(struct xfr *x, ldns_rr *rr, int soa, uint32_t serial)
+{
+	struct feed_rpz *f = x->f;
+
+	if (x->ixfr && soa && serial == x->ours) {
+		if (apply_begin(f, &x->a, 0) != 0)
+			return xfr_oom(x);
+		x->phase = XFR_DEL;
+		x->how = "IXFR";
+		return STEP_OK;
+	}
+	if (apply_begin(f, &x->a, 1) != 0)
+		return xfr_oom(x);
+	x->how = "AXFR";
+	/* The opening SOA again at once: an empty zone. */
+	if (soa && serial == x->final) {
+		x->phase = XFR_DONE;
+		return STEP_OK;
+	}
+	x->phase = XFR_FULL;
+	return rpz_zone_add(f->view, rr) != 0 ? xfr_oom(x) : STEP_OK;
+}
+
+/* A record of the zone or of a difference, into the view; the apex SOAs
+ * are where a part ends.  A whole zone ends with the opening SOA again.
+ * IXFR differences chain (each one's deletions start at the serial the
+ * one before ended at) until the new serial's SOA closes the last. */
+static enum step
+xfr_apply(struct xfr *x, ldns_rr *rr, int soa, uint32_t serial)
+{
+	struct feed_rpz *f = x->f;
+	int rc;
+
+	switch (x->phase) {
+	case XFR_FULL:
+		if (soa) {
+			if (serial != x->final)
+				return xfr_fail(x, "%s: closing SOA serial %u, "
+					"opening %u", x->c.who, serial,
+					x->final);
+			x->phase = XFR_DONE;
+			return STEP_OK;
+		}
+		rc = rpz_zone_add(f->view, rr);
+		break;
+	case XFR_DEL:
+		if (soa) {
+			x->last = serial;
+			x->phase = XFR_ADD;
+			return STEP_OK;
+		}
+		rc = rpz_zone_del(f->view, rr);
+		break;
+	default: /* XFR_ADD */
+		if (soa && serial == x->final && x->last == x->final) {
+			x->phase = XFR_DONE;
+			return STEP_OK;
+		}
+		if (soa) {
+			if (serial != x->last)
+				return xfr_fail(x, "%s: IXFR sequence from "
+					"serial %u follows %u", x->c.who,
+					serial, x->last);
+			x->phase = XFR_DEL;
+			return STEP_OK;
+		}
+		rc = rpz_zone_add(f->view, rr);
+	}
+	return rc != 0 ? xfr_oom(x) : STEP_OK;
+}
+
+/* One answer record, by where the transfer stands. */
+static enum step
+xfr_record(struct xfr *x, ldns_rr *rr)
+{
+	int soa = is_apex_soa(x->f, rr);
+	uint32_t serial = soa ? soa_field(rr, 2) : 0;
+
+	switch (x->phase) {
+	case XFR_FIRST:
+		return xfr_open(x, rr, soa, serial);
+	case XFR_SECOND:
+		return xfr_classify(x, rr, soa, serial);
+	case XFR_DONE:
+		return xfr_fail(x, "%s: records after the closing SOA",
+			x->c.who);
+	default:
+		return xfr_apply(x, rr, soa, serial);
+	}
+}
+
+/* Read messages until the records close the transfer; a message may
+ * hold any number of records, and a transfer any number of messages.
+ * A primary without IXFR says so in its first answer's rcode: *fallback
+ * asks for AXFR then.  One that refuses us (TSIG, ACL) would refuse the
+ * AXFR as well, so other rcodes do not. */
+static enum step
+xfr_read(struct xfr *x, int *fallback)
+{
+	while (x->phase != XFR_DONE) {
+		ldns_pkt *r;
+		ldns_pkt_rcode rc;
+		ldns_rr_list *an;
+		enum step s;
+		size_t k;
+
+		if ((s = conn_recv(&x->c, ldns_pkt_id(x->q), &x->mac,
+		    x->first, &r)) != STEP_OK)
+			return s;
+		x->first = 0;
+		if ((rc = ldns_pkt_get_rcode(r)) != LDNS_RCODE_NOERROR) {
+			*fallback = x->ixfr && x->phase == XFR_FIRST &&
+				(rc == LDNS_RCODE_NOTIMPL ||
+				rc == LDNS_RCODE_FORMERR ||
+				rc == LDNS_RCODE_SERVFAIL);
+			ldns_pkt_free(r);
+			return xfr_fail(x, "%s: %s answered %s", x->c.who,
+				x->how, rcode_text(rc));
+		}
+		an = ldns_pkt_answer(r);
+		for (k = 0; s == STEP_OK && k < ldns_rr_list_rr_count(an); k++)
+			s = xfr_record(x, ldns_rr_list_rr(an, k));
+		ldns_pkt_free(r);
+		if (s != STEP_OK)
+			return s;
+	}
+	return STEP_OK;
+}
+
+/* Publish what the records built.  No transaction means the primary
+ * had no news after all (its SOA moved back since the SOA query). */
+static enum step
+xfr_commit(struct xfr *x)
+{
+	int r;
+
+	if (!x->a.batch)
+		return STEP_OK;
+	r = apply_commit(&x->a, x->new_soa, x->how);
+	x->new_soa = NULL;          /* taken, applied or not */
+	if (r != 0)
+		return xfr_fail(x, "could not apply the %s", x->how);
+	return STEP_OK;
+}
+
+/* Whatever the outcome: an unfinished transaction rolled back, the
+ * message for the caller, the connection and the packets let go. */
+static void
+xfr_end(struct xfr *x, char *err, size_t errlen)
+{
+	apply_abort(&x->a);
+	snprintf(err, errlen, "%s", x->c.err);
+	conn_close(&x->c);
+	ldns_pkt_free(x->q);
+	ldns_rdf_deep_free(x->mac);
+	if (x->new_soa)
+		ldns_rr_free(x->new_soa);
+}
+
 /* Transfer the zone from primary i: IXFR from the serial in force if
  * ixfr, else AXFR.  *fallback is set when an IXFR should be retried as
  * AXFR. */
@@ -850,173 +1095,24 @@ static enum step
 transfer(struct feed_rpz *f, unsigned i, int ixfr, int *fallback,
 	char *err, size_t errlen)
 {
-	struct conn c = { .f = f, .fd = -1,
-		.max_bytes = f->p.max_transfer_bytes };
-	ldns_pkt *q, *r = NULL;
-	ldns_rdf *mac = NULL;
-	ldns_rr *new_soa = NULL;
-	uint32_t ours = f->soa ? soa_field(f->soa, 2) : 0, last = 0, final = 0;
-	enum xfr_phase phase = XFR_FIRST;
-	struct apply a;
+	struct xfr x;
 	enum step s;
-	int first = 1;
-	const char *how = ixfr ? "IXFR" : "AXFR";
 
 	*fallback = 0;
-	memset(&a, 0, sizeof(a));
-	c.deadline = now_ms() + (uint64_t)f->p.transfer_timeout * 1000;
-	q = ixfr ? ldns_pkt_ixfr_request_new(zone_rdf(f), LDNS_RR_CLASS_IN, 0,
-		ldns_rr_clone(f->soa)) : ldns_pkt_query_new(zone_rdf(f),
-		LDNS_RR_TYPE_AXFR, LDNS_RR_CLASS_IN, 0);
-	if (!q)
-		return STEP_FAIL;
-	if ((s = conn_open(&c, &f->p.primaries[i], f->p.primary_lens[i])) !=
-	    STEP_OK || (s = conn_send(&c, q)) != STEP_OK)
-		goto out;
-	mac = request_mac(f, q);
-	while (phase != XFR_DONE) {
-		ldns_rr_list *an;
-		size_t k;
-
-		if ((s = conn_recv(&c, ldns_pkt_id(q), &mac, first, &r)) !=
-		    STEP_OK)
-			goto out;
-		first = 0;
-		if (ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR) {
-			ldns_pkt_rcode rc = ldns_pkt_get_rcode(r);
-			snprintf(c.err, sizeof(c.err), "%s: %s answered %s",
-				c.who, how, rcode_text(rc));
-			/* A primary without IXFR says so; one that refuses
-			 * us (TSIG, ACL) refuses the AXFR as well. */
-			*fallback = ixfr && phase == XFR_FIRST &&
-				(rc == LDNS_RCODE_NOTIMPL ||
-				rc == LDNS_RCODE_FORMERR ||
-				rc == LDNS_RCODE_SERVFAIL);
-			s = STEP_FAIL;
-			goto out;
-		}
-		an = ldns_pkt_answer(r);
-		for (k = 0; k < ldns_rr_list_rr_count(an); k++) {
-			ldns_rr *rr = ldns_rr_list_rr(an, k);
-			int soa = is_apex_soa(f, rr);
-			uint32_t serial = soa ? soa_field(rr, 2) : 0;
-			int rc = 0;
-
-			switch (phase) {
-			case XFR_FIRST:
-				if (!soa) {
-					snprintf(c.err, sizeof(c.err), "%s: %s "
-						"does not start with the SOA",
-						c.who, how);
-					s = STEP_FAIL;
-					goto out;
-				}
-				final = serial;
-				new_soa = ldns_rr_clone(rr);
-				if (ixfr && !serial_gt(final, ours)) {
-					/* RFC 1995: one SOA means no news. */
-					phase = XFR_DONE;
-					break;
-				}
-				phase = XFR_SECOND;
-				break;
-			case XFR_SECOND:
-				if (ixfr && soa && serial == ours) {
-					if (apply_begin(f, &a, 0) != 0)
-						goto oom;
-					phase = XFR_DEL;
-					how = "IXFR";
-					break;
-				}
-				/* A whole zone, asked for or not. */
-				if (apply_begin(f, &a, 1) != 0)
-					goto oom;
-				how = "AXFR";
-				if (soa && serial == final) {
-					phase = XFR_DONE;
-					break;
-				}
-				phase = XFR_FULL;
-				rc = rpz_zone_add(f->view, rr);
-				break;
-			case XFR_FULL:
-				if (soa) {
-					if (serial != final) {
-						snprintf(c.err, sizeof(c.err),
-							"%s: closing SOA serial "
-							"%u, opening %u", c.who,
-							serial, final);
-						s = STEP_FAIL;
-						goto out;
-					}
-					phase = XFR_DONE;
-					break;
-				}
-				rc = rpz_zone_add(f->view, rr);
-				break;
-			case XFR_DEL:
-				if (soa) {
-					last = serial;
-					phase = XFR_ADD;
-					break;
-				}
-				rc = rpz_zone_del(f->view, rr);
-				break;
-			case XFR_ADD:
-				if (soa && serial == final && last == final) {
-					phase = XFR_DONE;
-					break;
-				}
-				if (soa) {
-					if (serial != last) {
-						snprintf(c.err, sizeof(c.err),
-							"%s: IXFR sequence from "
-							"serial %u follows %u",
-							c.who, serial, last);
-						s = STEP_FAIL;
-						goto out;
-					}
-					phase = XFR_DEL;
-					break;
-				}
-				rc = rpz_zone_add(f->view, rr);
-				break;
-			case XFR_DONE:
-				snprintf(c.err, sizeof(c.err), "%s: records "
-					"after the closing SOA", c.who);
-				s = STEP_FAIL;
-				goto out;
-			}
-			if (rc != 0)
-				goto oom;
-		}
-		ldns_pkt_free(r);
-		r = NULL;
-	}
-	if (!a.batch) {
-		/* Up to date after all (the SOA moved meanwhile). */
-		ldns_rr_free(new_soa);
-		new_soa = NULL;
-		s = STEP_OK;
-		goto out;
-	}
-	s = apply_commit(&a, new_soa, how) == 0 ? STEP_OK : STEP_FAIL;
-	new_soa = NULL;
-	if (s != STEP_OK)
-		snprintf(c.err, sizeof(c.err), "could not apply the %s", how);
-	goto out;
-oom:
-	snprintf(c.err, sizeof(c.err), "out of memory applying the %s", how);
-	s = STEP_FAIL;
-out:
-	apply_abort(&a);
-	snprintf(err, errlen, "%s", c.err);
-	conn_close(&c);
-	ldns_pkt_free(q);
-	ldns_pkt_free(r);
-	ldns_rdf_deep_free(mac);
-	if (new_soa)
-		ldns_rr_free(new_soa);
+	memset(&x, 0, sizeof(x));
+	x.f = f;
+	x.c.f = f;
+	x.c.fd = -1;
+	x.c.max_bytes = f->p.max_transfer_bytes;
+	x.first = 1;
+	x.ixfr = ixfr;
+	x.how = ixfr ? "IXFR" : "AXFR";
+	x.phase = XFR_FIRST;
+	x.ours = f->soa ? soa_field(f->soa, 2) : 0;
+	if ((s = xfr_send(&x, i)) == STEP_OK &&
+	    (s = xfr_read(&x, fallback)) == STEP_OK)
+		s = xfr_commit(&x);
+	xfr_end(&x, err, errlen);
 	return s;
 }
 

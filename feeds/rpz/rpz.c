@@ -695,22 +695,6 @@ rpz_zone_memory(const struct rpz_zone *z)
 		z->touched_cap;
 }
 
-void
-rpz_zone_foreach(const struct rpz_zone *z, void (*fn)(void *arg,
-	const uint8_t *name, const struct policy_entry *e), void *arg)
-{
-	size_t i;
-
-	for (i = 0; i <= z->mask; i++) {
-		const struct rpz_node *n;
-		for (n = z->buckets[i]; n; n = n->next) {
-			struct policy_entry e;
-			node_entry(n, &e);
-			fn(arg, n->bytes, &e);
-		}
-	}
-}
-
 /* ---- presentation format ---- */
 
 static const char *

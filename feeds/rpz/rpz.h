@@ -13,8 +13,9 @@
  *   CNAME .            NXDOMAIN        CNAME *.             NODATA
  *   CNAME rpz-passthru. PASSTHRU       CNAME rpz-drop.      DROP
  *   CNAME rpz-tcp-only. TCP_ONLY
- *   other CNAME, A, AAAA: REDIRECT with that local data (module/localdata.h);
- *   the A and AAAA records of one owner accumulate.  A CNAME target
+ *   other CNAME, A, AAAA: REDIRECT with that local data
+ *   (module/policy/localdata.h); the A and AAAA records of one owner
+ *   accumulate.  A CNAME target
  *   "*.something" (RPZ's wildcard CNAME, which rewrites to the query name
  *   prefixed) is kept as an ordinary CNAME target, like other local data.
  *
@@ -176,13 +177,6 @@ size_t rpz_zone_entries(const struct rpz_zone *z);
  * estimated).
  */
 size_t rpz_zone_memory(const struct rpz_zone *z);
-
-/**
- * Call fn for every owner in the view (outside a transaction), with its
- * policy name and entry.
- */
-void rpz_zone_foreach(const struct rpz_zone *z, void (*fn)(void *arg,
-	const uint8_t *name, const struct policy_entry *e), void *arg);
 
 /**
  * Write the view as zone records in presentation format: the records of

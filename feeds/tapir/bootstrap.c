@@ -35,6 +35,8 @@ struct fetch {
 	int too_large, nomem, stopped;
 };
 
+/* libcurl's global state, once per process (module/base/thread.h says
+ * how), and what its set-up returned. */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_result = CURLE_FAILED_INIT;
 
@@ -232,6 +234,9 @@ setup_handle(CURL *h, struct fetch *f, struct curl_slist *hdrs)
 #else
 	SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
 #endif
+	/* No SIGALRM for timeouts.  The resolver threads libcurl starts
+	 * inherit the calling thread's mask: every signal blocked on a
+	 * module thread (module/base/thread.h). */
 	SET(CURLOPT_NOSIGNAL, 1L);
 	/* Authenticate the server by the configured CA only. */
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);

@@ -18,6 +18,7 @@
 #include "feeds/tapir/observation.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
+#include "module/base/names.h"
 #include "module/base/statefile.h"
 #include "module/base/thread.h"
 #include "module/base/workpool.h"
@@ -604,15 +605,12 @@ save_entry(void *arg, const uint8_t *name, const struct policy_entry *e)
 {
 	struct save_ctx *c = arg;
 	struct observation_entry o;
-	size_t len = 0;
 
 	if (e->expires <= c->now)
 		return;
-	while (name[len])
-		len += 1u + name[len];
 	memset(&o, 0, sizeof(o));
 	o.name = name;
-	o.name_len = len + 1;
+	o.name_len = name_wire_len(name);
 	o.time_added = c->now;
 	o.ttl = e->expires - c->now > UINT32_MAX ? UINT32_MAX :
 		(uint32_t)(e->expires - c->now);

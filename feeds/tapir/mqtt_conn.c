@@ -361,18 +361,26 @@ feed_thread(void *arg)
 	}
 }
 
-int
-mqtt_conn_start(struct mqtt_conn *f)
+/* paho's global state, once per process (thread.h says how). */
+static pthread_once_t paho_once = PTHREAD_ONCE_INIT;
+
+static void
+paho_init(void)
 {
-	static int initialised;
 	MQTTClient_init_options init = MQTTClient_init_options_initializer;
 
 	/* Unbound has initialised OpenSSL already. */
-	if (!initialised) {
-		init.do_openssl_init = 0;
-		MQTTClient_global_init(&init);
-		initialised = 1;
-	}
+	init.do_openssl_init = 0;
+	MQTTClient_global_init(&init);
+}
+
+int
+mqtt_conn_start(struct mqtt_conn *f)
+{
+	int r;
+
+	if ((r = pthread_once(&paho_once, paho_init)) != 0)
+		return r;
 	return tapir_thread_start(&f->thread, feed_thread, f);
 }
 

@@ -59,7 +59,7 @@ struct observation_entry {
 	int64_t expiry;
 	/** Lifetime in seconds. */
 	uint32_t ttl;
-	/** Tag bits (feeds/tags.h names them). */
+	/** Tag bits (feeds/tapir/tags.h names them). */
 	uint32_t tag_mask;
 };
 

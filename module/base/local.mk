@@ -9,6 +9,7 @@
 noinst_LTLIBRARIES += module/base/libtapir_base.la
 module_base_libtapir_base_la_SOURCES = \
 	module/base/names.c module/base/names.h \
+	module/base/csv.c module/base/csv.h \
 	module/base/nameset.c module/base/nameset.h \
 	module/base/log.c module/base/log.h \
 	module/base/thread.c module/base/thread.h \
@@ -18,7 +19,7 @@ module_base_libtapir_base_la_SOURCES = \
 module_base_libtapir_base_la_LIBADD = $(PTHREAD_LIBS)
 
 BASE_TEST_LDADD = module/base/libtapir_base.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
-BASE_TESTS = tests/unit/test_names tests/unit/test_nameset \
+BASE_TESTS = tests/unit/test_names tests/unit/test_nameset tests/unit/test_csv \
 	tests/unit/test_fileio tests/unit/test_statefile tests/unit/test_thread \
 	tests/unit/test_workpool
 check_PROGRAMS += $(BASE_TESTS)
@@ -26,6 +27,9 @@ TESTS += $(BASE_TESTS)
 tests_unit_test_names_SOURCES = tests/unit/test_names.c
 tests_unit_test_names_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_names_LDADD = $(BASE_TEST_LDADD)
+tests_unit_test_csv_SOURCES = tests/unit/test_csv.c
+tests_unit_test_csv_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_csv_LDADD = $(BASE_TEST_LDADD)
 tests_unit_test_nameset_SOURCES = tests/unit/test_nameset.c
 tests_unit_test_nameset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_nameset_LDADD = $(BASE_TEST_LDADD)

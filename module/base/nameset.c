@@ -105,13 +105,10 @@ nameset_destroy(struct nameset *s)
 int
 nameset_add(struct nameset *s, const uint8_t *name, int subtree)
 {
-	size_t len = 0, i;
+	size_t len = name_wire_len(name), i;
 	uint64_t h;
 	uint8_t *r;
 
-	while (name[len])
-		len += 1u + name[len];
-	len++;
 	h = hash_name(name, len);
 	if (subtree)
 		s->sub_depths |= depth_bit(name_label_count(name));
@@ -186,6 +183,8 @@ nameset_covers(const struct nameset *s, const uint8_t *name, size_t len)
 		return 1;
 	if (!s->sub_depths)
 		return 0;
+	/* Every label's offset, not only the length (name_wire_len()):
+	 * each is a parent to probe. */
 	off[0] = 0;
 	while (name[off[labels]] && labels < 127) {
 		off[labels + 1] = off[labels] + 1u + name[off[labels]];
@@ -215,11 +214,4 @@ nameset_foreach(const struct nameset *s,
 		fn(arg, r + 2, r[0] & SUBTREE);
 		pos += 2u + r[1];
 	}
-}
-
-size_t
-nameset_memory(const struct nameset *s)
-{
-	return sizeof(*s) + s->arena_cap + (s->mask ? (s->mask + 1) *
-	    sizeof(uint64_t) : 0);
 }

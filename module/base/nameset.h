@@ -8,7 +8,8 @@
  * cached name against it.  That check runs once per cache entry, so it
  * must not depend on the size of the set: a hash lookup for the name,
  * then one per parent, but only at label depths where the set has a
- * subtree entry at all.  Names are canonical wire names (module/names.h).
+ * subtree entry at all.  Names are canonical wire names
+ * (module/base/names.h).
  */
 #ifndef TAPIR_NAMESET_H
 #define TAPIR_NAMESET_H
@@ -61,10 +62,5 @@ int nameset_covers(const struct nameset *s, const uint8_t *name,
  */
 void nameset_foreach(const struct nameset *s,
 	void (*fn)(void *arg, const uint8_t *name, int subtree), void *arg);
-
-/**
- * Memory held, in bytes.
- */
-size_t nameset_memory(const struct nameset *s);
 
 #endif /* TAPIR_NAMESET_H */

@@ -25,15 +25,6 @@ tapir_thread_init(struct tapir_thread *t)
 	pthread_condattr_destroy(&attr);
 }
 
-void
-tapir_thread_block_signals(void)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-}
-
 int
 tapir_thread_start(struct tapir_thread *t, void *(*fn)(void *), void *arg)
 {

@@ -6,7 +6,17 @@
  * Unbound runs its own signal handling; a signal delivered to one of our
  * threads would bypass it.  So every thread the module starts blocks all
  * signals, and is stopped and joined in deinit: Unbound unmaps the
- * library right after deinit on every reload.
+ * library right after deinit on every reload.  Threads that a library
+ * starts for us (libcurl's resolver) inherit that mask from the module
+ * thread that calls it.
+ *
+ * A library's process-wide state (libcurl's, paho's) is set up once per
+ * load of the module, with pthread_once() on a static pthread_once_t
+ * beside the function it runs: right whichever thread first needs it
+ * (Unbound's at start-up, the control thread's on a reload, a test's),
+ * with no flag to get wrong.  It is never cleaned up: others in the
+ * process (Unbound itself, for OpenSSL) may share it.  OpenSSL needs no
+ * call: since 1.1.0 it initialises itself, once, on first use.
  */
 #ifndef TAPIR_THREAD_H
 #define TAPIR_THREAD_H
@@ -70,11 +80,5 @@ int tapir_thread_sleep(struct tapir_thread *t, unsigned ms);
  * Wake the thread from tapir_thread_sleep() early (e.g. a reload request).
  */
 void tapir_thread_wake(struct tapir_thread *t);
-
-/**
- * Block every signal in the calling thread; for threads started by
- * libraries on our behalf.
- */
-void tapir_thread_block_signals(void);
 
 #endif /* TAPIR_THREAD_H */

@@ -1,5 +1,5 @@
 /*
- * module/epoch.h - epoch-based reclamation for lock-free readers.
+ * module/policy/epoch.h - epoch-based reclamation for lock-free readers.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *

@@ -23,8 +23,8 @@
  * Updates.  Nothing a reader can see is ever modified: the writer builds
  * new tables, publishes a new root with one atomic pointer store and
  * frees what only the old root used after an epoch grace period
- * (module/epoch.h).  Readers see a whole batch or none of it and never
- * wait.  Why three levels: a delta rebuilds the top (old top plus the
+ * (module/policy/epoch.h).  Readers see a whole batch or none of it and
+ * never wait.  Why three levels: a delta rebuilds the top (old top plus the
  * batch, at most TOP_MAX records), so a single-name update costs
  * microseconds whatever the source's size, as MQTT's thousands of
  * updates a second need.  A top grown past TOP_MAX is folded into the mid
@@ -57,9 +57,9 @@
 #include "module/policy/policy.h"
 #include "module/policy/epoch.h"
 #include "module/base/names.h"
+#include "module/base/thread.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,16 +136,6 @@ static uint64_t
 key_hash(uint64_t name_hash, int subtree)
 {
 	return mix64(name_hash ^ (subtree ? SUBTREE_SALT : 0));
-}
-
-static size_t
-wire_len(const uint8_t *name)
-{
-	size_t len = 0;
-
-	while (name[len])
-		len += 1u + name[len];
-	return len + 1;
 }
 
 /* Bit of a label depth in a depth mask; deeper names share the top bit,
@@ -750,8 +740,11 @@ struct policy_store {
 	/* Serialises every change, and guards what follows. */
 	pthread_mutex_t writer;
 	pthread_cond_t merge_wake;  /* the merger has work, or must stop */
-	pthread_t merger;
-	int merger_started, merger_stop;
+	/* Started on the first merge request; it waits on merge_wake under
+	 * the writer lock, not on the thread's own condition, so it has a
+	 * stop flag of its own too. */
+	struct tapir_thread merger;
+	int merger_stop;
 	uint64_t merge_pending;     /* sources whose mid level wants a merge */
 	uint64_t merging;           /* the source being merged */
 	/* Bumped by every change of a source's contents (not by merges,
@@ -782,6 +775,7 @@ policy_store_create(const struct policy_rules *rules, unsigned num_readers)
 		atomic_init(&s->views[i], NULL);
 	pthread_mutex_init(&s->writer, NULL);
 	pthread_cond_init(&s->merge_wake, NULL);
+	tapir_thread_init(&s->merger);
 	return s;
 }
 
@@ -796,8 +790,9 @@ policy_store_destroy(struct policy_store *s)
 	s->merger_stop = 1;
 	pthread_cond_signal(&s->merge_wake);
 	pthread_mutex_unlock(&s->writer);
-	if (s->merger_started)
-		pthread_join(s->merger, NULL);
+	/* Joins the merger if it was ever started. */
+	tapir_thread_stop(&s->merger);
+	tapir_thread_destroy(&s->merger);
 	for (i = 0; i < s->num_sources; i++)
 		view_release(current_view(s, i), NULL);
 	epoch_destroy(&s->epoch);
@@ -1115,7 +1110,7 @@ int
 policy_batch_put(struct policy_batch *b, const uint8_t *name,
 	const struct policy_entry *e)
 {
-	size_t len = wire_len(name), start = b->a.len;
+	size_t len = name_wire_len(name), start = b->a.len;
 	const uint8_t *p;
 	struct rec r, o;
 	struct loc where;
@@ -1153,7 +1148,7 @@ policy_batch_remove(struct policy_batch *b, const uint8_t *name, int subtree)
 	if (b->replace_all)
 		return 0;
 	memset(&none, 0, sizeof(none));
-	return arena_put(&b->a, name, wire_len(name), &none, subtree, 1);
+	return arena_put(&b->a, name, name_wire_len(name), &none, subtree, 1);
 }
 
 /* Drop the batch's pins and memory.  Writer lock held. */
@@ -1453,25 +1448,19 @@ merger_main(void *arg)
 }
 
 /* Have a source merged in the background; the thread starts on first
- * use, with every signal blocked (Unbound's signals belong to Unbound's
- * own threads).  Writer lock held. */
+ * use (a store that never grows a mid level never has one), as every
+ * thread of the module starts: tapir_thread_start().  Writer lock
+ * held. */
 static void
 merge_request(struct policy_store *s, unsigned source)
 {
 	if ((s->merging | s->merge_pending) & (1ULL << source))
 		return;
-	if (!s->merger_started) {
-		sigset_t all, old;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		s->merger_started = pthread_create(&s->merger, NULL,
-			merger_main, s) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (!s->merger_started) {
-			/* No thread: merge in the writer's own time. */
-			merge_source(s, source);
-			return;
-		}
+	if (!s->merger.running &&
+	    tapir_thread_start(&s->merger, merger_main, s) != 0) {
+		/* No thread: merge in the writer's own time. */
+		merge_source(s, source);
+		return;
 	}
 	s->merge_pending |= 1ULL << source;
 	pthread_cond_signal(&s->merge_wake);
@@ -1535,6 +1524,8 @@ qname_init(struct qname *q, const uint8_t *name, size_t len)
 	q->name = name;
 	q->len = len;
 	q->labels = 0;
+	/* Every label's offset, not only the length (name_wire_len()): each
+	 * suffix is a parent the lookup may probe. */
 	while (pos < len && name[pos] && q->labels < 127) {
 		q->off[q->labels] = (uint16_t)pos;
 		q->have_hash[q->labels++] = 0;
@@ -2092,7 +2083,7 @@ int
 policy_snapshot_has(const struct policy_snapshot *snap, uint16_t source,
 	const uint8_t *name, int subtree, int64_t now)
 {
-	size_t len = wire_len(name);
+	size_t len = name_wire_len(name);
 	const uint8_t *p;
 	struct rec r;
 

@@ -139,7 +139,8 @@ struct policy_entry {
 	enum policy_action action;
 	/** 1: the entry covers the names strictly below the name only. */
 	int subtree;
-	/** Local data for REDIRECT (module/localdata.h format), or NULL. */
+	/** Local data for REDIRECT (module/policy/localdata.h format), or
+	 *  NULL. */
 	const uint8_t *data;
 	/** Length of data. */
 	uint16_t data_len;

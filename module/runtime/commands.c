@@ -152,7 +152,7 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
 	uint8_t wire[NAME_WIRE_MAX];
 	char text[NAME_TEXT_MAX], expiry[32];
 	int64_t now = (int64_t)time(NULL);
-	size_t len = 0;
+	size_t len;
 	unsigned n, i;
 
 	if (argc != 2) {
@@ -169,9 +169,7 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
 		if (si.indexed && id >= 0 && id < POLICY_MAX_SOURCES)
 			x.index_ids |= (uint64_t)1 << id;
 	}
-	while (wire[len])
-		len += 1u + wire[len];
-	len++;
+	len = name_wire_len(wire);
 	name_to_text(wire, text, sizeof(text));
 	fprintf(out, "name: %s\n", text);
 	/* One read section for both, so they see the same policy. */
@@ -446,11 +444,8 @@ dump_owner(struct dump *d, FILE *out, const uint8_t *w, int subtree)
 	uint8_t probe[NAME_WIRE_MAX];
 	char name[NAME_TEXT_MAX], owner[NAME_TEXT_MAX * 2 + 8];
 	struct policy_decision dec;
-	size_t len = 0;
+	size_t len = name_wire_len(w);
 
-	while (w[len])
-		len += 1u + w[len];
-	len++;
 	if (subtree) {
 		if (len + 2 > NAME_WIRE_MAX)
 			return;

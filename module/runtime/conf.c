@@ -678,22 +678,24 @@ is_clause_name(const char *name)
 	return feed_type_by_clause(name) != NULL;
 }
 
-/* Open a clause: one of ours, or a feed type's own. */
+/* Open a clause: one of ours, or a feed type's own.  1 if name is no
+ * clause: a key without a value ("list:"), whose clause stays open. */
 static int
 open_clause(struct parser *p, const char *name, enum clause *clause)
 {
 	const struct feed_type *t;
 	size_t i;
 
-	p->source = NULL;
-	p->type_clause = NULL;
 	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++)
 		if (strcmp(name, clause_names[i]) == 0) {
+			p->source = NULL;
+			p->type_clause = NULL;
 			*clause = (enum clause)i;
 			return *clause == CLAUSE_SOURCE ? open_source(p) : 0;
 		}
 	if (!(t = feed_type_by_clause(name)))
 		return 1;
+	p->source = NULL;
 	*clause = CLAUSE_TYPE;
 	p->type_clause = t;
 	i = feed_type_index(t);

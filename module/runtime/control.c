@@ -76,7 +76,9 @@ struct control {
 	unsigned logged, unlogged;
 };
 
-int
+/* Split a request line into words, in place; argv[0] is the command.
+ * -1 if the line lacks the protocol tag or has too many words. */
+static int
 control_split(char *line, char **argv, int max)
 {
 	int n = 0;

@@ -115,11 +115,4 @@ void control_stop(struct control *c);
 void control_request(char *line, size_t len, control_fn fn, void *arg,
 	FILE *out, struct control_reply *reply);
 
-/**
- * Split a request line into words (in place).
- * @return the number of words, or -1 if the line lacks the protocol tag
- *	or has too many words.  argv[0] is the command.
- */
-int control_split(char *line, char **argv, int max);
-
 #endif /* TAPIR_CONTROL_H */

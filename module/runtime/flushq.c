@@ -6,6 +6,7 @@
 #include "tapir_config.h"
 #include "module/runtime/flushq.h"
 #include "module/base/log.h"
+#include "module/base/names.h"
 #include "module/base/thread.h"
 
 #include <arpa/inet.h>
@@ -38,12 +39,9 @@ struct flushq {
 static void
 build_nudge(struct flushq *q, const uint8_t *nudge)
 {
-	size_t len = 0;
+	size_t len = name_wire_len(nudge);
 	uint8_t *p = q->query;
 
-	while (nudge[len])
-		len += 1u + nudge[len];
-	len++;
 	memset(p, 0, 12);
 	p[2] = 0x01;               /* RD: a normal recursive query */
 	p[5] = 1;                  /* QDCOUNT 1 */

@@ -272,12 +272,9 @@ static void
 remove_at_once(void *arg, const uint8_t *name, int subtree)
 {
 	struct at_once_ctx *a = arg;
-	size_t len = 0;
 
 	(void)subtree;
-	while (name[len])
-		len += 1u + name[len];
-	ub_cache_remove_name(a->env, (uint8_t *)name, len + 1);
+	ub_cache_remove_name(a->env, (uint8_t *)name, name_wire_len(name));
 }
 
 /* Take the drained names into the next pass.  Out of memory, the whole

@@ -3,7 +3,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: feeds/file/listfile.c module/base/names.c */
+/* fuzz-sources: feeds/file/listfile.c module/base/csv.c module/base/names.c */
 /* fuzz-libs: */
 #include "tapir_config.h"
 

@@ -162,6 +162,12 @@ test_errors_name_file_line_key(void **state)
 		"t.conf:3: column: must be at least 1");
 	assert_error("source:\n  action-override: maybe\n",
 		"t.conf:2: action-override: expected yes or no");
+	/* A key without its value leaves the clause open: the keys after
+	 * it are still the source's (a fuzzer's crash). */
+	assert_error("source:\n  name: a\n  list:\n  list: denylist\n"
+		"  file: x\n", "t.conf:3: list: takes 1 value, got 0");
+	assert_error("source:\n  name: a\n  :\n  list: denylist\n"
+		"  file: x\n", "t.conf:3");
 	assert_error_len("server:\n  answer-ttl: 1\n\0x\n", 25,
 		"t.conf:3: NUL byte");
 }

@@ -85,12 +85,9 @@ action_of(struct engine *e, const char *name)
 	struct policy_store *s = engine_store(e);
 	const uint8_t *w = wire(name);
 	struct policy_decision d;
-	size_t len = 0;
 
-	while (w[len])
-		len += 1u + w[len];
 	policy_read_begin(s, 0);
-	policy_decide(s, w, len + 1, (int64_t)time(NULL), &d);
+	policy_decide(s, w, name_wire_len(w), (int64_t)time(NULL), &d);
 	policy_read_end(s, 0);
 	return d.action;
 }

@@ -80,6 +80,20 @@ test_csv(void **state)
 	assert_string_equal(why, "empty name column");
 	assert_int_equal(parse("a.example,2", LISTFILE_CSV, 1, wire, &len,
 		&subtree, &why), LISTFILE_NAME);
+	/* RFC 4180 quoting: a comma inside quotes is no separator, a
+	 * doubled quote is one, blanks around the quotes go. */
+	assert_int_equal(parse("1,\"a,b\",c.example", LISTFILE_CSV, 3, wire,
+		&len, &subtree, &why), LISTFILE_NAME);
+	assert_memory_equal(wire, "\1c\7example", 11);
+	assert_int_equal(parse("1, \"q\"\"x.example\" ", LISTFILE_CSV, 2,
+		wire, &len, &subtree, &why), LISTFILE_NAME);
+	assert_memory_equal(wire, "\3q\"x\7example", 13);
+	/* A quoted field not closed on its line is a bad line. */
+	assert_int_equal(parse("1,\"open.example", LISTFILE_CSV, 2, wire,
+		&len, &subtree, &why), LISTFILE_BAD);
+	assert_string_equal(why, "a double quote out of place or not closed");
+	assert_int_equal(parse("1,a\"b.example", LISTFILE_CSV, 2, wire,
+		&len, &subtree, &why), LISTFILE_BAD);
 }
 
 int

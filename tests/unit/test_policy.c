@@ -35,16 +35,6 @@ W(const char *text)
 	return b;
 }
 
-static size_t
-wlen(const uint8_t *w)
-{
-	size_t n = 0;
-
-	while (w[n])
-		n += 1u + w[n];
-	return n + 1;
-}
-
 static void
 put(struct policy_store *s, uint16_t src, const char *name, uint32_t tags,
 	int64_t expires, enum policy_action action, int subtree)
@@ -74,7 +64,7 @@ decide_at(struct policy_store *s, const char *name, int64_t now)
 	const uint8_t *w = W(name);
 
 	policy_read_begin(s, 0);
-	policy_decide(s, w, wlen(w), now, &d);
+	policy_decide(s, w, name_wire_len(w), now, &d);
 	policy_read_end(s, 0);
 	return d;
 }

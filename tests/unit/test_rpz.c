@@ -44,16 +44,6 @@ W(const char *text)
 	return b;
 }
 
-static size_t
-wlen(const uint8_t *w)
-{
-	size_t n = 0;
-
-	while (w[n])
-		n += 1u + w[n];
-	return n + 1;
-}
-
 /* The zone every test uses. */
 #define ZONE "rpz.test."
 
@@ -74,7 +64,7 @@ parse(const char *text)
 	ldns_rr *rr = RR(text);
 	const uint8_t *z = W(ZONE);
 
-	rpz_record_parse(rr, z, wlen(z), &r);
+	rpz_record_parse(rr, z, name_wire_len(z), &r);
 	ldns_rr_free(rr);
 	return r;
 }
@@ -109,7 +99,7 @@ test_trigger_kinds(void **state)
 		assert_int_equal(r.kind, RPZ_TRIGGER);
 		assert_int_equal(r.action, cases[i].action);
 		assert_int_equal(r.subtree, 0);
-		assert_int_equal(r.name_len, wlen(W("a.example.")));
+		assert_int_equal(r.name_len, name_wire_len(W("a.example.")));
 		assert_memory_equal(r.name, W("a.example."), r.name_len);
 	}
 }
@@ -122,7 +112,7 @@ test_subtree_and_case(void **state)
 	(void)state;
 	assert_int_equal(r.kind, RPZ_TRIGGER);
 	assert_int_equal(r.subtree, 1);
-	assert_memory_equal(r.name, W("bad.example."), wlen(W("bad.example.")));
+	assert_memory_equal(r.name, W("bad.example."), name_wire_len(W("bad.example.")));
 	/* "*" alone under the apex: everything below the root. */
 	r = parse("*.rpz.test. CNAME .");
 	assert_int_equal(r.kind, RPZ_TRIGGER);
@@ -143,7 +133,7 @@ test_local_data_encoding(void **state)
 	(void)state;
 	/* CNAME targets in canonical wire form. */
 	assert_int_equal(r.type, LDNS_RR_TYPE_CNAME);
-	assert_int_equal(r.rdlen, wlen(W("walled.example.")));
+	assert_int_equal(r.rdlen, name_wire_len(W("walled.example.")));
 	assert_memory_equal(r.rdata, W("walled.example."), r.rdlen);
 	r = parse("x.rpz.test. A 192.0.2.7");
 	inet_pton(AF_INET, "192.0.2.7", a);
@@ -212,7 +202,7 @@ setup(void **state)
 	policy_rules_default(&r);
 	fx->store = policy_store_create(&r, 1);
 	policy_source_add(fx->store, "rpz", POLICY_LIST_DENY, 0, &fx->src);
-	fx->z = rpz_zone_create(z, wlen(z));
+	fx->z = rpz_zone_create(z, name_wire_len(z));
 	*state = fx;
 	return 0;
 }
@@ -265,7 +255,7 @@ decide(struct fixture *fx, const char *name)
 	const uint8_t *w = W(name);
 
 	policy_read_begin(fx->store, 0);
-	policy_decide(fx->store, w, wlen(w), NOW, &d);
+	policy_decide(fx->store, w, name_wire_len(w), NOW, &d);
 	policy_read_end(fx->store, 0);
 	return d;
 }
@@ -282,7 +272,7 @@ data_text(struct fixture *fx, const char *name)
 
 	out[0] = 0;
 	policy_read_begin(fx->store, 0);
-	policy_decide(fx->store, w, wlen(w), NOW, &d);
+	policy_decide(fx->store, w, name_wire_len(w), NOW, &d);
 	while (d.data && localdata_next(d.data, d.data_len, &pos, &type, &rd,
 	    &len)) {
 		char t[NAME_TEXT_MAX];
@@ -497,7 +487,7 @@ feed_params(struct fixture *fx, struct feed_rpz_params *p, const char *file)
 
 	memset(p, 0, sizeof(*p));
 	p->source_name = "rpz";
-	memcpy(p->zone, W(ZONE), wlen(W(ZONE)));
+	memcpy(p->zone, W(ZONE), name_wire_len(W(ZONE)));
 	a->sin_family = AF_INET;
 	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	p->primary_lens[0] = sizeof(*a);
