@@ -21,8 +21,7 @@ tests_unit_test_rpz_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_test_rpz_LDADD = $(RPZ_LDADD) $(CMOCKA_LIBS)
 
 # A real primary (Knot DNS): AXFR, IXFR, NOTIFY, TSIG, restarts.
-TESTS += tests/integration/test_rpz.sh
-EXTRA_DIST += tests/integration/test_rpz.sh
+INTEGRATION_TESTS += tests/integration/test_rpz.sh
 
 # Fuzz target (built and run by tests/fuzz/run.sh) and its seeds.
 EXTRA_DIST += tests/fuzz/fuzz_rpz.c tests/fuzz/corpus/rpz

@@ -45,9 +45,7 @@ tests_unit_test_feed_obs_LDADD = $(TAPIR_LDADD) $(CMOCKA_LIBS)
 # Against a real mosquitto broker with TLS client certificates, and the
 # bootstrap against a real HTTPS server (nginx); the driver also signs
 # the test's snapshots.
-TESTS += tests/integration/test_mqtt.sh tests/integration/test_mqtt_bootstrap.sh \
-	tests/integration/test_bootstrap_https.sh
-EXTRA_DIST += tests/integration/test_mqtt.sh \
+INTEGRATION_TESTS += tests/integration/test_mqtt.sh \
 	tests/integration/test_mqtt_bootstrap.sh \
 	tests/integration/test_bootstrap_https.sh
 check_PROGRAMS += tests/integration/bootstrap_fetch
