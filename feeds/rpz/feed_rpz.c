@@ -28,6 +28,7 @@
 #include "tapir_config.h"
 #include "feeds/rpz/feed_rpz.h"
 #include "feeds/rpz/rpz.h"
+#include "feeds/feed.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
 #include "module/base/statefile.h"
@@ -170,9 +171,7 @@ tsig_alg_name(const char *alg)
 {
 	char buf[64];
 
-	if (strcasecmp(alg, "hmac-md5") == 0)
-		return strdup("hmac-md5.sig-alg.reg.int.");
-	snprintf(buf, sizeof(buf), "%s.", alg);
+	feed_tsig_alg_name(alg, buf, sizeof(buf));
 	return strdup(buf);
 }
 

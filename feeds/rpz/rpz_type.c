@@ -64,40 +64,6 @@ add_addr(struct sockaddr_storage *addrs, socklen_t *lens, unsigned *n,
 }
 
 static int
-tsig_algorithm(struct rpz_conf *c, const char *v, char *err, size_t errlen)
-{
-	static const char *const known[] = { "hmac-md5", "hmac-sha1",
-		"hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512" };
-	size_t i;
-
-	for (i = 0; i < sizeof(known) / sizeof(*known); i++)
-		if (strcasecmp(v, known[i]) == 0)
-			return feed_conf_string(&c->tsig_algorithm, known[i],
-				err, errlen);
-	snprintf(err, errlen, "unknown TSIG algorithm '%s'", v);
-	return -1;
-}
-
-static int
-tsig_secret(struct rpz_conf *c, const char *v, char *err, size_t errlen)
-{
-	const char *ch;
-
-	if (!*v) {
-		snprintf(err, errlen, "empty secret");
-		return -1;
-	}
-	for (ch = v; *ch; ch++)
-		if (!((*ch >= 'A' && *ch <= 'Z') || (*ch >= 'a' && *ch <= 'z') ||
-		    (*ch >= '0' && *ch <= '9') || *ch == '+' || *ch == '/' ||
-		    *ch == '=')) {
-			snprintf(err, errlen, "the secret is not base64");
-			return -1;
-		}
-	return feed_conf_string(&c->tsig_secret, v, err, errlen);
-}
-
-static int
 rpz_conf_key(void *conf, const struct feed_conf_key *k, char *err,
 	size_t errlen)
 {
@@ -119,9 +85,10 @@ rpz_conf_key(void *conf, const struct feed_conf_key *k, char *err,
 		return feed_conf_name(v, wire, &len, err, errlen) ||
 		    feed_conf_string(&c->tsig_name, v, err, errlen) ? -1 : 0;
 	if (strcmp(k->key, "tsig-algorithm") == 0)
-		return tsig_algorithm(c, v, err, errlen);
+		return feed_conf_tsig_algorithm(&c->tsig_algorithm, v, err,
+		    errlen);
 	if (strcmp(k->key, "tsig-secret") == 0)
-		return tsig_secret(c, v, err, errlen);
+		return feed_conf_tsig_secret(&c->tsig_secret, v, err, errlen);
 	if (strcmp(k->key, "notify-listen") == 0)
 		return feed_conf_addr(v, 53, &c->p.notify_listen,
 			&c->p.notify_listen_len, err, errlen);
