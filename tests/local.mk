@@ -16,7 +16,8 @@ INTEGRATION_TESTS = tests/integration/test_skeleton.sh \
 	tests/integration/test_hostile_files.sh \
 	tests/integration/test_hostile_state.sh \
 	tests/integration/test_fast_reload.sh \
-	tests/integration/test_output.sh
+	tests/integration/test_output.sh \
+	tests/integration/test_rpz_sources.sh
 # test_rpz_diff: Unbound's own rpz: and the module on one zone and one
 # upstream.  test_control_ops: every control command, lookup's
 # explanations, checkconf over the example configs.  test_faults: a
@@ -29,6 +30,8 @@ INTEGRATION_TESTS = tests/integration/test_skeleton.sh \
 # keeps modules loaded (skipped before 1.22).  test_output: the policy
 # served as an RPZ to a Knot DNS secondary, a BIND 9 response-policy
 # zone and an Unbound rpz: (AXFR, IXFR after NOTIFY, TSIG, ACL).
+# test_rpz_sources: RPZ sources from a zone file and an HTTPS URL
+# (nginx), fed with dump's own zone.
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/lsan.supp tests/integration/rpz_diff_gen.awk \
