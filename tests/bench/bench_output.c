@@ -117,7 +117,7 @@ main(void)
 	uint16_t source;
 	uint64_t got, bytes;
 	double t;
-	long base, peak;
+	long base;
 	int port = 20000 + (int)(getpid() % 10000);
 	size_t len;
 
@@ -178,8 +178,6 @@ main(void)
 		&bytes);
 	printf("IXFR of %llu records (%.1f kB of messages) in %.3f s\n",
 		(unsigned long long)got, bytes / 1e3, now_s() - t);
-	peak = status_kb("VmHWM");
-	(void)peak;
 	policy_store_observe(s, NULL, NULL);
 	output_destroy(o);
 	output_conf_free(c);
