@@ -20,13 +20,14 @@ APORT=$(free_port)
 BPORT=$(free_port)
 HPORT=$(free_port)
 EPORT=$(free_port)
-NAMES="listed.example a.tree.example b.c.tree.example ok.tree.example
-	www.example over.example ns.example tree.example"
+NAMES="listed.example a.tree.example b.c.tree.example x.ads.example
+	ok.ads.example www.example over.example ns.example tree.example"
 
 # The policy dumped: a denylist with a subtree, an allowlist exception,
 # an override with its own action.
-printf 'listed.example\n*.tree.example\nwww.example\n' > "$A/deny.txt"
-printf 'ok.tree.example\n' > "$A/allow.txt"
+printf 'listed.example\n*.tree.example\nwww.example\n*.ads.example\n' \
+	> "$A/deny.txt"
+printf 'ok.ads.example\n' > "$A/allow.txt"
 cat > "$A/tapir-pop.conf" <<EOF2
 server:
     state-dir: "$A/state"
@@ -112,8 +113,8 @@ alike() {
 check "the loaded dump answers as the policy it was dumped from" alike
 check "... NXDOMAIN below the subtree" \
 	rcode_is "$BPORT" a.tree.example A NXDOMAIN
-check "... the allowlisted name below it resolves (rpz-passthru)" \
-	rcode_is "$BPORT" ok.tree.example A NOERROR
+check "... the allowlisted name below another subtree resolves (rpz-passthru)" \
+	answer_is "$BPORT" ok.ads.example A 192.0.2.21
 
 loads=$(field from-url updates)
 check "the URL is polled again" wait_for 5 sh -c \
