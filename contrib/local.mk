@@ -23,6 +23,7 @@ examplesdir = $(docdir)/examples
 dist_examples_DATA = contrib/examples/edge-dnstapir.conf \
 	contrib/examples/rpz-only.conf \
 	contrib/examples/local-lists.conf \
+	contrib/examples/one-pop-many-resolvers.conf \
 	contrib/examples/unbound.conf.snippet
 examplessystemddir = $(examplesdir)/unbound.service.d
 dist_examplessystemd_DATA = contrib/examples/unbound.service.d/tapir-pop.conf

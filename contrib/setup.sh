@@ -24,7 +24,7 @@ cd "$top"
 # the package tools and the build dependencies of Debian's unbound.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev libcurl4-openssl-dev
-	mosquitto mosquitto-clients knot nginx
+	mosquitto mosquitto-clients knot nginx bind9
 	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev python3
 	dpkg-dev debhelper lintian mmdebstrap
 	bison flex dh-apparmor dh-python libevent-dev libexpat1-dev libnghttp2-dev

@@ -236,6 +236,28 @@ int feed_conf_name(const char *s, uint8_t *wire, size_t *len, char *err,
 int feed_conf_addr(const char *s, int port, struct sockaddr_storage *out,
 	socklen_t *len, char *err, size_t errlen);
 
+/**
+ * Check a TSIG algorithm name (hmac-md5, hmac-sha1, hmac-sha224,
+ * hmac-sha256, hmac-sha384, hmac-sha512, any case) and keep its lower
+ * case spelling in *field.
+ * @return 0, or -1 with the reason in err.
+ */
+int feed_conf_tsig_algorithm(char **field, const char *value, char *err,
+	size_t errlen);
+
+/**
+ * Check a TSIG secret (base64, not empty) and keep a copy in *field.
+ * @return 0, or -1 with the reason in err.
+ */
+int feed_conf_tsig_secret(char **field, const char *value, char *err,
+	size_t errlen);
+
+/**
+ * A TSIG algorithm as ldns names it (its domain name: "hmac-sha256.",
+ * "hmac-md5.sig-alg.reg.int."), from the configuration's spelling.
+ */
+void feed_tsig_alg_name(const char *alg, char *buf, size_t size);
+
 /* ---- for the types' feeds ---- */
 
 /** Initialise counters (all zero). */

@@ -17,7 +17,9 @@ INTEGRATION_TESTS += tests/integration/test_skeleton.sh \
 	tests/integration/test_hostile_control.sh \
 	tests/integration/test_hostile_files.sh \
 	tests/integration/test_hostile_state.sh \
-	tests/integration/test_fast_reload.sh
+	tests/integration/test_fast_reload.sh \
+	tests/integration/test_output.sh \
+	tests/integration/test_rpz_sources.sh
 # test_rpz_diff: Unbound's own rpz: and the module on one zone and one
 # upstream.  test_control_ops: every control command, lookup's
 # explanations, checkconf over the example configs.  test_faults: a
@@ -27,7 +29,11 @@ INTEGRATION_TESTS += tests/integration/test_skeleton.sh \
 # answer for a blocked name; hostile control clients; a FIFO, a device,
 # an endless line at a path the module reads; the state directory full,
 # read-only or damaged.  test_fast_reload: Unbound 1.22's fast_reload
-# keeps modules loaded (skipped before 1.22).
+# keeps modules loaded (skipped before 1.22).  test_output: the policy
+# served as an RPZ to a Knot DNS secondary, a BIND 9 response-policy
+# zone and an Unbound rpz: (AXFR, IXFR after NOTIFY, TSIG, ACL).
+# test_rpz_sources: RPZ sources from a zone file and an HTTPS URL
+# (nginx), fed with dump's own zone.
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/lsan.supp tests/integration/rpz_diff_gen.awk \

@@ -15,6 +15,7 @@
 #define TAPIR_FEED_RPZ_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "module/base/names.h"
@@ -80,6 +81,8 @@ struct feed_rpz_stats {
 	uint64_t axfr;
 	/** Incremental transfers applied. */
 	uint64_t ixfr;
+	/** Zones applied from a file or a URL (feed_rpz_load_text()). */
+	uint64_t loads;
 	/** Transfers that failed or were refused. */
 	uint64_t failures;
 	/** NOTIFY messages accepted. */
@@ -116,6 +119,17 @@ struct feed_rpz *feed_rpz_create(const struct feed_rpz_params *params);
  *	was unusable (logged).
  */
 int feed_rpz_load_saved(struct feed_rpz *f);
+
+/**
+ * Apply a whole zone in presentation format (a zone file, a zone
+ * fetched from a URL), as one replace-all batch.  Unlike a saved zone,
+ * one record that cannot be read refuses the whole zone: the zone in
+ * force stays, and the failure is counted and logged.
+ * @param what: where it comes from, for messages ("file" or "url"
+ *	count as loads).
+ * @return 0 when applied, -1 when refused.
+ */
+int feed_rpz_load_text(struct feed_rpz *f, FILE *in, const char *what);
 
 /**
  * Start the thread: first transfer, SOA polling, NOTIFY listener.

@@ -5,13 +5,17 @@ noinst_LTLIBRARIES += feeds/rpz/libtapir_rpz.la
 feeds_rpz_libtapir_rpz_la_SOURCES = \
 	feeds/rpz/rpz_type.c feeds/rpz/rpz_type.h \
 	feeds/rpz/feed_rpz.c feeds/rpz/feed_rpz.h \
-	feeds/rpz/rpz.c feeds/rpz/rpz.h
-feeds_rpz_libtapir_rpz_la_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
-feeds_rpz_libtapir_rpz_la_LIBADD = $(LDNS_LIBS) $(PTHREAD_LIBS)
+	feeds/rpz/rpz.c feeds/rpz/rpz.h \
+	feeds/rpz/rpz_fetch.c feeds/rpz/rpz_fetch.h
+feeds_rpz_libtapir_rpz_la_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) \
+	$(LIBCURL_CFLAGS)
+feeds_rpz_libtapir_rpz_la_LIBADD = $(LDNS_LIBS) $(LIBCURL_LIBS) \
+	$(PTHREAD_LIBS)
 
 RPZ_LDADD = feeds/rpz/libtapir_rpz.la feeds/libtapir_feeds.la \
 	module/policy/libtapir_policy.la \
-	module/base/libtapir_base.la $(LDNS_LIBS) $(PTHREAD_LIBS)
+	module/base/libtapir_base.la $(LDNS_LIBS) $(LIBCURL_LIBS) \
+	$(PTHREAD_LIBS)
 
 # The interpretation and the view, against a real policy store.
 check_PROGRAMS += tests/unit/test_rpz

@@ -750,6 +750,10 @@ struct policy_store {
 	/* Bumped by every change of a source's contents (not by merges,
 	 * which only move records between levels). */
 	uint64_t version[POLICY_MAX_SOURCES];
+	/* Told of every key a commit or an expiry changed (outputs); NULL
+	 * when nobody asked, and then nothing is collected for it. */
+	policy_changed_fn observe;
+	void *observe_arg;
 };
 
 static struct source_view *
@@ -902,6 +906,20 @@ changes_mark_subtree(struct changes *c, size_t from)
 	while (from < c->names.len) {
 		c->names.buf[from + 1] = 1;
 		from += 2u + c->names.buf[from];
+	}
+}
+
+/* Note every key of an arena of records (a delta being committed). */
+static void
+note_arena(struct changes *c, const struct arena *a)
+{
+	size_t off = 0;
+
+	while (off < a->len) {
+		struct rec r;
+		rec_parse(a->buf + off, &r);
+		note_change(c, &r);
+		off += r.size;
 	}
 }
 
@@ -1348,35 +1366,76 @@ replace_as_base(struct policy_batch *b, const struct source_view *ov,
 
 static void merge_request(struct policy_store *s, unsigned source);
 
+/* Tell the observer, after publishing, the keys noted in c (which this
+ * frees), or everything when wholesale or when noting them ran out of
+ * memory; nothing when nothing was published. */
+static void
+observe_changes(struct policy_store *s, struct changes *c, int published,
+	int wholesale)
+{
+	if (!published || !s->observe) {
+		free(c->names.buf);
+		return;
+	}
+	if (wholesale || c->failed) {
+		free(c->names.buf);
+		s->observe(s->observe_arg, NULL, 0);
+		return;
+	}
+	report_changes(c, s->observe, s->observe_arg);
+}
+
+void
+policy_store_observe(struct policy_store *s, policy_changed_fn fn,
+	void *arg)
+{
+	pthread_mutex_lock(&s->writer);
+	s->observe = fn;
+	s->observe_arg = arg;
+	pthread_mutex_unlock(&s->writer);
+}
+
 int
 policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	void *arg)
 {
 	struct policy_store *s = b->s;
 	struct source_view *ov, *nv;
-	struct changes ch;
+	struct changes ch, all;
 	struct arena delta = { 0 };
+	int wholesale = 0;
 
 	memset(&ch, 0, sizeof(ch));
+	memset(&all, 0, sizeof(all));
 	pthread_mutex_lock(&s->writer);
 	ov = current_view(s, b->source);
-	if (!b->replace_all)
+	/* An observer hears of every key the delta holds; a new base is
+	 * one change of everything. */
+	if (!b->replace_all) {
+		if (s->observe)
+			note_arena(&all, &b->a);
 		nv = commit_delta(s, b->source, ov, &b->a,
 			changed ? &ch : NULL);
-	else if (replace_as_delta(b, &delta)) {
+	} else if (replace_as_delta(b, &delta)) {
+		if (s->observe)
+			note_arena(&all, &delta);
 		nv = commit_delta(s, b->source, ov, &delta,
 			changed ? &ch : NULL);
 		free(delta.buf);
-	} else
+	} else {
+		wholesale = 1;
 		nv = replace_as_base(b, ov, changed ? &ch : NULL);
+	}
 	if (nv) {
 		publish(s, b->source, nv);
 		s->version[b->source]++;
 		if (wants_merge(nv))
 			merge_request(s, b->source);
 	}
-	if (s->meta[b->source].flags & POLICY_SOURCE_SUBDOMAINS)
+	if (s->meta[b->source].flags & POLICY_SOURCE_SUBDOMAINS) {
 		changes_mark_subtree(&ch, 0);
+		changes_mark_subtree(&all, 0);
+	}
 	batch_free_locked(b);
 	pthread_mutex_unlock(&s->writer);
 	/* Only now, with the new policy visible, may caches be flushed:
@@ -1385,6 +1444,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 		report_changes(&ch, changed, arg);
 	else
 		free(ch.names.buf);
+	observe_changes(s, &all, nv != NULL, wholesale);
 	return nv ? 0 : -1;
 }
 
@@ -1488,6 +1548,9 @@ policy_source_set_index(struct policy_store *s, uint16_t source,
 	nv->index = copy;
 	publish(s, source, nv);
 	pthread_mutex_unlock(&s->writer);
+	/* An index cannot list what changed in it. */
+	if (s->observe)
+		s->observe(s->observe_arg, NULL, 0);
 	return 0;
 }
 
@@ -1838,6 +1901,7 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 struct expire_ctx {
 	struct arena tombs;
 	struct changes *allowed;  /* where to note expired names, or NULL */
+	struct changes *observed; /* the same for the observer, or NULL */
 	int64_t now;
 	int failed;
 };
@@ -1856,18 +1920,21 @@ tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 		c->failed = 1;
 	if (c->allowed)
 		note_change(c->allowed, r);
+	if (c->observed)
+		note_change(c->observed, r);
 }
 
 size_t
 policy_store_expire(struct policy_store *s, int64_t now,
 	policy_changed_fn changed, void *arg)
 {
-	struct changes allowed;
-	size_t total = 0, from;
+	struct changes allowed, observed;
+	size_t total = 0, from, ofrom;
 	unsigned i;
 	int k;
 
 	memset(&allowed, 0, sizeof(allowed));
+	memset(&observed, 0, sizeof(observed));
 	pthread_mutex_lock(&s->writer);
 	for (i = 0; i < s->num_sources; i++) {
 		struct source_view *ov = current_view(s, i), *nv;
@@ -1884,10 +1951,15 @@ policy_store_expire(struct policy_store *s, int64_t now,
 		 * commit reports the allowlist names it removes. */
 		if (changed && s->meta[i].list == POLICY_LIST_ALLOW)
 			c.allowed = &allowed;
+		if (s->observe)
+			c.observed = &observed;
 		from = allowed.names.len;
+		ofrom = observed.names.len;
 		view_foreach(ov, tomb_expired, &c);
-		if (s->meta[i].flags & POLICY_SOURCE_SUBDOMAINS)
+		if (s->meta[i].flags & POLICY_SOURCE_SUBDOMAINS) {
 			changes_mark_subtree(&allowed, from);
+			changes_mark_subtree(&observed, ofrom);
+		}
 		/* Deleted like any delta: the merges reclaim the memory,
 		 * in the background when there is much of it. */
 		if (!c.failed && c.tombs.records && (nv = commit_delta(s, i,
@@ -1905,6 +1977,7 @@ policy_store_expire(struct policy_store *s, int64_t now,
 		report_changes(&allowed, changed, arg);
 	else
 		free(allowed.names.buf);
+	observe_changes(s, &observed, total > 0, 0);
 	return total;
 }
 

@@ -192,6 +192,20 @@ int policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	void *arg);
 
 /**
+ * Have fn told, after every commit and expiry that published something,
+ * of every key it may have changed in any source, in any direction
+ * (added, removed, changed, lapsed), as changed() is told: subtree set
+ * for a "*." key or any key of a match-subdomains source.  A name NULL
+ * means the whole source may have changed (a new base, a new index).
+ * Called on the committing thread after the writer lock is released, so
+ * fn may read the store but must be quick; one observer per store (the
+ * outputs), set before feeds start.  Without one, commits cost nothing
+ * more.
+ */
+void policy_store_observe(struct policy_store *s, policy_changed_fn fn,
+	void *arg);
+
+/**
  * Drop the batch unpublished.
  */
 void policy_batch_abort(struct policy_batch *b);

@@ -10,6 +10,7 @@
 #include "module/policy/localdata.h"
 #include "module/base/names.h"
 #include "module/policy/policy.h"
+#include "module/policy/policy_zone.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -77,6 +78,17 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
 		fprintf(out, "%s%s%s\n",
 			st->last_error[0] ? " last_error=\"" : "",
 			st->last_error, st->last_error[0] ? "\"" : "");
+	}
+	for (i = 0; i < engine_output_count(c->engine); i++) {
+		struct output_stats os;
+		const char *name = engine_output_stats(c->engine, i, &os);
+		fprintf(out, "%s type=output serial=%u owners=%" PRIu64
+			" journal=%" PRIu64 " journal_bytes=%" PRIu64 " axfr=%"
+			PRIu64 " ixfr=%" PRIu64 " soa=%" PRIu64 " notifies=%"
+			PRIu64 " notifies_answered=%" PRIu64 " refused=%" PRIu64
+			"\n", name, (unsigned)os.serial, os.owners,
+			os.journal_entries, os.journal_bytes, os.axfr, os.ixfr,
+			os.soa, os.notifies, os.notifies_answered, os.refused);
 	}
 }
 
@@ -312,6 +324,22 @@ print_stats(struct commands *c, FILE *out, int reset,
 			si.stats.state_broken);
 		engine_source_extras(c->engine, i, print_stat_extra, &x);
 	}
+	for (i = 0; i < engine_output_count(c->engine); i++) {
+		struct output_stats os;
+		const char *name = engine_output_stats(c->engine, i, &os);
+		fprintf(out, "output.%s.serial=%u\n", name, (unsigned)os.serial);
+		fprintf(out, "output.%s.owners=%" PRIu64 "\n", name, os.owners);
+		fprintf(out, "output.%s.journal=%" PRIu64 "\n", name,
+			os.journal_entries);
+		fprintf(out, "output.%s.journal_bytes=%" PRIu64 "\n", name,
+			os.journal_bytes);
+		fprintf(out, "output.%s.axfr=%" PRIu64 "\n", name, os.axfr);
+		fprintf(out, "output.%s.ixfr=%" PRIu64 "\n", name, os.ixfr);
+		fprintf(out, "output.%s.notifies=%" PRIu64 "\n", name,
+			os.notifies);
+		fprintf(out, "output.%s.refused=%" PRIu64 "\n", name,
+			os.refused);
+	}
 	fprintf(out, "policy.memory=%zu\n",
 		policy_store_memory(engine_store(c->engine)));
 	if (counters) {
@@ -346,10 +374,10 @@ cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out,
  * other clients wait no longer than that. */
 #define DUMP_PIECE_OWNERS 512
 
-/* A dump in progress.  It walks a snapshot of the store source by source
- * and writes each owner where it is first listed: an owner a lower
- * source lists too is found by a point lookup there, so nothing is
- * collected or sorted, and memory does not grow with the policy. */
+/* A dump in progress.  It walks a snapshot of the store with
+ * module/policy/policy_zone.h, the walk an output's zone is built from
+ * too, so nothing is collected or sorted, and memory does not grow with
+ * the policy. */
 struct dump {
 	struct commands *c;
 	/* In c->dumps. */
@@ -358,112 +386,52 @@ struct dump {
 	const struct tapir_conf *cfg;
 	/* NULL once a reload ended the dump. */
 	struct policy_snapshot *snap;
-	int64_t now;
-	unsigned num_sources;
-	uint16_t source;
-	struct policy_snapshot_pos pos;
-	/* The name of the exact entry just written from a match-subdomains
-	 * source, whose "*." owner is written next. */
-	const uint8_t *implied;
+	struct policy_zone_walk walk;
 	size_t owners;
 	char zone[NAME_TEXT_MAX];
+	/* The configured redirect's local data. */
+	struct localdata redirect;
 };
 
+/* Where print_rr writes, and for which owner. */
+struct dump_rr {
+	FILE *out;
+	const char *owner;
+	uint32_t ttl;
+};
+
+/* One record of an owner in presentation format. */
 static void
-print_rr_target(FILE *out, const char *owner, uint32_t ttl,
-	enum policy_action a)
+print_rr(void *arg, uint16_t type, const uint8_t *rd, uint16_t len)
 {
-	static const char *const targets[] = {
-		[POLICY_ACTION_PASSTHRU] = "rpz-passthru.",
-		[POLICY_ACTION_TCP_ONLY] = "rpz-tcp-only.",
-		[POLICY_ACTION_NODATA] = "*.",
-		[POLICY_ACTION_NXDOMAIN] = ".",
-		[POLICY_ACTION_DROP] = "rpz-drop.",
-	};
+	struct dump_rr *x = arg;
+	char text[NAME_TEXT_MAX];
 
-	fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, targets[a]);
+	if (type == 5 && name_to_text(rd, text, sizeof(text)) > 0)
+		fprintf(x->out, "%s %u IN CNAME %s\n", x->owner, x->ttl, text);
+	else if (type == 1 && len == 4 && inet_ntop(AF_INET, rd, text,
+	    sizeof(text)))
+		fprintf(x->out, "%s %u IN A %s\n", x->owner, x->ttl, text);
+	else if (type == 28 && len == 16 && inet_ntop(AF_INET6, rd, text,
+	    sizeof(text)))
+		fprintf(x->out, "%s %u IN AAAA %s\n", x->owner, x->ttl, text);
 }
 
-/* Local data of a redirect, from the entry or the configuration. */
-static void
-print_redirect(FILE *out, const char *owner, uint32_t ttl,
-	const struct policy_decision *d, const struct tapir_conf *cfg)
-{
-	char text[NAME_TEXT_MAX], addr[64];
-	size_t pos = 0;
-	unsigned i;
-
-	if (d->data_len) {
-		uint16_t type, len;
-		const uint8_t *rd;
-		while (localdata_next(d->data, d->data_len, &pos, &type, &rd,
-		    &len)) {
-			if (type == 5 && name_to_text(rd, text, sizeof(text)) > 0)
-				fprintf(out, "%s %u IN CNAME %s\n", owner, ttl,
-					text);
-			else if (type == 1 && len == 4 && inet_ntop(AF_INET, rd,
-			    addr, sizeof(addr)))
-				fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
-			else if (type == 28 && len == 16 && inet_ntop(AF_INET6,
-			    rd, addr, sizeof(addr)))
-				fprintf(out, "%s %u IN AAAA %s\n", owner, ttl,
-					addr);
-		}
-		return;
-	}
-	if (cfg->redirect.cname_len && name_to_text(cfg->redirect.cname, text,
-	    sizeof(text)) > 0)
-		fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, text);
-	for (i = 0; i < cfg->redirect.num_a; i++)
-		if (inet_ntop(AF_INET, &cfg->redirect.a[i], addr, sizeof(addr)))
-			fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
-	for (i = 0; i < cfg->redirect.num_aaaa; i++)
-		if (inet_ntop(AF_INET6, &cfg->redirect.aaaa[i], addr,
-		    sizeof(addr)))
-			fprintf(out, "%s %u IN AAAA %s\n", owner, ttl, addr);
-}
-
-/* Whether a source lists the owner: its entry of that kind, or for a
- * "*." owner, an exact entry of a match-subdomains source. */
-static int
-source_lists(const struct dump *d, uint16_t source, const uint8_t *name,
-	int subtree)
-{
-	return policy_snapshot_has(d->snap, source, name, subtree, d->now) ||
-	    (subtree && (policy_source_flags(d->store, source) &
-	    POLICY_SOURCE_SUBDOMAINS) && policy_snapshot_has(d->snap, source,
-	    name, 0, d->now));
-}
-
-/* One owner's record set, with the decision the module makes for it (for
- * a "*." owner, the decision for a name below it).  Inside a read
- * section: a redirect's data points into the store. */
+/* One owner's record set, with the decision the module makes for it.
+ * Inside a read section: a redirect's data points into the store. */
 static void
 dump_owner(struct dump *d, FILE *out, const uint8_t *w, int subtree)
 {
-	uint8_t probe[NAME_WIRE_MAX];
 	char name[NAME_TEXT_MAX], owner[NAME_TEXT_MAX * 2 + 8];
 	struct policy_decision dec;
-	size_t len = name_wire_len(w);
+	struct dump_rr x = { out, owner, d->cfg->answer_ttl };
 
-	if (subtree) {
-		if (len + 2 > NAME_WIRE_MAX)
-			return;
-		probe[0] = 1;
-		probe[1] = '*';
-		memcpy(probe + 2, w, len);
-		len += 2;
-	} else {
-		memcpy(probe, w, len);
-	}
 	name_to_text(w, name, sizeof(name));
 	snprintf(owner, sizeof(owner), "%s%s%s", subtree ? "*." : "",
 		strcmp(name, ".") ? name : "", d->zone);
-	policy_decide(d->store, probe, len, d->now, &dec);
-	if (dec.action == POLICY_ACTION_REDIRECT)
-		print_redirect(out, owner, d->cfg->answer_ttl, &dec, d->cfg);
-	else if (dec.action != POLICY_ACTION_NONE)
-		print_rr_target(out, owner, d->cfg->answer_ttl, dec.action);
+	policy_zone_decide(d->store, w, subtree, d->walk.now, &dec);
+	policy_zone_records(dec.action, dec.data, dec.data_len,
+		d->redirect.buf, (uint16_t)d->redirect.len, print_rr, &x);
 	d->owners++;
 }
 
@@ -473,44 +441,19 @@ dump_next(void *arg, FILE *out)
 {
 	struct dump *d = arg;
 	unsigned budget = DUMP_PIECE_OWNERS;
-	int done = 0;
+	const uint8_t *name;
+	int subtree, more = 1;
 
 	if (!d->snap) {
 		fprintf(out, "error dump ended by a reload of the policy\n");
 		return 0;
 	}
 	policy_read_begin(d->store, d->c->reader);
-	while (budget-- && !done) {
-		struct policy_entry e;
-		const uint8_t *name;
-		uint16_t s;
-		int subtree, first = 1;
-		if (d->implied) {
-			name = d->implied;
-			subtree = 1;
-			d->implied = NULL;
-			/* The source's own "*." entry is written as such. */
-			if (policy_snapshot_has(d->snap, d->source, name, 1,
-			    d->now))
-				continue;
-		} else if (policy_snapshot_next(d->snap, d->source, d->now,
-		    &d->pos, &name, &e)) {
-			subtree = e.subtree;
-			if (!subtree && (policy_source_flags(d->store,
-			    d->source) & POLICY_SOURCE_SUBDOMAINS))
-				d->implied = name;
-		} else {
-			memset(&d->pos, 0, sizeof(d->pos));
-			done = ++d->source >= d->num_sources;
-			continue;
-		}
-		for (s = 0; s < d->source && first; s++)
-			first = !source_lists(d, s, name, subtree);
-		if (first)
-			dump_owner(d, out, name, subtree);
-	}
+	while (budget-- && (more = policy_zone_walk_next(&d->walk, &name,
+	    &subtree)))
+		dump_owner(d, out, name, subtree);
 	policy_read_end(d->store, d->c->reader);
-	if (!done)
+	if (more)
 		return 1;
 	fprintf(out, "; %zu owners\n", d->owners);
 	return 0;
@@ -559,8 +502,9 @@ cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
 	d->c = c;
 	d->store = store;
 	d->cfg = cfg;
-	d->now = (int64_t)time(NULL);
-	d->num_sources = (unsigned)policy_store_source_count(store);
+	policy_zone_walk_init(&d->walk, store, d->snap, (int64_t)time(NULL),
+		~(uint64_t)0);
+	tapir_conf_redirect_data(cfg, &d->redirect);
 	name_to_text(cfg->policy_zone, d->zone, sizeof(d->zone));
 	d->next = c->dumps;
 	d->prev = &c->dumps;
@@ -576,7 +520,8 @@ cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
 	}
 	fprintf(out, "$TTL %u\n", cfg->answer_ttl);
 	fprintf(out, "%s %u IN SOA %s hostmaster.%s %lld 3600 600 86400 %u\n",
-		d->zone, cfg->answer_ttl, d->zone, d->zone, (long long)d->now,
+		d->zone, cfg->answer_ttl, d->zone, d->zone,
+		(long long)d->walk.now,
 		cfg->answer_ttl);
 	fprintf(out, "%s %u IN NS localhost.\n", d->zone, cfg->answer_ttl);
 	reply->next = dump_next;

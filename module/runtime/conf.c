@@ -45,6 +45,9 @@ struct parser {
 	unsigned tags_line;
 	/* The feed type whose clause is open (mqtt:), if any. */
 	const struct feed_type *type_clause;
+	/* The output: clause open, if any, and where the next one goes. */
+	struct output_conf *output;
+	struct output_conf **output_tail;
 	/* Keys a feed type handles, kept (pointing into the text) until
 	 * the whole file is read: a source's type: may come after them. */
 	struct pending *pending;
@@ -64,7 +67,7 @@ struct pending {
 
 /** The clauses the parser itself knows; feed types own others. */
 enum clause { CLAUSE_NONE, CLAUSE_SERVER, CLAUSE_POLICY, CLAUSE_SOURCE,
-	CLAUSE_TYPE };
+	CLAUSE_OUTPUT, CLAUSE_TYPE };
 
 /** A key's handler gets its values, already unquoted. */
 typedef int (*key_handler)(struct parser *p, char **v, int n);
@@ -421,6 +424,7 @@ static const struct key_def keys[] = {
 static const char *const clause_names[] = {
 	[CLAUSE_NONE] = "", [CLAUSE_SERVER] = "server",
 	[CLAUSE_POLICY] = "policy", [CLAUSE_SOURCE] = "source",
+	[CLAUSE_OUTPUT] = "output",
 };
 
 /* Split a line into words, unquoting "..." and '...' and cutting at an
@@ -481,6 +485,64 @@ open_source(struct parser *p)
 	p->source_tail = &s->next;
 	p->source = s;
 	p->cfg->num_sources++;
+	return 0;
+}
+
+static int
+open_output(struct parser *p)
+{
+	struct output_conf *o = output_conf_new();
+
+	if (!o)
+		return fail(p, "out of memory");
+	o->line = p->line;
+	*p->output_tail = o;
+	p->output_tail = &o->next;
+	p->output = o;
+	p->cfg->num_outputs++;
+	return 0;
+}
+
+/* One key of an output: clause, to the output's own parser. */
+static int
+output_key(struct parser *p, char **words, int n)
+{
+	struct feed_conf_key key = { words[0], words + 1, n - 1 };
+	char why[256];
+
+	if (output_conf_key(p->output, &key, why, sizeof(why)) != 0)
+		return fail(p, "%s", why);
+	return 0;
+}
+
+/* Each output: its own checks, unique names, and sources that exist. */
+static int
+check_outputs(struct parser *p)
+{
+	const struct output_conf *o, *other;
+	const struct tapir_conf_source *s;
+	char why[256];
+	unsigned i;
+
+	p->key = NULL;
+	for (o = p->cfg->outputs; o; o = o->next) {
+		p->line = o->line;
+		if (output_conf_check(o, why, sizeof(why)) != 0)
+			return fail(p, "%s", why);
+		for (other = p->cfg->outputs; other != o; other = other->next)
+			if (strcmp(other->name, o->name) == 0)
+				return fail(p, "duplicate output name '%s' "
+					"(line %u)", o->name, other->line);
+		for (i = 0; i < o->num_sources; i++) {
+			for (s = p->cfg->sources; s && strcmp(s->name,
+			    o->sources[i]); s = s->next)
+				;
+			if (!s && strcmp(o->sources[i], "override-allow") &&
+			    strcmp(o->sources[i], "override-deny"))
+				return fail(p, "output '%s': no source named "
+					"'%s'", o->name, o->sources[i]);
+		}
+	}
 	return 0;
 }
 
@@ -636,7 +698,7 @@ check_conf(struct parser *p)
 	for (s = p->cfg->sources; s; s = s->next)
 		if (check_source(p, s))
 			return -1;
-	if (check_clauses(p))
+	if (check_clauses(p) || check_outputs(p))
 		return -1;
 	p->key = NULL;
 	if (uses_action(&p->cfg->rules, POLICY_ACTION_REDIRECT) &&
@@ -690,7 +752,10 @@ open_clause(struct parser *p, const char *name, enum clause *clause)
 		if (strcmp(name, clause_names[i]) == 0) {
 			p->source = NULL;
 			p->type_clause = NULL;
+			p->output = NULL;
 			*clause = (enum clause)i;
+			if (*clause == CLAUSE_OUTPUT)
+				return open_output(p);
 			return *clause == CLAUSE_SOURCE ? open_source(p) : 0;
 		}
 	if (!(t = feed_type_by_clause(name)))
@@ -728,6 +793,8 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 		return r;
 	if (*clause == CLAUSE_TYPE)
 		return defer_key(p, words, n);
+	if (*clause == CLAUSE_OUTPUT)
+		return output_key(p, words, n);
 	if ((k = find_key(words[0], *clause)) != NULL) {
 		if (n - 1 < k->min_values || n - 1 > k->max_values) {
 			if (k->min_values == k->max_values)
@@ -747,7 +814,7 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 		return fail(p, "a clause takes no value");
 	if (*clause == CLAUSE_NONE)
 		return fail(p, "key outside a clause (start with server:, "
-			"policy:, source: or a feed type's clause)");
+			"policy:, source:, output: or a feed type's clause)");
 	return fail(p, "unknown key in %s: clause", clause_names[*clause]);
 }
 
@@ -785,6 +852,7 @@ tapir_conf_parse(const char *name, const char *text, size_t len,
 	}
 	conf_defaults(p.cfg);
 	p.source_tail = &p.cfg->sources;
+	p.output_tail = &p.cfg->outputs;
 	memcpy(buf, text, len);
 	buf[len] = 0;
 	/* A NUL would silently end the text for the string functions. */
@@ -841,10 +909,15 @@ void
 tapir_conf_free(struct tapir_conf *cfg)
 {
 	struct tapir_conf_source *s, *next;
+	struct output_conf *o, *onext;
 	unsigned t;
 
 	if (!cfg)
 		return;
+	for (o = cfg->outputs; o; o = onext) {
+		onext = o->next;
+		output_conf_free(o);
+	}
 	for (s = cfg->sources; s; s = next) {
 		next = s->next;
 		if (s->conf)
@@ -859,6 +932,22 @@ tapir_conf_free(struct tapir_conf *cfg)
 	free(cfg->state_dir);
 	free(cfg->control_socket);
 	free(cfg);
+}
+
+void
+tapir_conf_redirect_data(const struct tapir_conf *cfg, struct localdata *out)
+{
+	const struct tapir_conf_redirect *r = &cfg->redirect;
+	unsigned i;
+
+	out->len = 0;
+	/* At most a CNAME or 16 addresses: always fits. */
+	if (r->cname_len)
+		(void)localdata_add(out, 5, r->cname, (uint16_t)r->cname_len);
+	for (i = 0; i < r->num_a; i++)
+		(void)localdata_add(out, 1, (const uint8_t *)&r->a[i], 4);
+	for (i = 0; i < r->num_aaaa; i++)
+		(void)localdata_add(out, 28, (const uint8_t *)&r->aaaa[i], 16);
 }
 
 const char *

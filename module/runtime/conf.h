@@ -20,6 +20,8 @@
 
 #include "feeds/tapir/tags.h"
 #include "module/base/names.h"
+#include "module/output/output.h"
+#include "module/policy/localdata.h"
 #include "module/policy/policy.h"
 #include "module/runtime/feed_types.h"
 
@@ -97,6 +99,10 @@ struct tapir_conf {
 	struct tapir_conf_source *sources;
 	/** Number of sources. */
 	unsigned num_sources;
+	/** The output: clauses, in file order. */
+	struct output_conf *outputs;
+	/** Number of outputs. */
+	unsigned num_outputs;
 };
 
 /**
@@ -116,6 +122,13 @@ int tapir_conf_read(const char *path, struct tapir_conf **out, char *err,
  */
 int tapir_conf_parse(const char *name, const char *text, size_t len,
 	struct tapir_conf **out, char *err, size_t errlen);
+
+/**
+ * The redirect action's configured local data in the store's format
+ * (module/policy/localdata.h): the CNAME, or the A then AAAA records.
+ */
+void tapir_conf_redirect_data(const struct tapir_conf *cfg,
+	struct localdata *out);
 
 /**
  * Free a configuration; NULL is fine.

@@ -43,6 +43,9 @@ struct engine {
 	void *changed_arg;
 	/* Reclaims lapsed entries, saves, runs the types' shared work. */
 	struct tapir_thread maintenance;
+	/* The policy served by zone transfer, in config order. */
+	struct output **outputs;
+	unsigned num_outputs;
 };
 
 /* ---- sources ---- */
@@ -138,6 +141,72 @@ maintenance_thread(void *arg)
 	return NULL;
 }
 
+/* ---- outputs ---- */
+
+/* The store's observer: every change goes to every output. */
+static void
+outputs_changed(void *arg, const uint8_t *name, int subtree)
+{
+	struct engine *e = arg;
+	unsigned i;
+
+	for (i = 0; i < e->num_outputs; i++)
+		output_changed(e->outputs[i], name, subtree);
+}
+
+/* The outputs, after the sources (they name them): each reads the store
+ * in a reader slot of its own, after the adapter's. */
+static int
+create_outputs(struct engine *e, unsigned num_readers, char *err,
+	size_t errlen)
+{
+	const struct output_conf *oc;
+	struct localdata *redirect;
+	unsigned i, k;
+
+	if (!e->cfg->num_outputs)
+		return 0;
+	if (!(e->outputs = calloc(e->cfg->num_outputs, sizeof(*e->outputs))) ||
+	    !(redirect = malloc(sizeof(*redirect)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tapir_conf_redirect_data(e->cfg, redirect);
+	for (oc = e->cfg->outputs, i = 0; oc; oc = oc->next, i++) {
+		struct output_env env = {
+			.store = e->store,
+			.reader = num_readers + i,
+			.sources = oc->num_sources ? 0 : ~(uint64_t)0,
+			.ttl = e->cfg->answer_ttl,
+			.redirect = redirect->buf,
+			.redirect_len = (uint16_t)redirect->len,
+		};
+		for (k = 0; k < oc->num_sources; k++) {
+			int id = policy_source_find(e->store, oc->sources[k]);
+			if (id >= 0 && id < 64)
+				env.sources |= (uint64_t)1 << id;
+		}
+		if (!(e->outputs[i] = output_create(oc, &env, err, errlen)))
+			break;
+		e->num_outputs++;
+	}
+	free(redirect);
+	return e->num_outputs == e->cfg->num_outputs ? 0 : -1;
+}
+
+unsigned
+engine_output_count(struct engine *e)
+{
+	return e->num_outputs;
+}
+
+const char *
+engine_output_stats(struct engine *e, unsigned i, struct output_stats *out)
+{
+	output_get_stats(e->outputs[i], out);
+	return output_name(e->outputs[i]);
+}
+
 /* ---- life ---- */
 
 /* The state each type's sources share, before any of them is created. */
@@ -183,7 +252,8 @@ engine_create(struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
 	e->changed_arg = changed_arg;
 	tapir_thread_init(&e->maintenance);
 	e->slots = calloc(cfg->num_sources + 1, sizeof(*e->slots));
-	e->store = policy_store_create(&cfg->rules, num_readers);
+	e->store = policy_store_create(&cfg->rules, num_readers +
+		cfg->num_outputs);
 	if (!e->slots || !e->store) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -222,6 +292,8 @@ engine_create(struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
 		    errlen)))
 			goto fail;
 	}
+	if (create_outputs(e, num_readers, err, errlen) != 0)
+		goto fail;
 	return e;
 fail:
 	engine_destroy(e);
@@ -240,6 +312,11 @@ engine_start(struct engine *e, int handover, char *err, size_t errlen)
 		if (s->type->start(s->feed, err, errlen) != 0)
 			return -1;
 	}
+	if (e->num_outputs)
+		policy_store_observe(e->store, outputs_changed, e);
+	for (i = 0; i < e->num_outputs; i++)
+		if (output_start(e->outputs[i], err, errlen) != 0)
+			return -1;
 	if (tapir_thread_start(&e->maintenance, maintenance_thread, e) != 0) {
 		snprintf(err, errlen, "cannot start the maintenance thread");
 		return -1;
@@ -262,6 +339,12 @@ engine_destroy(struct engine *e)
 	for (i = 0; e->slots && i < e->num_sources; i++)
 		if (e->slots[i].feed)
 			e->slots[i].type->destroy(e->slots[i].feed);
+	/* Nothing writes any more but a last override: unhook first. */
+	if (e->store && e->num_outputs)
+		policy_store_observe(e->store, NULL, NULL);
+	for (i = 0; i < e->num_outputs; i++)
+		output_destroy(e->outputs[i]);
+	free(e->outputs);
 	for (i = 0; i < feed_types_count(); i++)
 		if (e->shared[i])
 			feed_type_at(i)->shared_destroy(e->shared[i]);

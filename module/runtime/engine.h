@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "feeds/feed.h"
+#include "module/output/output.h"
 #include "module/policy/policy.h"
 #include "module/runtime/conf.h"
 #include "module/runtime/overrides.h"
@@ -47,7 +48,8 @@ struct engine;
  * @param cfg: the configuration; the engine takes ownership.
  * @param flags: ENGINE_STRICT or 0.
  * @param num_readers: reader slots to reserve in the store (one per
- *	Unbound worker thread, plus the engine's own).
+ *	Unbound worker thread, plus the engine's own); the engine adds one
+ *	for each output.
  * @param changed: called for every name a feed adds or changes, so the
  *	adapter can drop it from Unbound's caches; may be NULL.
  * @param changed_arg: argument for changed.
@@ -128,5 +130,17 @@ void engine_source_info(struct engine *e, unsigned i,
  */
 void engine_source_extras(struct engine *e, unsigned i, feed_extra_fn fn,
 	void *arg);
+
+/**
+ * Number of outputs (output: clauses).
+ */
+unsigned engine_output_count(struct engine *e);
+
+/**
+ * The counters of output i (0 .. engine_output_count()-1).
+ * @return its name.
+ */
+const char *engine_output_stats(struct engine *e, unsigned i,
+	struct output_stats *out);
 
 #endif /* TAPIR_ENGINE_H */
