@@ -685,15 +685,18 @@ open_clause(struct parser *p, const char *name, enum clause *clause)
 	const struct feed_type *t;
 	size_t i;
 
-	p->source = NULL;
-	p->type_clause = NULL;
+	/* A word that names no clause is a key of the clause still open
+	 * ("bogus:" in a source): that clause stays open. */
 	for (i = 1; i < sizeof(clause_names) / sizeof(*clause_names); i++)
 		if (strcmp(name, clause_names[i]) == 0) {
+			p->source = NULL;
+			p->type_clause = NULL;
 			*clause = (enum clause)i;
 			return *clause == CLAUSE_SOURCE ? open_source(p) : 0;
 		}
 	if (!(t = feed_type_by_clause(name)))
 		return 1;
+	p->source = NULL;
 	*clause = CLAUSE_TYPE;
 	p->type_clause = t;
 	i = feed_type_index(t);

@@ -254,6 +254,10 @@ test_mqtt_and_tags(void **state)
 	assert_error("mqtt:\n    edge-id: a/b\n", "t.conf:2: edge-id: ");
 	assert_error("source:\n    name: c\n    type: mqtt\n    bootstrap-url: "
 		"http://x/\n", "not an https:// URL");
+	/* A word alone that names no clause leaves the source open (it
+	 * was closed, and the next key of the source crashed the parser). */
+	assert_error("source:\n    name: a\n    bogus:\n    list: denylist\n",
+		"t.conf:3: bogus: unknown key for a source of type file");
 	/* A key of another type is not one of this source's. */
 	assert_error("source:\n    name: c\n    zone: x.\n    file: f\n",
 		"t.conf:3: zone: unknown key for a source of type file");
