@@ -862,6 +862,45 @@ tapir_conf_free(struct tapir_conf *cfg)
 	free(cfg);
 }
 
+/* Hands a type's files on with the clause they are in. */
+struct files_ctx {
+	tapir_conf_file_fn fn;
+	void *arg;
+	const char *where;
+};
+
+static void
+files_of(void *arg, const char *key, const char *path)
+{
+	struct files_ctx *c = arg;
+
+	c->fn(c->arg, c->where, key, path);
+}
+
+void
+tapir_conf_files(const struct tapir_conf *cfg, tapir_conf_file_fn fn,
+	void *arg)
+{
+	const struct tapir_conf_source *src;
+	char where[160];
+	struct files_ctx c = { fn, arg, where };
+	unsigned t;
+
+	for (t = 0; t < feed_types_count(); t++) {
+		const struct feed_type *type = feed_type_at(t);
+		if (!cfg->clauses[t] || !type->clause_files)
+			continue;
+		snprintf(where, sizeof(where), "%s:", type->clause);
+		type->clause_files(cfg->clauses[t], files_of, &c);
+	}
+	for (src = cfg->sources; src; src = src->next) {
+		if (!src->conf || !src->type->conf_files)
+			continue;
+		snprintf(where, sizeof(where), "source %s", src->name);
+		src->type->conf_files(src->conf, files_of, &c);
+	}
+}
+
 const char *
 tapir_conf_default_path(void)
 {
