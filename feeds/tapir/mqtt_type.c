@@ -718,36 +718,73 @@ apply_config_message(struct obs_shared *s, const uint8_t *msg, size_t len)
 	free(payload);
 }
 
-/* The configuration kept from before a restart, if any. */
-static void
-load_config(struct obs_shared *s)
+/* Read the configuration kept from before: 1 when c holds it, 0 when
+ * there is none, -1 when the file cannot be used (why says why). */
+static int
+read_config(struct obs_shared *s, struct core_config *c, char *why,
+	size_t whylen)
 {
-	char *text, why[300];
+	char *text;
 	size_t len;
 	int r;
 
+	memset(c, 0, sizeof(*c));
 	if (!s->config_file)
-		return;
+		return 0;
 	if ((r = file_read_all(s->config_file, CONFIG_MAX, &text, &len))) {
 		if (r == ENOENT)
-			return;
-		snprintf(why, sizeof(why), "cannot read it: %s",
-			file_strerror(r));
-	} else {
-		r = core_config_parse((const uint8_t *)text, len, &s->core,
-			why, sizeof(why));
-		free(text);
-		if (r == 0) {
-			s->have_core = 1;
-			tapir_log(TAPIR_LOG_INFO, "mqtt: Core's configuration "
-				"from %s: topic %s", s->config_file,
-				s->core.topic);
-			return;
-		}
-		core_config_clear(&s->core);
+			return 0;
+		snprintf(why, whylen, "cannot read it: %s", file_strerror(r));
+		return -1;
 	}
-	s->config_broken++;
-	statefile_keep_aside(s->config_file, "mqtt", why, NULL, 0);
+	r = core_config_parse((const uint8_t *)text, len, c, why, whylen);
+	free(text);
+	if (r != 0)
+		core_config_clear(c);
+	return r == 0 ? 1 : -1;
+}
+
+/* The configuration kept from before a restart, if any, for the sources
+ * about to be made; one that cannot be read is kept aside. */
+static void
+load_config(struct obs_shared *s)
+{
+	char why[300];
+
+	switch (read_config(s, &s->core, why, sizeof(why))) {
+	case 1:
+		s->have_core = 1;
+		tapir_log(TAPIR_LOG_INFO, "mqtt: Core's configuration from %s: "
+			"topic %s", s->config_file, s->core.topic);
+		break;
+	case -1:
+		s->config_broken++;
+		statefile_keep_aside(s->config_file, "mqtt", why, NULL, 0);
+		break;
+	}
+}
+
+/* On a reload, the engine being replaced may have taken a configuration
+ * message after this one read the file: the file is read again once it
+ * has ended, before the connection starts. */
+static void
+handover_config(struct obs_shared *s)
+{
+	struct core_config c;
+	char why[300];
+	int same;
+
+	if (read_config(s, &c, why, sizeof(why)) != 1)
+		return;
+	pthread_mutex_lock(&s->lock);
+	same = s->have_core && core_config_equal(&s->core, &c);
+	pthread_mutex_unlock(&s->lock);
+	if (!same) {
+		tapir_log(TAPIR_LOG_INFO, "mqtt: Core's configuration changed "
+			"during the reload: topic %s", c.topic);
+		use_config(s, &c);
+	}
+	core_config_clear(&c);
 }
 
 /* ---- the client certificate ---- */
@@ -899,6 +936,8 @@ start_shared(struct obs_shared *s)
 	unsigned i;
 	int r = 0;
 
+	if (s->clause->config_topic)
+		handover_config(s);
 	pthread_mutex_lock(&s->lock);
 	r = want_topics(s) != 0 ? ENOMEM : 0;
 	pthread_mutex_unlock(&s->lock);
