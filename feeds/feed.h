@@ -113,6 +113,10 @@ struct feed_env {
  *  feed_stats ("serial", "lapsed" ...). */
 typedef void (*feed_extra_fn)(void *arg, const char *key, uint64_t value);
 
+/** Called for each file a configuration names that the module reads
+ *  while it runs (key: the key that names it). */
+typedef void (*feed_file_fn)(void *arg, const char *key, const char *path);
+
 /** A read-only view of every source of an engine, for a type's shared
  *  state (status reports describe them all). */
 struct feed_roster {
@@ -147,6 +151,9 @@ struct feed_type {
 		size_t errlen);
 	/** Free a source configuration. */
 	void (*conf_free)(void *conf);
+	/** Each file the source clause names (optional; checkconf checks
+	 *  that Unbound's user can read them). */
+	void (*conf_files)(const void *conf, feed_file_fn fn, void *arg);
 
 	/** Name of a top-level clause of the type's own ("mqtt"), or
 	 *  NULL; then the four clause_* operations below are NULL too. */
@@ -162,12 +169,16 @@ struct feed_type {
 		size_t errlen);
 	/** Free it. */
 	void (*clause_free)(void *clause);
+	/** Each file the clause names (optional), as conf_files. */
+	void (*clause_files)(const void *clause, feed_file_fn fn, void *arg);
 
 	/** The state the type's sources share (a connection, status
 	 *  reports), made once per engine from its clause before any
-	 *  source is created; NULL operations when there is none. */
+	 *  source is created (no thread yet: the sources' start starts
+	 *  what it runs); NULL operations when there is none.  poll_ms is
+	 *  how often files it follows are looked at. */
 	void *(*shared_create)(const void *clause, const char *state_dir,
-		char *err, size_t errlen);
+		unsigned poll_ms, char *err, size_t errlen);
 	/** Called about once a second by the engine's maintenance thread,
 	 *  with a view of every source. */
 	void (*shared_tick)(void *shared, int64_t now,

@@ -761,6 +761,7 @@ open_clause(struct parser *p, const char *name, enum clause *clause)
 	if (!(t = feed_type_by_clause(name)))
 		return 1;
 	p->source = NULL;
+	p->output = NULL;
 	*clause = CLAUSE_TYPE;
 	p->type_clause = t;
 	i = feed_type_index(t);
@@ -948,6 +949,45 @@ tapir_conf_redirect_data(const struct tapir_conf *cfg, struct localdata *out)
 		(void)localdata_add(out, 1, (const uint8_t *)&r->a[i], 4);
 	for (i = 0; i < r->num_aaaa; i++)
 		(void)localdata_add(out, 28, (const uint8_t *)&r->aaaa[i], 16);
+}
+
+/* Hands a type's files on with the clause they are in. */
+struct files_ctx {
+	tapir_conf_file_fn fn;
+	void *arg;
+	const char *where;
+};
+
+static void
+files_of(void *arg, const char *key, const char *path)
+{
+	struct files_ctx *c = arg;
+
+	c->fn(c->arg, c->where, key, path);
+}
+
+void
+tapir_conf_files(const struct tapir_conf *cfg, tapir_conf_file_fn fn,
+	void *arg)
+{
+	const struct tapir_conf_source *src;
+	char where[160];
+	struct files_ctx c = { fn, arg, where };
+	unsigned t;
+
+	for (t = 0; t < feed_types_count(); t++) {
+		const struct feed_type *type = feed_type_at(t);
+		if (!cfg->clauses[t] || !type->clause_files)
+			continue;
+		snprintf(where, sizeof(where), "%s:", type->clause);
+		type->clause_files(cfg->clauses[t], files_of, &c);
+	}
+	for (src = cfg->sources; src; src = src->next) {
+		if (!src->conf || !src->type->conf_files)
+			continue;
+		snprintf(where, sizeof(where), "source %s", src->name);
+		src->type->conf_files(src->conf, files_of, &c);
+	}
 }
 
 const char *

@@ -135,6 +135,18 @@ void tapir_conf_redirect_data(const struct tapir_conf *cfg,
  */
 void tapir_conf_free(struct tapir_conf *cfg);
 
+/** Called for each file a configuration names that the module reads
+ *  while it runs: where ("mqtt:", "source NAME"), the key, the path. */
+typedef void (*tapir_conf_file_fn)(void *arg, const char *where,
+	const char *key, const char *path);
+
+/**
+ * Each file the configuration's clauses and sources name, as their types
+ * tell them (feed_type's conf_files and clause_files); for checkconf.
+ */
+void tapir_conf_files(const struct tapir_conf *cfg, tapir_conf_file_fn fn,
+	void *arg);
+
 /**
  * The path of the config file to use: the environment variable
  * TAPIR_CONF_PATH_ENV if set and non-empty, else the compiled-in default.

@@ -226,7 +226,7 @@ create_shared(struct engine *e, char *err, size_t errlen)
 		if (!src)
 			continue;
 		if (!(e->shared[t] = type->shared_create(e->cfg->clauses[t],
-		    e->cfg->state_dir, err, errlen)))
+		    e->cfg->state_dir, e->cfg->file_poll_ms, err, errlen)))
 			return -1;
 	}
 	return 0;

@@ -246,20 +246,59 @@ test_mqtt_and_tags(void **state)
 	assert_error("mqtt:\n    server: http://b\n", "t.conf:2: server: ");
 	assert_error("source:\n    name: c\n    type: mqtt\n",
 		"needs 'topic'");
-	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+	/* Any number of sources share the one connection. */
+	cfg = parse_ok("mqtt:\n    server: mqtt://b:1883\n"
 		"    insecure-unsigned: yes\n"
+		"    config-topic: configuration/node/pop\n"
+		"    insecure-unsigned-config: yes\n"
+		"    session-expiry: 0\n    rebootstrap-after: 300\n"
+		"    cert-warn-days: 7\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t/+\n"
+		"    trusted-keys: other.json\n    core-config: no\n"
+		"source:\n    name: d\n    type: mqtt\n    topic: \"u/#\"\n");
+	m = cfg->clauses[feed_type_index(&feed_type_mqtt)];
+	o = cfg->sources->conf;
+	assert_string_equal(m->config_topic, "configuration/node/pop");
+	assert_int_equal(m->insecure_unsigned_config, 1);
+	assert_int_equal(m->session_expiry, 0);
+	assert_int_equal(m->rebootstrap_after, 300);
+	assert_int_equal(m->cert_warn_days, 7);
+	assert_string_equal(o->trusted_keys, "other.json");
+	assert_int_equal(o->core_config, 0);
+	assert_int_equal(((const struct mqtt_source_conf *)
+		cfg->sources->next->conf)->core_config, -1);
+	tapir_conf_free(cfg);
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    insecure-unsigned: yes\n    config-topic: c\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
+		"config-topic needs 'trusted-keys'");
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    trusted-keys: k.json\n    config-topic: c\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: c\n",
+		"the topic is mqtt:'s config-topic");
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    trusted-keys: k.json\n"
 		"source:\n    name: c\n    type: mqtt\n    topic: t\n"
-		"source:\n    name: d\n    type: mqtt\n    topic: u\n",
-		"only one source of type mqtt");
+		"    core-config: yes\n", "needs 'config-topic'");
+	assert_error("source:\n    name: c\n    type: mqtt\n"
+		"    topic: \"a/#/b\"\n", "t.conf:4: topic: ");
+	assert_error("mqtt:\n    config-topic: a+\n",
+		"t.conf:2: config-topic: ");
+	assert_error("mqtt:\n    session-expiry: 4294967296\n",
+		"t.conf:2: session-expiry: ");
 	assert_error("mqtt:\n    server: mqtt://b:1883\n"
 		"    insecure-unsigned: yes\n    status-key: k.json\n"
 		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
 		"status-key needs edge-id");
 	assert_error("mqtt:\n    status-key: k.json\n    edge-id: e\n",
-		"need a source of type mqtt");
+		"needs a source of type mqtt");
 	assert_error("mqtt:\n    edge-id: a/b\n", "t.conf:2: edge-id: ");
 	assert_error("source:\n    name: c\n    type: mqtt\n    bootstrap-url: "
 		"http://x/\n", "not an https:// URL");
+	/* A word alone that names no clause leaves the source open (it
+	 * was closed, and the next key of the source crashed the parser). */
+	assert_error("source:\n    name: a\n    bogus:\n    list: denylist\n",
+		"t.conf:3: bogus: unknown key for a source of type file");
 	/* A key of another type is not one of this source's. */
 	assert_error("source:\n    name: c\n    zone: x.\n    file: f\n",
 		"t.conf:3: zone: unknown key for a source of type file");
