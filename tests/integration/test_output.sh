@@ -133,7 +133,8 @@ options {
 	allow-query { 127.0.0.1; };
 	dnssec-validation no;
 	notify no;
-	response-policy { zone "rpz.out"; } qname-wait-recurse no;
+	response-policy { zone "rpz.out" min-update-interval 0; }
+		qname-wait-recurse no;
 };
 key "tkey" {
 	algorithm hmac-sha256;
