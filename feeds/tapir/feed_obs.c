@@ -132,7 +132,10 @@ refuse(struct feed_obs *f, int64_t now, uint64_t *counter, const char *fmt,
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	(*counter)++;
+	f->stats.last_refused = now;
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", why);
+	snprintf(f->stats.last_refusal, sizeof(f->stats.last_refusal), "%s",
+		why);
 	if (now / 60 != f->log_minute) {
 		f->log_minute = now / 60;
 		f->logged = 0;
@@ -936,6 +939,12 @@ feed_obs_publish(struct feed_obs *f, const char *topic, const void *payload,
 	size_t len)
 {
 	return mqtt_conn_publish(f->mqtt, topic, payload, len);
+}
+
+void
+feed_obs_reconnect(struct feed_obs *f)
+{
+	mqtt_conn_reconnect(f->mqtt);
 }
 
 void

@@ -109,6 +109,10 @@ struct feed_obs_stats {
 	uint64_t saves, save_failures;
 	/** Unix time of the last applied message, 0 if none. */
 	int64_t last_update;
+	/** Unix time of the last refused message, 0 if none. */
+	int64_t last_refused;
+	/** Why it was refused; kept when later messages are applied. */
+	char last_refusal[256];
 	/** Broker connections made, and attempts that failed. */
 	uint64_t connects, connect_failures;
 	/** 1 while connected and subscribed. */
@@ -164,6 +168,11 @@ int feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg,
  *	the previous file is kept).
  */
 int feed_obs_save(struct feed_obs *f, int64_t now);
+
+/**
+ * Drop the broker connection and connect again now (mqtt_reconnect).
+ */
+void feed_obs_reconnect(struct feed_obs *f);
 
 /**
  * Publish a message on the feed's broker connection (status reports);

@@ -38,6 +38,8 @@ struct mqtt_conn {
 	char *out_topic;
 	void *out_payload;
 	size_t out_len;
+	/* Set by mqtt_conn_reconnect() (under stats_lock). */
+	int reconnect;
 };
 
 static char *
@@ -263,9 +265,23 @@ drained(struct mqtt_conn *f, unsigned *delivered)
 	*delivered = 0;
 }
 
+/* Whether a reconnect was asked for since the last look. */
+static int
+take_reconnect(struct mqtt_conn *f)
+{
+	int r;
+
+	pthread_mutex_lock(&f->stats_lock);
+	r = f->reconnect;
+	f->reconnect = 0;
+	pthread_mutex_unlock(&f->stats_lock);
+	return r;
+}
+
 /* Receive until the connection drops or we are told to stop.  Returns 1
- * if stopping.  After a message the next receive does not wait, so a
- * burst is delivered back to back and on_drained follows it at once. */
+ * if stopping, 2 when asked to reconnect.  After a message the next
+ * receive does not wait, so a burst is delivered back to back and
+ * on_drained follows it at once. */
 static int
 receive_loop(struct mqtt_conn *f, MQTTClient client)
 {
@@ -279,6 +295,10 @@ receive_loop(struct mqtt_conn *f, MQTTClient client)
 		if (tapir_thread_sleep(&f->thread, 0)) {
 			drained(f, &delivered);
 			return 1;
+		}
+		if (take_reconnect(f)) {
+			drained(f, &delivered);
+			return 2;
 		}
 		publish_queued(f, client);
 		rc = MQTTClient_receive(client, &topic, &topic_len, &msg,
@@ -313,8 +333,12 @@ feed_thread(void *arg)
 	unsigned backoff = 1, failures_logged = 0;
 
 	for (;;) {
-		MQTTClient client = connect_and_subscribe(f);
-		if (!client) {
+		MQTTClient client;
+		int r;
+
+		/* A reconnect asked for while connecting is done now. */
+		take_reconnect(f);
+		if (!(client = connect_and_subscribe(f))) {
 			pthread_mutex_lock(&f->stats_lock);
 			f->stats.connect_failures++;
 			pthread_mutex_unlock(&f->stats_lock);
@@ -342,21 +366,26 @@ feed_thread(void *arg)
 		failures_logged = 0;
 		if (f->p.on_subscribed)
 			f->p.on_subscribed(f->p.arg);
-		if (receive_loop(f, client)) {
+		if ((r = receive_loop(f, client)) == 1) {
 			MQTTClient_disconnect5(client, 1000,
 				MQTTREASONCODE_SUCCESS, NULL);
 			MQTTClient_destroy(&client);
 			return NULL;
 		}
-		tapir_log(TAPIR_LOG_WARN, "source %s: connection to %s lost",
-			f->source_name, f->uri);
+		if (r == 2)
+			tapir_log(TAPIR_LOG_INFO, "source %s: reconnecting to %s "
+				"as asked", f->source_name, f->uri);
+		else
+			tapir_log(TAPIR_LOG_WARN, "source %s: connection to %s "
+				"lost", f->source_name, f->uri);
 		pthread_mutex_lock(&f->stats_lock);
 		f->stats.disconnects++;
 		f->stats.connected = 0;
 		pthread_mutex_unlock(&f->stats_lock);
-		MQTTClient_disconnect5(client, 0, MQTTREASONCODE_SUCCESS, NULL);
+		MQTTClient_disconnect5(client, r == 2 ? 1000 : 0,
+			MQTTREASONCODE_SUCCESS, NULL);
 		MQTTClient_destroy(&client);
-		if (tapir_thread_sleep(&f->thread, 1000))
+		if (r != 2 && tapir_thread_sleep(&f->thread, 1000))
 			return NULL;
 	}
 }
@@ -382,6 +411,15 @@ mqtt_conn_start(struct mqtt_conn *f)
 	if ((r = pthread_once(&paho_once, paho_init)) != 0)
 		return r;
 	return tapir_thread_start(&f->thread, feed_thread, f);
+}
+
+void
+mqtt_conn_reconnect(struct mqtt_conn *f)
+{
+	pthread_mutex_lock(&f->stats_lock);
+	f->reconnect = 1;
+	pthread_mutex_unlock(&f->stats_lock);
+	tapir_thread_wake(&f->thread);
 }
 
 void

@@ -507,6 +507,9 @@ obs_stats(void *feed, struct feed_stats *out)
 	out->failures = os.bad_signature + os.bad_message + os.wrong_source +
 		os.over_limit;
 	out->last_update = os.last_update;
+	out->last_failure = os.last_refused;
+	memcpy(out->last_failure_reason, os.last_refusal,
+		sizeof(out->last_failure_reason));
 	out->state_broken = os.state_broken;
 	snprintf(out->state, sizeof(out->state), "%s", os.connected ?
 		"connected" : "disconnected");
@@ -526,8 +529,17 @@ obs_extras(void *feed, feed_extra_fn fn, void *arg)
 	fn(arg, "wrong_source", os.wrong_source);
 	fn(arg, "over_limit", os.over_limit);
 	fn(arg, "connects", os.connects);
+	fn(arg, "reconnects", os.connects ? os.connects - 1 : 0);
 	fn(arg, "bootstraps", os.bootstraps);
 	fn(arg, "bootstrap_failures", os.bootstrap_failures);
+}
+
+static void
+obs_reconnect(void *feed)
+{
+	struct obs_feed *o = feed;
+
+	feed_obs_reconnect(o->f);
 }
 
 const struct feed_type feed_type_mqtt = {
@@ -550,5 +562,6 @@ const struct feed_type feed_type_mqtt = {
 	.save = obs_save,
 	.stats = obs_stats,
 	.extras = obs_extras,
+	.reconnect = obs_reconnect,
 	.destroy = obs_destroy,
 };
