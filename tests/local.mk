@@ -15,7 +15,8 @@ INTEGRATION_TESTS = tests/integration/test_skeleton.sh \
 	tests/integration/test_hostile_control.sh \
 	tests/integration/test_hostile_files.sh \
 	tests/integration/test_hostile_state.sh \
-	tests/integration/test_fast_reload.sh
+	tests/integration/test_fast_reload.sh \
+	tests/integration/test_ops.sh
 # test_rpz_diff: Unbound's own rpz: and the module on one zone and one
 # upstream.  test_control_ops: every control command, lookup's
 # explanations, checkconf over the example configs.  test_faults: a
@@ -25,7 +26,9 @@ INTEGRATION_TESTS = tests/integration/test_skeleton.sh \
 # answer for a blocked name; hostile control clients; a FIFO, a device,
 # an endless line at a path the module reads; the state directory full,
 # read-only or damaged.  test_fast_reload: Unbound 1.22's fast_reload
-# keeps modules loaded (skipped before 1.22).
+# keeps modules loaded (skipped before 1.22).  test_ops: which source and
+# rule decided (stats, /metrics, lookup), sources on trial, switched off
+# and on, a real Prometheus scraping the module.
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/integration/lsan.supp tests/integration/rpz_diff_gen.awk \

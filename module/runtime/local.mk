@@ -1,18 +1,24 @@
 # module/runtime/: the module's runtime without Unbound: the configuration,
 # the engine that builds the store and runs the feeds, the control socket
-# and its commands, the cache flush queue, and the operator's tool.
+# and its commands, the query counters and /metrics, the cache flush
+# queue, and the operator's tool.
 noinst_LTLIBRARIES += module/runtime/libtapir_runtime.la
 module_runtime_libtapir_runtime_la_SOURCES = \
 	module/runtime/conf.c module/runtime/conf.h \
 	module/runtime/engine.c module/runtime/engine.h \
 	module/runtime/feed_types.c module/runtime/feed_types.h \
 	module/runtime/overrides.c module/runtime/overrides.h \
+	module/runtime/disabled.c module/runtime/disabled.h \
+	module/runtime/counters.c module/runtime/counters.h \
+	module/runtime/metrics.c module/runtime/metrics.h \
 	module/runtime/control.c module/runtime/control.h \
 	module/runtime/commands.c module/runtime/commands.h \
 	module/runtime/flushq.c module/runtime/flushq.h
 module_runtime_libtapir_runtime_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	$(LIBMICROHTTPD_CFLAGS) \
 	-DTAPIR_DEFAULT_CONFIG='"$(sysconfdir)/unbound/tapir-pop.conf"'
-module_runtime_libtapir_runtime_la_LIBADD = $(PTHREAD_LIBS)
+module_runtime_libtapir_runtime_la_LIBADD = $(LIBMICROHTTPD_LIBS) \
+	$(PTHREAD_LIBS)
 
 # The operator's tool.
 sbin_PROGRAMS += tapir-pop-control
