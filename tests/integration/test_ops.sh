@@ -17,6 +17,26 @@ require_unbound
 command -v mosquitto >/dev/null || skip_all "mosquitto not installed"
 command -v curl >/dev/null || skip_all "curl not installed"
 
+# The Grafana dashboard: JSON, and every query PromQL (promtool checks
+# them as recording rules; Grafana's $__rate_interval made a duration).
+DASH="$top_srcdir/contrib/examples/grafana-dashboard.json"
+if command -v jq >/dev/null; then
+	check "the Grafana dashboard is JSON with panels" \
+		sh -c 'jq -e ".panels | length > 0" "$1" >/dev/null' - "$DASH"
+	if command -v promtool >/dev/null; then
+		{
+			echo "groups:"
+			echo "  - name: dashboard"
+			echo "    rules:"
+			jq -r '.panels[].targets[].expr' "$DASH" |
+				sed 's/\$__rate_interval/1m/g' |
+				awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "      - record: dashboard:q%d\n        expr: \"%s\"\n", NR, $0 }'
+		} > "$T_DIR/dashboard-rules.yml"
+		check "the dashboard's queries are PromQL (promtool)" \
+			quiet promtool check rules "$T_DIR/dashboard-rules.yml"
+	fi
+fi
+
 D=$T_DIR
 PORT=$(free_port)
 MQ_PORT=$(free_port)
