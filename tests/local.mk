@@ -52,9 +52,11 @@ clean-fuzz-work:
 
 # Benchmarks of the whole resolver, run by hand (they need minutes and a
 # quiet machine): Unbound / its rpz: / tapir-pop side by side, the RPZ
-# feed against Knot, what a dump costs.
+# feed against Knot, what a dump costs, what the counters and /metrics
+# cost blocked queries.
 EXTRA_DIST += tests/bench/side-by-side.sh tests/bench/sbs_names.awk \
-	tests/bench/rpz-side-by-side.sh tests/bench/dump-memory.sh
+	tests/bench/rpz-side-by-side.sh tests/bench/dump-memory.sh \
+	tests/bench/metrics-cost.sh
 
 # Debian packages: contrib/build-packages.sh's unbound and tapir-pop
 # installed with apt-get into a throw-away Debian 12 root, Unbound started

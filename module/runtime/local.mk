@@ -33,7 +33,8 @@ module/runtime/tapir-pop.conf.5: $(top_srcdir)/module/runtime/tapir-pop.conf.5.i
 	$(MKDIR_P) module/runtime
 	sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(top_srcdir)/module/runtime/tapir-pop.conf.5.in > $@
 
-RUNTIME_TESTS = tests/unit/test_conf tests/unit/test_engine tests/unit/test_flushq
+RUNTIME_TESTS = tests/unit/test_conf tests/unit/test_engine tests/unit/test_flushq \
+	tests/unit/test_counters
 check_PROGRAMS += $(RUNTIME_TESTS)
 TESTS += $(RUNTIME_TESTS)
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
@@ -42,6 +43,9 @@ tests_unit_test_conf_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_engine_SOURCES = tests/unit/test_engine.c
 tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_engine_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_counters_SOURCES = tests/unit/test_counters.c
+tests_unit_test_counters_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_counters_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_flushq_SOURCES = tests/unit/test_flushq.c
 tests_unit_test_flushq_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_flushq_LDADD = $(TAPIR_ALL_LIBS) $(CMOCKA_LIBS)
