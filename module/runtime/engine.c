@@ -152,13 +152,13 @@ engine_source_switch(struct engine *e, const char *name, int enabled)
 	unsigned i;
 	int id = policy_source_find(e->store, name);
 
-	if (id < 0)
-		return ENGINE_SWITCH_UNKNOWN;
-	for (i = 0; i < engine_source_count(e); i++) {
+	for (i = 0; id >= 0 && i < engine_source_count(e); i++) {
 		engine_source_info(e, i, &si);
 		if (strcmp(si.name, name) == 0)
 			break;
 	}
+	if (id < 0 || i == engine_source_count(e))
+		return ENGINE_SWITCH_UNKNOWN;
 	if (disabled_set(e->disabled, name, !enabled) != 0)
 		return ENGINE_SWITCH_NOT_STORED;
 	if (si.enabled == !!enabled)

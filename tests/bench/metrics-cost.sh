@@ -25,8 +25,8 @@
 # Each round runs dnsperf (UDP, 4 clients, 1 thread; Unbound num-threads:
 # 1) over the N listed names, every query answered NXDOMAIN by the
 # module, for SECS seconds: "quiet" with nothing else, "scraped" while a
-# loop fetches /metrics once a second, and "baseline" on the baseline
-# module if one is given.  The table shows medians and the ratio
+# loop fetches /metrics once a second (the two in one process, in turns
+# first), and "baseline" on the baseline module if one is given.  The table shows medians and the ratio
 # scraped / quiet (and quiet / baseline).
 set -u
 
@@ -156,6 +156,17 @@ scraper() {
 	done
 }
 
+# scraped_run: one run while the scraper fetches /metrics.
+scraped_run() {
+	rm -f "$W/stop"
+	scraper &
+	SPID=$!
+	T_PIDS="$T_PIDS $SPID"
+	record scraped "$(qps)"
+	: > "$W/stop"
+	wait "$SPID" 2>/dev/null
+}
+
 record() {
 	echo "$2" >> "$W/res.$1"
 	printf ' %s=%s' "$1" "$2" >&2
@@ -173,14 +184,11 @@ while [ $round -lt "$ROUNDS" ]; do
 	round=$((round + 1))
 	printf 'round %s:' "$round" >&2
 	start module
+	# Which of the two comes first alternates: the second run of a
+	# process finds its caches warmer.
+	[ $((round % 2)) = 0 ] && scraped_run
 	record quiet "$(qps)"
-	rm -f "$W/stop"
-	scraper &
-	SPID=$!
-	T_PIDS="$T_PIDS $SPID"
-	record scraped "$(qps)"
-	: > "$W/stop"
-	wait "$SPID" 2>/dev/null
+	[ $((round % 2)) = 1 ] && scraped_run
 	stop_pid "$PID"
 	if [ -n "$BASE" ]; then
 		start baseline
