@@ -221,7 +221,10 @@ feed_counters_fail(struct feed_counters *c, const char *why)
 {
 	pthread_mutex_lock(&c->lock);
 	c->s.failures++;
+	c->s.last_failure = (int64_t)time(NULL);
 	snprintf(c->s.last_error, sizeof(c->s.last_error), "%s", why);
+	snprintf(c->s.last_failure_reason, sizeof(c->s.last_failure_reason),
+		"%s", why);
 	pthread_mutex_unlock(&c->lock);
 }
 

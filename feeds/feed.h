@@ -24,7 +24,7 @@
  *   handover (optional): before start on a reload, pick up what the
  *	previous engine saved last;
  *   save (optional): persist now (before a reload, and periodically);
- *   stats, extras: any time, from any thread;
+ *   stats, extras, reconnect: any time, from any thread;
  *   destroy: stop and join its threads, free it.
  * A type may also own a top-level clause of its own (mqtt:) and a state
  * shared by all its sources (a connection, status reports).
@@ -65,6 +65,10 @@ struct feed_stats {
 	uint64_t received;
 	/** Unix time of the last successful update, 0 if none. */
 	int64_t last_update;
+	/** Unix time of the last refused update, 0 if none. */
+	int64_t last_failure;
+	/** Why it was refused; kept when later updates succeed. */
+	char last_failure_reason[256];
 	/** State files found unreadable at start and kept aside. */
 	uint64_t state_broken;
 	/** Connection state ("connected", "disconnected"), "" if none. */
@@ -110,7 +114,10 @@ struct feed_env {
 };
 
 /** Called for each type-specific counter a feed shows beside its
- *  feed_stats ("serial", "lapsed" ...). */
+ *  feed_stats ("serial", "lapsed" ...).  A key ending in "_time" is a
+ *  Unix time, 0 for never; one ending in "_bytes" a size; "serial" a
+ *  zone's serial; every other key counts events since the feed was
+ *  created and only grows (/metrics renders them so). */
 typedef void (*feed_extra_fn)(void *arg, const char *key, uint64_t value);
 
 /** Called for each file a configuration names that the module reads
@@ -200,6 +207,9 @@ struct feed_type {
 	void (*stats)(void *feed, struct feed_stats *out);
 	/** The type's own counters, each passed to fn (optional). */
 	void (*extras)(void *feed, feed_extra_fn fn, void *arg);
+	/** Drop its connection and connect again now, from any thread
+	 *  (optional: types that keep a connection). */
+	void (*reconnect)(void *feed);
 	/** Stop and join its threads, free it. */
 	void (*destroy)(void *feed);
 };

@@ -141,7 +141,10 @@ set_error(struct feed_rpz *f, const char *msg)
 	tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name, msg);
 	pthread_mutex_lock(&f->stats_lock);
 	f->stats.failures++;
+	f->stats.last_failure = (int64_t)time(NULL);
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", msg);
+	snprintf(f->stats.last_failure_reason,
+		sizeof(f->stats.last_failure_reason), "%s", msg);
 	pthread_mutex_unlock(&f->stats_lock);
 }
 
@@ -366,6 +369,9 @@ apply_commit(struct apply *a, ldns_rr *soa, const char *how)
 	else if (strcmp(how, "saved zone") != 0)
 		f->stats.loads++;
 	f->stats.skipped_records += c->unsupported + c->outside;
+	f->stats.skipped_trigger += c->unsupported;
+	f->stats.skipped_outside += c->outside;
+	f->stats.skipped_ignored += c->ignored;
 	f->stats.entries = rpz_zone_entries(f->view);
 	f->stats.last_update = (int64_t)time(NULL);
 	f->stats.last_error[0] = 0;
@@ -1106,6 +1112,10 @@ xfr_commit(struct xfr *x)
 	x->new_soa = NULL;          /* taken, applied or not */
 	if (r != 0)
 		return xfr_fail(x, "could not apply the %s", x->how);
+	pthread_mutex_lock(&x->f->stats_lock);
+	x->f->stats.last_transfer = (int64_t)time(NULL);
+	x->f->stats.last_transfer_bytes = x->c.bytes;
+	pthread_mutex_unlock(&x->f->stats_lock);
 	return STEP_OK;
 }
 

@@ -91,6 +91,9 @@ struct feed_rpz_stats {
 	uint64_t notifies_refused;
 	/** Records skipped (unsupported trigger types, out of zone). */
 	uint64_t skipped_records;
+	/** Of those, by kind: other trigger types, and outside the zone;
+	 *  and records of types without policy meaning, not counted above. */
+	uint64_t skipped_trigger, skipped_outside, skipped_ignored;
 	/** Records of the saved zone that could not be read, skipped. */
 	uint64_t bad_records;
 	/** Saved zones that could not be used at all (kept aside). */
@@ -99,6 +102,15 @@ struct feed_rpz_stats {
 	uint64_t entries;
 	/** Unix time of the last applied transfer, 0 if none. */
 	int64_t last_update;
+	/** Unix time and size in bytes of the last transfer applied from a
+	 *  primary (the saved zone at start is none); 0 if none. */
+	int64_t last_transfer;
+	/** Its size in octets, as received. */
+	uint64_t last_transfer_bytes;
+	/** Unix time of the last failure, 0 if none. */
+	int64_t last_failure;
+	/** Its reason; kept when later transfers succeed. */
+	char last_failure_reason[256];
 	/** Last error, empty if none. */
 	char last_error[256];
 };

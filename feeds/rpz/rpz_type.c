@@ -418,6 +418,9 @@ rpz_stats(void *feed, struct feed_stats *out)
 	out->updates = rs.axfr + rs.ixfr + rs.loads;
 	out->failures = rs.failures;
 	out->last_update = rs.last_update;
+	out->last_failure = rs.last_failure;
+	memcpy(out->last_failure_reason, rs.last_failure_reason,
+		sizeof(out->last_failure_reason));
 	out->state_broken = rs.state_broken;
 	memcpy(out->last_error, rs.last_error, sizeof(out->last_error));
 }
@@ -435,6 +438,11 @@ rpz_extras(void *feed, feed_extra_fn fn, void *arg)
 	fn(arg, "notifies", rs.notifies);
 	fn(arg, "notifies_refused", rs.notifies_refused);
 	fn(arg, "records_skipped", rs.skipped_records);
+	fn(arg, "skipped_trigger", rs.skipped_trigger);
+	fn(arg, "skipped_outside", rs.skipped_outside);
+	fn(arg, "skipped_ignored", rs.skipped_ignored);
+	fn(arg, "last_transfer_time", (uint64_t)rs.last_transfer);
+	fn(arg, "last_transfer_bytes", rs.last_transfer_bytes);
 	fn(arg, "bad_records", rs.bad_records);
 	if (r->conf->url) {
 		uint64_t fetches, not_modified;

@@ -145,7 +145,10 @@ refuse(struct feed_obs *f, int64_t now, uint64_t *counter, const char *fmt,
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	(*counter)++;
+	f->stats.last_refused = now;
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", why);
+	snprintf(f->stats.last_refusal, sizeof(f->stats.last_refusal), "%s",
+		why);
 	if (now / 60 != f->log_minute) {
 		f->log_minute = now / 60;
 		f->logged = 0;

@@ -132,6 +132,10 @@ struct feed_obs_stats {
 	uint64_t saves, save_failures;
 	/** Unix time of the last applied message, 0 if none. */
 	int64_t last_update;
+	/** Unix time of the last refused message, 0 if none. */
+	int64_t last_refused;
+	/** Why it was refused; kept when later messages are applied. */
+	char last_refusal[256];
 	/** Last error, "" if none. */
 	char last_error[256];
 };

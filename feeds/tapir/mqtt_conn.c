@@ -76,6 +76,8 @@ struct mqtt_conn {
 	int have_refused;
 	int connected_once;
 	int64_t lost_at;
+	/* Set by mqtt_conn_reconnect() (mqtt_reconnect), under lock. */
+	int reconnect_asked;
 };
 
 /* ---- topic sets ---- */
@@ -572,19 +574,27 @@ drain(struct mqtt_conn *c)
 	drained(c, &delivered);
 }
 
-/* Whether the certificate files changed to a usable new pair. */
+/* Whether to reconnect now: asked to (mqtt_reconnect), or the
+ * certificate files changed to a usable new pair. */
 static int
 want_reconnect(struct mqtt_conn *c)
 {
 	struct file_id now[TLS_FILES];
 	struct certfile_info info;
 	char why[512];
-	int dirty;
+	int dirty, asked;
 
 	pthread_mutex_lock(&c->lock);
 	dirty = c->files_dirty;
 	c->files_dirty = 0;
+	asked = c->reconnect_asked;
+	c->reconnect_asked = 0;
 	pthread_mutex_unlock(&c->lock);
+	if (asked) {
+		tapir_log(TAPIR_LOG_INFO, "mqtt: reconnecting to %s as asked",
+			c->uri);
+		return 1;
+	}
 	if (!dirty || !c->tls)
 		return 0;
 	files_now(c, now);
@@ -773,6 +783,15 @@ mqtt_conn_start(struct mqtt_conn *c)
 	if ((r = pthread_once(&paho_once, paho_init)) != 0)
 		return r;
 	return tapir_thread_start(&c->thread, conn_thread, c);
+}
+
+void
+mqtt_conn_reconnect(struct mqtt_conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->reconnect_asked = 1;
+	pthread_mutex_unlock(&c->lock);
+	tapir_thread_wake(&c->thread);
 }
 
 void

@@ -157,6 +157,12 @@ int mqtt_conn_publish(struct mqtt_conn *c, const char *topic,
 	const void *payload, size_t len);
 
 /**
+ * Drop the connection and connect again now, from any thread; a
+ * connection being retried after a failure is tried at once.
+ */
+void mqtt_conn_reconnect(struct mqtt_conn *f);
+
+/**
  * Copy the counters.
  */
 void mqtt_conn_get_stats(struct mqtt_conn *c, struct mqtt_conn_stats *out);

@@ -1397,6 +1397,9 @@ obs_stats(void *feed, struct feed_stats *out)
 	out->failures = os.bad_signature + os.bad_message + os.wrong_source +
 		os.over_limit;
 	out->last_update = os.last_update;
+	out->last_failure = os.last_refused;
+	memcpy(out->last_failure_reason, os.last_refusal,
+		sizeof(out->last_failure_reason));
 	/* A kept configuration found unreadable at start (set before any
 	 * thread ran, so read without the lock) is a follower's too. */
 	out->state_broken = os.state_broken +
@@ -1431,6 +1434,7 @@ obs_extras(void *feed, feed_extra_fn fn, void *arg)
 	fn(arg, "redelivered", os.redelivered);
 	fn(arg, "qos0", os.qos0);
 	fn(arg, "connects", ms.connects);
+	fn(arg, "reconnects", ms.connects ? ms.connects - 1 : 0);
 	fn(arg, "bootstraps", os.bootstraps);
 	fn(arg, "bootstrap_failures", os.bootstrap_failures);
 	if (o->keys) {
@@ -1455,6 +1459,17 @@ obs_extras(void *feed, feed_extra_fn fn, void *arg)
 	}
 }
 
+static void
+obs_reconnect(void *feed)
+{
+	struct obs_feed *o = feed;
+
+	/* One connection carries every mqtt source: asking for one asks
+	 * for it. */
+	if (o->shared->conn)
+		mqtt_conn_reconnect(o->shared->conn);
+}
+
 const struct feed_type feed_type_mqtt = {
 	.name = "mqtt",
 	.conf_new = conf_new,
@@ -1477,5 +1492,6 @@ const struct feed_type feed_type_mqtt = {
 	.save = obs_save,
 	.stats = obs_stats,
 	.extras = obs_extras,
+	.reconnect = obs_reconnect,
 	.destroy = obs_destroy,
 };

@@ -642,8 +642,8 @@ view_bytes(const struct source_view *v)
 /* ---- names of things ---- */
 
 static const char *const action_names[] = {
-	"none", "passthru", "tcp-only", "redirect", "nodata", "nxdomain",
-	"drop"
+	"none", "monitor", "passthru", "tcp-only", "redirect", "nodata",
+	"nxdomain", "drop"
 };
 
 const char *
@@ -733,6 +733,13 @@ struct policy_store {
 	 * query path reads them without synchronisation. */
 	struct source_meta meta[POLICY_MAX_SOURCES];
 	unsigned num_sources;
+	/* Sources on trial, a bit per id; and whether a rule's action is
+	 * monitor: a decision looks at what is on trial only if either. */
+	uint64_t monitored;
+	int monitor_rules;
+	/* Sources switched off, a bit per id: the operator switches them
+	 * at any time, a decision loads the word once. */
+	_Atomic uint64_t disabled;
 	/* Each source's published view: one pointer store publishes a
 	 * batch. */
 	_Atomic(struct source_view *) views[POLICY_MAX_SOURCES];
@@ -754,6 +761,8 @@ struct policy_store {
 	 * when nobody asked, and then nothing is collected for it. */
 	policy_changed_fn observe;
 	void *observe_arg;
+	/* Entries each source lost to expiry. */
+	uint64_t expired[POLICY_MAX_SOURCES];
 };
 
 static struct source_view *
@@ -775,6 +784,10 @@ policy_store_create(const struct policy_rules *rules, unsigned num_readers)
 	}
 	s->rules = *rules;
 	s->tag_source = -1;
+	s->monitor_rules = rules->numsources_action == POLICY_ACTION_MONITOR ||
+	    rules->numtags_action == POLICY_ACTION_MONITOR ||
+	    rules->tags_action == POLICY_ACTION_MONITOR;
+	atomic_init(&s->disabled, 0);
 	for (i = 0; i < POLICY_MAX_SOURCES; i++)
 		atomic_init(&s->views[i], NULL);
 	pthread_mutex_init(&s->writer, NULL);
@@ -816,6 +829,8 @@ policy_source_add(struct policy_store *s, const char *name,
 	strcpy(s->meta[s->num_sources].name, name);
 	s->meta[s->num_sources].list = list;
 	s->meta[s->num_sources].flags = flags;
+	if (flags & POLICY_SOURCE_MONITOR)
+		s->monitored |= (uint64_t)1 << s->num_sources;
 	/* Only a doubtlist source bears tags for the rules, as in POP. */
 	if (list == POLICY_LIST_DOUBT && s->rules.tag_source[0] &&
 	    strcmp(name, s->rules.tag_source) == 0)
@@ -841,6 +856,30 @@ policy_source_find(const struct policy_store *s, const char *name)
 		if (strcmp(s->meta[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+policy_source_set_enabled(struct policy_store *s, uint16_t id, int enabled)
+{
+	uint64_t bit = (uint64_t)1 << id, off;
+
+	if (id >= s->num_sources)
+		return -1;
+	/* Writers are serialised by the lock; readers only load. */
+	pthread_mutex_lock(&s->writer);
+	off = atomic_load_explicit(&s->disabled, memory_order_relaxed);
+	atomic_store_explicit(&s->disabled, enabled ? off & ~bit : off | bit,
+		memory_order_release);
+	pthread_mutex_unlock(&s->writer);
+	return 0;
+}
+
+int
+policy_source_enabled(const struct policy_store *s, int id)
+{
+	return id >= 0 && (unsigned)id < s->num_sources &&
+	    !(atomic_load_explicit(&s->disabled, memory_order_acquire) >>
+	    id & 1);
 }
 
 /* Publish a new view for one source, wait out the readers that may hold
@@ -1748,13 +1787,22 @@ reader_view(struct policy_store *s, unsigned i)
 	return atomic_load_explicit(&s->views[i], memory_order_acquire);
 }
 
-int
-policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
-	int64_t now, struct policy_decision *out)
+/* Whether a doubtlist rule with that action fires in this pass: a rule
+ * on trial fires only in the pass that looks at what is on trial. */
+static int
+rule_fires(enum policy_action a, int trial)
+{
+	return a != POLICY_ACTION_MONITOR || trial;
+}
+
+/* One pass of the decision over the sources not in skip (switched off,
+ * and on trial unless this is the trial pass). */
+static void
+decide_pass(const struct policy_store *s,
+	const struct source_view *const *views, struct qname *q, int64_t now,
+	uint64_t skip, int trial, struct policy_decision *out)
 {
 	const struct policy_rules *rules = &s->rules;
-	const struct source_view *views[POLICY_MAX_SOURCES];
-	struct qname q;
 	struct found f;
 	struct exemption exempt = { -1, 0, 0 };
 	enum policy_action deny = POLICY_ACTION_NONE;
@@ -1763,19 +1811,12 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	out->source = -1;
-	qname_init(&q, name, len);
-	/* Every source's exact probe, started together (see source_match). */
-	for (i = 0; i < s->num_sources; i++) {
-		views[i] = reader_view(s, i);
-		if (views[i] && q.labels > 0 &&
-		    (views[i]->exact_depths & depth_bit(q.labels)))
-			prefetch_key(views[i], key_hash(qname_hash(&q, 0), 0));
-	}
+	out->monitor_source = -1;
 	/* 1. Allowlist: absolute. */
 	for (i = 0; i < s->num_sources; i++) {
 		if (s->meta[i].list != POLICY_LIST_ALLOW || !views[i] ||
-		    !reported_before(s, i, out->source) ||
-		    !source_match(&s->meta[i], views[i], &q, now, &f))
+		    (skip >> i & 1) || !reported_before(s, i, out->source) ||
+		    !source_match(&s->meta[i], views[i], q, now, &f))
 			continue;
 		out->action = rules->allow_action;
 		out->rule = POLICY_RULE_ALLOW;
@@ -1784,14 +1825,15 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	if (out->source >= 0) {
 		out->data = NULL;
 		out->data_len = 0;
-		return out->action;
+		return;
 	}
 	/* 2. Denylist: the most restrictive of the matching sources. */
 	for (i = 0; i < s->num_sources; i++) {
 		enum policy_action a;
-		if (s->meta[i].list != POLICY_LIST_DENY || !views[i])
+		if (s->meta[i].list != POLICY_LIST_DENY || !views[i] ||
+		    (skip >> i & 1))
 			continue;
-		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
+		if (!source_match(&s->meta[i], views[i], q, now, &f)) {
 			note_exemption(s, i, &f, &exempt);
 			continue;
 		}
@@ -1812,14 +1854,15 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	if (out->source >= 0) {
 		out->action = deny;
 		out->rule = POLICY_RULE_DENY;
-		return out->action;
+		return;
 	}
 	/* 3. Doubtlist rules.  The reported source is the tag-bearing one
 	 * if it matched, else the first by name. */
 	for (i = 0; i < s->num_sources; i++) {
-		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i])
+		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i] ||
+		    (skip >> i & 1))
 			continue;
-		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
+		if (!source_match(&s->meta[i], views[i], q, now, &f)) {
 			note_exemption(s, i, &f, &exempt);
 			continue;
 		}
@@ -1835,19 +1878,23 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	out->data_len = 0;
 	out->doubt_matches = doubts;
 	/* Each rule fires on its own; a later rule replaces an earlier one
-	 * only when strictly more restrictive, so ties go to the first. */
+	 * only when strictly more restrictive, so ties go to the first.  A
+	 * rule on trial is the least restrictive that fires. */
 	if (rules->numsources && doubts >= rules->numsources &&
+	    rule_fires(rules->numsources_action, trial) &&
 	    rules->numsources_action > out->action) {
 		out->action = rules->numsources_action;
 		out->rule = POLICY_RULE_NUMSOURCES;
 	}
 	if (have_tags && rules->numtags &&
 	    (unsigned)__builtin_popcount(out->tags) >= rules->numtags &&
+	    rule_fires(rules->numtags_action, trial) &&
 	    rules->numtags_action > out->action) {
 		out->action = rules->numtags_action;
 		out->rule = POLICY_RULE_NUMTAGS;
 	}
 	if (have_tags && rules->tags && (out->tags & rules->tags) &&
+	    rule_fires(rules->tags_action, trial) &&
 	    rules->tags_action > out->action) {
 		out->action = rules->tags_action;
 		out->rule = POLICY_RULE_TAGS;
@@ -1864,6 +1911,39 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		out->source = -1;
 		out->expires = 0;
 		out->subtree = 0;
+	}
+}
+
+int
+policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
+	int64_t now, struct policy_decision *out)
+{
+	const struct source_view *views[POLICY_MAX_SOURCES];
+	struct policy_decision trial;
+	struct qname q;
+	uint64_t off = atomic_load_explicit(&s->disabled,
+		memory_order_acquire);
+	unsigned i;
+
+	qname_init(&q, name, len);
+	/* Every source's exact probe, started together (see source_match). */
+	for (i = 0; i < s->num_sources; i++) {
+		views[i] = reader_view(s, i);
+		if (views[i] && q.labels > 0 &&
+		    (views[i]->exact_depths & depth_bit(q.labels)))
+			prefetch_key(views[i], key_hash(qname_hash(&q, 0), 0));
+	}
+	decide_pass(s, views, &q, now, off | s->monitored, 0, out);
+	if (!(s->monitored & ~off) && !s->monitor_rules)
+		return out->action;
+	/* What is on trial decides as if it were not: a second pass, only
+	 * in a store that has something on trial. */
+	decide_pass(s, views, &q, now, off, 1, &trial);
+	if (trial.rule != POLICY_RULE_NONE && (trial.action != out->action ||
+	    trial.rule != out->rule || trial.source != out->source)) {
+		out->monitor_action = trial.action;
+		out->monitor_rule = trial.rule;
+		out->monitor_source = trial.source;
 	}
 	return out->action;
 }
@@ -1890,6 +1970,8 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 		m.tags = f.r.tags;
 		m.expires = f.r.expires;
 		m.action = (enum policy_action)f.r.action;
+		m.monitored = (int)(s->monitored >> i & 1);
+		m.disabled = !policy_source_enabled(s, (int)i);
 		fn(arg, &m);
 		n++;
 	}
@@ -1965,6 +2047,7 @@ policy_store_expire(struct policy_store *s, int64_t now,
 		if (!c.failed && c.tombs.records && (nv = commit_delta(s, i,
 		    ov, &c.tombs, NULL)) != NULL) {
 			total += c.tombs.records;
+			s->expired[i] += c.tombs.records;
 			publish(s, i, nv);
 			s->version[i]++;
 			if (wants_merge(nv))
@@ -1999,6 +2082,7 @@ policy_store_source_stats(struct policy_store *s, uint16_t source,
 	strcpy(out->name, s->meta[source].name);
 	out->list = s->meta[source].list;
 	pthread_mutex_lock(&s->writer);
+	out->expired = s->expired[source];
 	if ((v = current_view(s, source)) != NULL) {
 		out->entries = v->entries + (v->index ? v->index->entries : 0);
 		out->bytes = view_bytes(v);

@@ -6,6 +6,7 @@
 #include "tapir_config.h"
 #include "module/runtime/commands.h"
 #include "feeds/tapir/tags.h"
+#include "module/runtime/counters.h"
 #include "module/runtime/engine.h"
 #include "module/policy/localdata.h"
 #include "module/base/names.h"
@@ -46,6 +47,14 @@ cmd_status(struct commands *c, int argc, char **argv, FILE *out,
 	fprintf(out, "tapir-pop is running\n");
 }
 
+/* How a source takes part in decisions, as list_sources and lookup say:
+ * "off" when switched off, "monitor" on trial, else "on". */
+static const char *
+source_mode(int enabled, int monitored)
+{
+	return !enabled ? "off" : monitored ? "monitor" : "on";
+}
+
 /* A type's own counter on a list_sources line. */
 static void
 print_extra(void *arg, const char *key, uint64_t value)
@@ -64,17 +73,24 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
 		const struct feed_stats *st = &si.stats;
 		engine_source_info(c->engine, i, &si);
 		fprintf(out, "%s type=%s list=%s entries=%zu updates=%" PRIu64
-			" failures=%" PRIu64 " last_update=%lld%s%s",
+			" failures=%" PRIu64 " last_update=%lld mode=%s%s%s",
 			si.name, si.type, policy_list_name(si.list),
 			si.entries, st->updates, st->failures,
-			(long long)st->last_update, st->state[0] ? " state=" :
-			"", st->state);
+			(long long)st->last_update,
+			source_mode(si.enabled, si.monitored), st->state[0] ?
+			" state=" : "", st->state);
 		if (st->received)
 			fprintf(out, " received=%" PRIu64, st->received);
 		if (st->state_broken)
 			fprintf(out, " state_broken=%" PRIu64,
 				st->state_broken);
+		if (si.expired)
+			fprintf(out, " expired=%" PRIu64, si.expired);
 		engine_source_extras(c->engine, i, print_extra, out);
+		if (st->last_failure)
+			fprintf(out, " last_failure=%lld last_failure_reason="
+				"\"%s\"", (long long)st->last_failure,
+				st->last_failure_reason);
 		fprintf(out, "%s%s%s\n",
 			st->last_error[0] ? " last_error=\"" : "",
 			st->last_error, st->last_error[0] ? "\"" : "");
@@ -144,12 +160,15 @@ print_match(void *arg, const struct policy_match *m)
 			*p = ',';
 	format_expiry(m->expires, expiry, sizeof(expiry));
 	fprintf(x->out, "match: source=%s list=%s owner=%s%s entry=%s "
-		"tags=%s mask=0x%08" PRIx32 " expires=%s action=%s\n", name,
-		policy_list_name(m->list),
+		"tags=%s mask=0x%08" PRIx32 " expires=%s action=%s%s%s\n",
+		name, policy_list_name(m->list),
 		m->subtree && strcmp(owner, "-") ? "*." : "", owner,
 		m->subtree ? "subtree" : "exact", tags, m->tags, expiry,
 		m->action == POLICY_ACTION_NONE ? "-" :
-		policy_action_name(m->action));
+		policy_action_name(m->action),
+		m->disabled || m->monitored ? " mode=" : "",
+		m->disabled || m->monitored ? source_mode(!m->disabled,
+		m->monitored) : "");
 }
 
 /* lookup NAME: every source that matches, then the decision.  The format
@@ -198,6 +217,12 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
 		policy_source_name(store, d.source),
 		d.source < 0 ? "-" : d.subtree ? "subtree" : "exact", expiry,
 		d.doubt_matches);
+	/* What the sources and rules on trial would have decided. */
+	if (d.monitor_rule != POLICY_RULE_NONE)
+		fprintf(out, "monitor: action=%s rule=%s source=%s\n",
+			policy_action_name(d.monitor_action),
+			policy_rule_name(d.monitor_rule),
+			policy_source_name(store, d.monitor_source));
 }
 
 static void
@@ -214,6 +239,77 @@ cmd_flush(struct commands *c, int argc, char **argv, FILE *out,
 		return;
 	c->hooks.flush(c->hooks.arg, wire, 0);
 	fprintf(out, "ok\n");
+}
+
+/* flush_zone NAME: the name and everything below it, as
+ * unbound-control flush_zone. */
+static void
+cmd_flush_zone(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	uint8_t wire[NAME_WIRE_MAX];
+
+	if (argc != 2) {
+		fprintf(out, "error usage: flush_zone NAME\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	c->hooks.flush(c->hooks.arg, wire, 1);
+	fprintf(out, "ok\n");
+}
+
+/* source_enable NAME, source_disable NAME. */
+static void
+source_switch(struct commands *c, int argc, char **argv, FILE *out,
+	int enabled)
+{
+	if (argc != 2) {
+		fprintf(out, "error usage: %s SOURCE\n", argv[0]);
+		return;
+	}
+	switch (engine_source_switch(c->engine, argv[1], enabled)) {
+	case ENGINE_SWITCH_OK:
+		fprintf(out, "ok\n");
+		break;
+	case ENGINE_SWITCH_UNKNOWN:
+		fprintf(out, "error no source '%s'\n", argv[1]);
+		break;
+	default:
+		fprintf(out, "error not stored (see the log); source %s is "
+			"as it was\n", argv[1]);
+		break;
+	}
+}
+
+static void
+cmd_source_enable(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	source_switch(c, argc, argv, out, 1);
+}
+
+static void
+cmd_source_disable(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	source_switch(c, argc, argv, out, 0);
+}
+
+static void
+cmd_mqtt_reconnect(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	unsigned n;
+
+	if (argc != 1) {
+		fprintf(out, "error usage: mqtt_reconnect\n");
+		return;
+	}
+	if ((n = engine_reconnect(c->engine)) == 0)
+		fprintf(out, "error no source keeps a connection\n");
+	else
+		fprintf(out, "ok %u\n", n);
 }
 
 static void
@@ -248,7 +344,8 @@ cmd_deny(struct commands *c, int argc, char **argv, FILE *out,
 	if (parse_name_arg(argv[1], wire, out))
 		return;
 	if (argc == 3 && (policy_action_from_name(argv[2], &action) != 0 ||
-	    action == POLICY_ACTION_NONE)) {
+	    action == POLICY_ACTION_NONE ||
+	    action == POLICY_ACTION_MONITOR)) {
 		fprintf(out, "error unknown action '%s'\n", argv[2]);
 		return;
 	}
@@ -301,18 +398,97 @@ print_stat_extra(void *arg, const char *key, uint64_t value)
 	fprintf(x->out, "source.%s.%s=%" PRIu64 "\n", x->source, key, value);
 }
 
+/* The query counters: by action, by rule, and (with each source's
+ * other counters below) by source. */
+static void
+print_query_counters(FILE *out, const struct counters_totals *t,
+	uint64_t overrides)
+{
+	unsigned a;
+
+	fprintf(out, "num.queries.judged=%" PRIu64 "\n", t->judged);
+	for (a = 1; a < POLICY_ACTIONS; a++)
+		fprintf(out, "num.action.%s=%" PRIu64 "\n",
+			policy_action_name((enum policy_action)a),
+			t->action[a]);
+	fprintf(out, "num.action.none=%" PRIu64 "\n",
+		t->action[POLICY_ACTION_NONE]);
+	for (a = 1; a < POLICY_ACTIONS; a++)
+		fprintf(out, "num.monitor.%s=%" PRIu64 "\n",
+			policy_action_name((enum policy_action)a),
+			t->monitor[a]);
+	fprintf(out, "num.cname.blocked=%" PRIu64 "\n", t->cloaked);
+	fprintf(out, "num.cache.refused=%" PRIu64 "\n", t->uncached);
+	for (a = 1; a < POLICY_RULES; a++) {
+		fprintf(out, "rule.%s=%" PRIu64 "\n",
+			policy_rule_name((enum policy_rule)a), t->rule[a]);
+		fprintf(out, "rule.%s.monitor=%" PRIu64 "\n",
+			policy_rule_name((enum policy_rule)a),
+			t->monitor_rule[a]);
+	}
+	fprintf(out, "rule.override=%" PRIu64 "\n", overrides);
+}
+
+/* Decisions the runtime overrides took: counted under allowlist and
+ * denylist too. */
+static uint64_t
+override_decisions(struct commands *c, const struct counters_totals *t)
+{
+	struct policy_store *store = engine_store(c->engine);
+	uint64_t n = 0;
+	unsigned a;
+	int allow;
+
+	for (allow = 0; allow < 2; allow++) {
+		uint16_t id = overrides_source(engine_overrides(c->engine),
+			allow);
+		if (id >= POLICY_MAX_SOURCES ||
+		    (size_t)id >= policy_store_source_count(store))
+			continue;
+		for (a = POLICY_ACTION_PASSTHRU; a < POLICY_ACTIONS; a++)
+			n += t->source[id].action[a];
+	}
+	return n;
+}
+
 static void
 print_stats(struct commands *c, FILE *out, int reset,
 	const struct control_counters *counters)
 {
-	unsigned i;
+	struct policy_store *store = engine_store(c->engine);
+	struct counters_totals *t = calloc(1, sizeof(*t));
+	unsigned i, a;
 
+	if (!t) {
+		fprintf(out, "error out of memory\n");
+		return;
+	}
+	if (c->counters)
+		counters_read(c->counters, reset ? 1 : 2, t);
+	print_query_counters(out, t, override_decisions(c, t));
 	c->hooks.stats(c->hooks.arg, out, reset);
 	for (i = 0; i < engine_source_count(c->engine); i++) {
 		struct engine_source_info si;
 		struct stat_extra x = { out, NULL };
+		int id;
 		engine_source_info(c->engine, i, &si);
 		x.source = si.name;
+		id = policy_source_find(store, si.name);
+		for (a = 1; a < POLICY_ACTIONS && id >= 0 &&
+		    id < POLICY_MAX_SOURCES; a++)
+			fprintf(out, "source.%s.action.%s=%" PRIu64 "\n",
+				si.name, policy_action_name(
+				(enum policy_action)a),
+				t->source[id].action[a]);
+		for (a = 1; a < POLICY_ACTIONS && id >= 0 &&
+		    id < POLICY_MAX_SOURCES; a++)
+			fprintf(out, "source.%s.monitor.%s=%" PRIu64 "\n",
+				si.name, policy_action_name(
+				(enum policy_action)a),
+				t->source[id].monitor[a]);
+		fprintf(out, "source.%s.enabled=%d\n", si.name, si.enabled);
+		fprintf(out, "source.%s.monitored=%d\n", si.name,
+			si.monitored);
 		fprintf(out, "source.%s.entries=%zu\n", si.name, si.entries);
 		fprintf(out, "source.%s.updates=%" PRIu64 "\n", si.name,
 			si.stats.updates);
@@ -322,8 +498,17 @@ print_stats(struct commands *c, FILE *out, int reset,
 			si.stats.received);
 		fprintf(out, "source.%s.state_broken=%" PRIu64 "\n", si.name,
 			si.stats.state_broken);
+		fprintf(out, "source.%s.expired=%" PRIu64 "\n", si.name,
+			si.expired);
+		fprintf(out, "source.%s.last_update=%lld\n", si.name,
+			(long long)si.stats.last_update);
+		fprintf(out, "source.%s.last_failure=%lld\n", si.name,
+			(long long)si.stats.last_failure);
 		engine_source_extras(c->engine, i, print_stat_extra, &x);
 	}
+	free(t);
+	fprintf(out, "sources.state_broken=%" PRIu64 "\n",
+		engine_disabled_broken(c->engine));
 	for (i = 0; i < engine_output_count(c->engine); i++) {
 		struct output_stats os;
 		const char *name = engine_output_stats(c->engine, i, &os);
@@ -553,6 +738,10 @@ static const struct {
 	{ "lookup", cmd_lookup },
 	{ "list_sources", cmd_list_sources },
 	{ "flush", cmd_flush },
+	{ "flush_zone", cmd_flush_zone },
+	{ "source_enable", cmd_source_enable },
+	{ "source_disable", cmd_source_disable },
+	{ "mqtt_reconnect", cmd_mqtt_reconnect },
 	{ "allow", cmd_allow },
 	{ "deny", cmd_deny },
 	{ "remove", cmd_remove },

@@ -11,6 +11,7 @@
  */
 #include "tapir_config.h"
 #include "module/runtime/conf.h"
+#include "feeds/feed.h"
 #include "module/base/fileio.h"
 
 #include <arpa/inet.h>
@@ -153,9 +154,26 @@ parse_name(struct parser *p, const char *s, uint8_t *wire, size_t *len)
 static int
 parse_action(struct parser *p, const char *s, enum policy_action *out)
 {
-	if (policy_action_from_name(s, out) != 0 || *out == POLICY_ACTION_NONE)
+	if (policy_action_from_name(s, out) != 0 ||
+	    *out == POLICY_ACTION_NONE || *out == POLICY_ACTION_MONITOR)
 		return fail(p, "unknown action '%s' (expected nxdomain, nodata, "
 			"drop, passthru, redirect or tcp-only)", s);
+	return 0;
+}
+
+/* A doubtlist rule's action, which may also be monitor: the rule on
+ * trial. */
+static int
+parse_rule_action(struct parser *p, const char *s, enum policy_action *out)
+{
+	if (strcmp(s, "monitor") == 0) {
+		*out = POLICY_ACTION_MONITOR;
+		return 0;
+	}
+	if (policy_action_from_name(s, out) != 0 ||
+	    *out == POLICY_ACTION_NONE)
+		return fail(p, "unknown action '%s' (expected nxdomain, nodata, "
+			"drop, passthru, redirect, tcp-only or monitor)", s);
 	return 0;
 }
 
@@ -214,6 +232,20 @@ key_log_decisions(struct parser *p, char **v, int n)
 }
 
 static int
+key_metrics_listen(struct parser *p, char **v, int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[160];
+
+	if (!strchr(v[0], '@'))
+		return fail(p, "'%s' has no port (address@port)", v[0]);
+	if (feed_conf_addr(v[0], 0, &ss, &len, why, sizeof(why)) != 0)
+		return fail(p, "%s", why);
+	return set_string(p, &p->cfg->metrics_listen, v[0]);
+}
+
+static int
 key_file_poll(struct parser *p, char **v, int n)
 {
 	unsigned long ms;
@@ -246,7 +278,7 @@ key_numsources(struct parser *p, char **v, int n)
 	unsigned long count;
 
 	if (parse_uint(p, v[0], 64, &count) ||
-	    parse_action(p, v[1], &p->cfg->rules.numsources_action))
+	    parse_rule_action(p, v[1], &p->cfg->rules.numsources_action))
 		return -1;
 	p->cfg->rules.numsources = (unsigned)count;
 	return 0;
@@ -258,7 +290,7 @@ key_numtags(struct parser *p, char **v, int n)
 	unsigned long count;
 
 	if (parse_uint(p, v[0], 32, &count) ||
-	    parse_action(p, v[1], &p->cfg->rules.numtags_action))
+	    parse_rule_action(p, v[1], &p->cfg->rules.numtags_action))
 		return -1;
 	p->cfg->rules.numtags = (unsigned)count;
 	return 0;
@@ -267,7 +299,7 @@ key_numtags(struct parser *p, char **v, int n)
 static int
 key_tags(struct parser *p, char **v, int n)
 {
-	if (parse_action(p, v[1], &p->cfg->rules.tags_action))
+	if (parse_rule_action(p, v[1], &p->cfg->rules.tags_action))
 		return -1;
 	p->tags_line = p->line;
 	return set_string(p, &p->tags_text, v[0]);
@@ -382,17 +414,26 @@ key_source_match(struct parser *p, char **v, int n)
 	return 0;
 }
 
+/* yes: the list class's action for every entry; monitor: the source on
+ * trial, its entries keeping their own actions (Unbound's rpz:
+ * spells the like rpz-action-override: disabled). */
 static int
 key_source_action_override(struct parser *p, char **v, int n)
 {
 	int on;
 
+	p->source->flags &= ~(unsigned)(POLICY_SOURCE_ACTION_OVERRIDE |
+		POLICY_SOURCE_MONITOR);
+	if (strcmp(v[0], "monitor") == 0) {
+		p->source->flags |= POLICY_SOURCE_MONITOR;
+		return 0;
+	}
+	if (strcmp(v[0], "yes") != 0 && strcmp(v[0], "no") != 0)
+		return fail(p, "expected yes, no or monitor, not '%s'", v[0]);
 	if (parse_bool(p, v[0], &on))
 		return -1;
 	if (on)
 		p->source->flags |= POLICY_SOURCE_ACTION_OVERRIDE;
-	else
-		p->source->flags &= ~(unsigned)POLICY_SOURCE_ACTION_OVERRIDE;
 	return 0;
 }
 
@@ -404,6 +445,7 @@ static const struct key_def keys[] = {
 	{ "answer-ttl", CLAUSE_SERVER, 1, 1, key_answer_ttl },
 	{ "file-poll-interval", CLAUSE_SERVER, 1, 1, key_file_poll },
 	{ "log-decisions", CLAUSE_SERVER, 1, 1, key_log_decisions },
+	{ "metrics-listen", CLAUSE_SERVER, 1, 1, key_metrics_listen },
 	{ "allowlist-action", CLAUSE_POLICY, 1, 1, key_allowlist_action },
 	{ "denylist-action", CLAUSE_POLICY, 1, 1, key_denylist_action },
 	{ "numsources", CLAUSE_POLICY, 2, 2, key_numsources },
@@ -932,6 +974,7 @@ tapir_conf_free(struct tapir_conf *cfg)
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->control_socket);
+	free(cfg->metrics_listen);
 	free(cfg);
 }
 

@@ -76,6 +76,8 @@ struct tapir_conf {
 	char *control_socket;
 	/** Permission bits of the control socket. */
 	unsigned control_socket_mode;
+	/** Where /metrics is served ("address@port"); NULL for nowhere. */
+	char *metrics_listen;
 	/** Owner name of the synthesised SOA (canonical wire). */
 	uint8_t policy_zone[NAME_WIRE_MAX];
 	/** Length of policy_zone. */

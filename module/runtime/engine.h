@@ -109,6 +109,12 @@ struct engine_source_info {
 	enum policy_list list;
 	/** Entries in the store. */
 	size_t entries;
+	/** Entries the store removed because they had expired. */
+	uint64_t expired;
+	/** 0 while the operator has it switched off (source_disable). */
+	int enabled;
+	/** 1 when it is on trial (action-override: monitor). */
+	int monitored;
 	/** The feed's common counters. */
 	struct feed_stats stats;
 };
@@ -142,5 +148,37 @@ unsigned engine_output_count(struct engine *e);
  */
 const char *engine_output_stats(struct engine *e, unsigned i,
 	struct output_stats *out);
+
+/** Outcomes of engine_source_switch(). */
+enum engine_switch {
+	ENGINE_SWITCH_OK = 0,       /**< in force (or already so) */
+	ENGINE_SWITCH_UNKNOWN,      /**< no source of that name */
+	ENGINE_SWITCH_NOT_STORED    /**< the state file could not be
+				     *   written: nothing changed */
+};
+
+/**
+ * Switch a source on or off (source_enable, source_disable): stored in
+ * the state directory first, then in force for the next query.  A
+ * source switched off keeps its feed and its data current and decides
+ * nothing.  What may now be blocked leaves Unbound's caches through the
+ * change callback: the names of a source switched on, or of an
+ * allowlist source switched off (the whole cache for a large source).
+ * @return an enum engine_switch.
+ */
+int engine_source_switch(struct engine *e, const char *name, int enabled);
+
+/**
+ * State files of switched-off sources found unreadable at start and
+ * kept aside.
+ */
+uint64_t engine_disabled_broken(struct engine *e);
+
+/**
+ * Ask every feed that keeps a connection (an optional operation of its
+ * type) to drop it and connect again now.
+ * @return the number of feeds asked.
+ */
+unsigned engine_reconnect(struct engine *e);
 
 #endif /* TAPIR_ENGINE_H */

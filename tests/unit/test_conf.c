@@ -161,7 +161,19 @@ test_errors_name_file_line_key(void **state)
 	assert_error("source:\n  name: a\n  column: 0\n",
 		"t.conf:3: column: must be at least 1");
 	assert_error("source:\n  action-override: maybe\n",
-		"t.conf:2: action-override: expected yes or no");
+		"t.conf:2: action-override: expected yes, no or monitor");
+	/* Only the doubtlist rules go on trial; a source with
+	 * action-override: monitor. */
+	assert_error("policy:\n  denylist-action: monitor\n",
+		"t.conf:2: denylist-action: unknown action 'monitor'");
+	assert_error("policy:\n  allowlist-action: monitor\n",
+		"t.conf:2: allowlist-action: unknown action 'monitor'");
+	assert_error("server:\n  metrics-listen: 127.0.0.1\n",
+		"t.conf:2: metrics-listen: '127.0.0.1' has no port");
+	assert_error("server:\n  metrics-listen: localhost@9100\n",
+		"t.conf:2: metrics-listen: 'localhost@9100' is not an address");
+	assert_error("server:\n  metrics-listen: 127.0.0.1@0\n",
+		"t.conf:2: metrics-listen: must be at least 1");
 	/* A key without its value leaves the clause open: the keys after
 	 * it are still the source's (a fuzzer's crash). */
 	assert_error("source:\n  name: a\n  list:\n  list: denylist\n"
@@ -187,6 +199,40 @@ test_errors_whole_config(void **state)
 	assert_error("policy:\n  redirect-a: 192.0.2.1\n"
 		"  redirect-cname: x.example\n",
 		"redirect-cname cannot be combined");
+}
+
+/* Trials and /metrics: monitor as a doubtlist rule's action and as a
+ * source's action-override, which replaces an earlier yes; the metrics
+ * address in Unbound's notation. */
+static void
+test_monitor_and_metrics(void **state)
+{
+	struct tapir_conf *cfg = parse_ok(
+		"server:\n"
+		"    metrics-listen: \"::1@9167\"\n"
+		"policy:\n"
+		"    numsources: 2 monitor\n"
+		"    numtags: 3 nodata\n"
+		"    tags: \"likelymalware\" monitor\n"
+		"source:\n"
+		"    name: trial\n"
+		"    file: t.txt\n"
+		"    action-override: yes\n"
+		"    action-override: monitor\n"
+		"source:\n"
+		"    name: plain\n"
+		"    file: p.txt\n"
+		"    action-override: monitor\n"
+		"    action-override: no\n");
+
+	(void)state;
+	assert_string_equal(cfg->metrics_listen, "::1@9167");
+	assert_int_equal(cfg->rules.numsources_action, POLICY_ACTION_MONITOR);
+	assert_int_equal(cfg->rules.numtags_action, POLICY_ACTION_NODATA);
+	assert_int_equal(cfg->rules.tags_action, POLICY_ACTION_MONITOR);
+	assert_int_equal(cfg->sources->flags, POLICY_SOURCE_MONITOR);
+	assert_int_equal(cfg->sources->next->flags, 0);
+	tapir_conf_free(cfg);
 }
 
 /* The DNS TAPIR feed: mqtt: clause, observation source, tag rules. */
@@ -325,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors_name_file_line_key),
 		cmocka_unit_test(test_errors_whole_config),
+		cmocka_unit_test(test_monitor_and_metrics),
 		cmocka_unit_test(test_mqtt_and_tags),
 		cmocka_unit_test(test_read_file),
 	};
