@@ -2,6 +2,7 @@
 # (rpz_type.c), the zone's interpretation and view (rpz.c), the
 # transfers, NOTIFY and the saved zone (feed_rpz.c), with ldns.
 noinst_LTLIBRARIES += feeds/rpz/libtapir_rpz.la
+FEED_FAMILY_LIBS += feeds/rpz/libtapir_rpz.la
 feeds_rpz_libtapir_rpz_la_SOURCES = \
 	feeds/rpz/rpz_type.c feeds/rpz/rpz_type.h \
 	feeds/rpz/feed_rpz.c feeds/rpz/feed_rpz.h \

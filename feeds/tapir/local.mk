@@ -3,6 +3,7 @@
 # (paho), the observation feed (a source of type mqtt), the HTTPS
 # bootstrap (libcurl) and the signed status report document.
 noinst_LTLIBRARIES += feeds/tapir/libtapir_tapir.la
+FEED_FAMILY_LIBS += feeds/tapir/libtapir_tapir.la
 feeds_tapir_libtapir_tapir_la_SOURCES = \
 	feeds/tapir/tags.c feeds/tapir/tags.h \
 	feeds/tapir/jws.c feeds/tapir/jws.h \
