@@ -7,18 +7,21 @@
  * levels of a small log-structured merge tree: a large base, a mid level
  * and a small top.  A higher level shadows the lower ones, and a
  * tombstone there hides a lower entry.  A table is an arena of packed
- * records plus an open-addressing array of 64-bit slots, each the
- * record's arena offset and 32 more bits of its hash, so a probe rarely
- * touches the arena of a record that does not match, and a Bloom filter
- * of a byte per key in front of the slots, so that most probes for
- * absent keys (every miss, most steps of a parent walk) cost a cache hit
- * instead of a trip to memory.  A record is
+ * records, an open-addressing array of slots (a byte of the key's hash,
+ * the "tag", and apart from the tags the record's 32-bit arena offset),
+ * sized to its records (a load of 0.9, not the next power of two), and a
+ * Bloom filter of a byte per key in front of them: most probes for absent
+ * keys (every miss, most steps of a parent walk) read one word of the
+ * filter, and a probe for a present key reads a cache line of tags, one
+ * offset and the record.  A record is
  *
  *   name length, wire name, flags, then only the fields the flags say:
  *   action (1), tags (4), expiry (4), local data (2 + n)
  *
  * so a plain list entry costs its name plus two octets, and a million
- * typical names fit in about 42 bytes each with slots and filter.
+ * typical names fit in about 30.5 bytes each with slots and filter (64-bit
+ * slots with 32 bits of hash in a power-of-two table took 41.8: the
+ * lookups were no faster for it).
  *
  * Updates.  Nothing a reader can see is ever modified: the writer builds
  * new tables, publishes a new root with one atomic pointer store and
@@ -304,10 +307,17 @@ arena_put(struct arena *a, const uint8_t *name, size_t len,
 /* ---- tables ---- */
 
 struct table {
-	uint64_t *bloom;   /* one 64-bit word per probe, two bits per key */
-	size_t bloom_mask;
-	uint64_t *slots;   /* (hash >> 32) << 32 | (offset + 1); 0 empty */
-	size_t mask;
+	/* A blocked Bloom filter, one 64-bit word per probe and two bits
+	 * per key: most probes for absent keys end here, in a structure of
+	 * a byte per key that stays in the CPU caches longest. */
+	uint64_t *bloom;
+	size_t bloom_words;
+	/* Per slot: 0 empty, else eight bits of the key's hash, so that a
+	 * probe rarely reads the offset or the arena of a record that does
+	 * not match. */
+	uint8_t *tags;
+	uint32_t *offs;    /* per slot: the record's arena offset */
+	size_t nslots;     /* not a power of two: see fast_range() */
 	uint8_t *arena;
 	size_t arena_len;
 	size_t count;      /* records in the slots, tombstones included */
@@ -318,19 +328,52 @@ struct table {
 	unsigned refs;     /* views and pins using it; writer lock only */
 };
 
+/* Slots per record when a table is built: a load of at most 0.9.  The
+ * Bloom filter keeps most absent keys from probing at all, and the tags
+ * of a probe sequence (about 5 for a present key, 50 for an absent one
+ * at that load) share a cache line or two: 5.6 bytes of slots per
+ * record instead of the 16 of 64-bit slots in a power-of-two table. */
+#define SLOTS_NUM 10
+#define SLOTS_DEN 9
+
 static size_t
 table_bytes(const struct table *t)
 {
-	return t ? sizeof(*t) + (t->mask + 1 + t->bloom_mask + 1) *
-	    sizeof(uint64_t) + t->arena_len : 0;
+	return t ? sizeof(*t) + t->bloom_words * sizeof(uint64_t) +
+	    t->nslots * (sizeof(uint8_t) + sizeof(uint32_t)) + t->arena_len :
+	    0;
 }
 
-/* Two bits of one 64-bit word (a blocked Bloom filter): one cache line
- * per probe. */
+/* A hash scaled to [0, n): its high bits (Lemire's multiply-shift), so
+ * that a table's size is what its records need, not the next power of
+ * two.  The slot and the Bloom word come from these bits; the tag and
+ * the Bloom bits from the low ones, independent of them. */
+static size_t
+fast_range(uint64_t h, size_t n)
+{
+	return (size_t)(((unsigned __int128)h * n) >> 64);
+}
+
+/* The slot after i: probes are linear, and wrap. */
+static size_t
+slot_next(const struct table *t, size_t i)
+{
+	return i + 1 == t->nslots ? 0 : i + 1;
+}
+
+/* A key's tag: its hash's low eight bits, never 0 (an empty slot). */
+static uint8_t
+slot_tag(uint64_t h)
+{
+	uint8_t g = (uint8_t)h;
+
+	return (uint8_t)(g + !g);
+}
+
 static uint64_t
 bloom_bits(uint64_t h)
 {
-	return (1ULL << ((h >> 20) & 63)) | (1ULL << ((h >> 26) & 63));
+	return (1ULL << ((h >> 8) & 63)) | (1ULL << ((h >> 14) & 63));
 }
 
 static int
@@ -338,7 +381,7 @@ bloom_may_have(const struct table *t, uint64_t h)
 {
 	uint64_t bits = bloom_bits(h);
 
-	return (t->bloom[h & t->bloom_mask] & bits) == bits;
+	return (t->bloom[fast_range(h, t->bloom_words)] & bits) == bits;
 }
 
 static void
@@ -347,7 +390,8 @@ table_free(struct table *t)
 	if (!t)
 		return;
 	free(t->bloom);
-	free(t->slots);
+	free(t->tags);
+	free(t->offs);
 	free(t->arena);
 	free(t);
 }
@@ -373,19 +417,19 @@ static long
 table_lookup(const struct table *t, const uint8_t *name, size_t len,
 	int subtree, uint64_t h)
 {
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint8_t tag = slot_tag(h);
 	size_t i;
 
 	if (!t || !t->count || !bloom_may_have(t, h))
 		return -1;
-	for (i = h & t->mask;; i = (i + 1) & t->mask) {
-		uint64_t sl = t->slots[i];
+	for (i = fast_range(h, t->nslots);; i = slot_next(t, i)) {
+		uint8_t g = t->tags[i];
 		const uint8_t *r;
-		if (!sl)
+		if (!g)
 			return -1;
-		if ((uint32_t)(sl >> 32) != tag)
+		if (g != tag)
 			continue;
-		r = t->arena + ((uint32_t)sl - 1);
+		r = t->arena + t->offs[i];
 		if (r[0] == len && memcmp(r + 1, name, len) == 0 &&
 		    !(r[1 + len] & F_SUBTREE) == !subtree)
 			return (long)i;
@@ -395,7 +439,51 @@ table_lookup(const struct table *t, const uint8_t *name, size_t len,
 static const uint8_t *
 table_slot_rec(const struct table *t, size_t slot)
 {
-	return t->arena + ((uint32_t)t->slots[slot] - 1);
+	return t->arena + t->offs[slot];
+}
+
+/* Records parsed ahead of their insertion by table_build(). */
+#define BUILD_GROUP 32
+
+/* Put the record at arena offset off, of key hash h, into the slots of
+ * a table being built. */
+static void
+table_insert(struct table *t, size_t off, uint64_t h)
+{
+	uint8_t tag = slot_tag(h);
+	struct rec r;
+	size_t i;
+
+	rec_parse(t->arena + off, &r);
+	for (i = fast_range(h, t->nslots);; i = slot_next(t, i)) {
+		const uint8_t *o;
+		if (!t->tags[i]) {
+			t->count++;
+			break;
+		}
+		if (t->tags[i] != tag)
+			continue;
+		o = t->arena + t->offs[i];
+		if (o[0] == r.name_len &&
+		    memcmp(o + 1, r.name, r.name_len) == 0 &&
+		    !(o[1 + r.name_len] & F_SUBTREE) ==
+		    !(r.flags & F_SUBTREE)) {
+			t->live -= !(o[1 + r.name_len] & F_TOMB);
+			break;
+		}
+	}
+	t->tags[i] = tag;
+	t->offs[i] = (uint32_t)off;
+	t->bloom[fast_range(h, t->bloom_words)] |= bloom_bits(h);
+	t->live += !(r.flags & F_TOMB);
+	/* A hint for expiry scans: a replaced record may leave it set for
+	 * nothing. */
+	if (r.flags & F_EXPIRES)
+		t->has_expiry = 1;
+	if (r.flags & F_SUBTREE)
+		t->sub_depths |= depth_bit(name_label_count(r.name));
+	else
+		t->exact_depths |= depth_bit(name_label_count(r.name));
 }
 
 /* Build a table over an arena (taken over): later records of a key win.
@@ -404,27 +492,25 @@ static struct table *
 table_build(struct arena *a)
 {
 	struct table *t = calloc(1, sizeof(*t));
-	size_t nslots = 16, off, i;
+	struct rec r;
+	size_t off;
 
 	if (!t)
 		return NULL;
-	while (nslots * 3 < a->records * 4 + 4)
-		nslots *= 2;
-	if (a->len >= UINT32_MAX || !(t->slots = calloc(nslots,
-	    sizeof(uint64_t)))) {
-		free(t);
-		return NULL;
-	}
-	t->mask = nslots - 1;
 	/* Eight bits per key: about 5% false positives with two bits. */
-	for (i = 1; i * 8 < a->records; i *= 2)
-		;
-	if (!(t->bloom = calloc(i, sizeof(uint64_t)))) {
-		free(t->slots);
+	t->bloom_words = a->records / 8 + 1;
+	/* One empty slot at least, so that every probe ends. */
+	t->nslots = a->records / SLOTS_DEN * SLOTS_NUM +
+		a->records % SLOTS_DEN + 8;
+	if (a->len >= UINT32_MAX ||
+	    !(t->bloom = calloc(t->bloom_words, sizeof(uint64_t))) ||
+	    !(t->tags = calloc(t->nslots, sizeof(uint8_t))) ||
+	    !(t->offs = malloc(t->nslots * sizeof(uint32_t)))) {
+		free(t->bloom);
+		free(t->tags);
 		free(t);
 		return NULL;
 	}
-	t->bloom_mask = i - 1;
 	/* Trim the arena's slack: it is kept for the table's lifetime. */
 	t->arena = a->len && a->len < a->cap ? realloc(a->buf, a->len) : NULL;
 	if (!t->arena)
@@ -433,44 +519,29 @@ table_build(struct arena *a)
 	t->refs = 1;
 	a->buf = NULL;
 	a->len = a->cap = a->records = 0;
+	/* In arena order, which reads the arena once from start to end, a
+	 * group at a time: the group's slots and filter words are touched
+	 * first, so that their cache misses overlap instead of queueing.  A
+	 * later record of a key takes its slot, and its predecessor's count
+	 * with it (a key keeps its depth). */
 	for (off = 0; off < t->arena_len;) {
-		struct rec r;
-		uint64_t h;
-		int subtree;
-		rec_parse(t->arena + off, &r);
-		subtree = !!(r.flags & F_SUBTREE);
-		h = key_hash(hash_name(r.name, r.name_len), subtree);
-		for (i = h & t->mask;; i = (i + 1) & t->mask) {
-			uint64_t sl = t->slots[i];
-			const uint8_t *o;
-			if (!sl) {
-				t->count++;
-				break;
-			}
-			o = t->arena + ((uint32_t)sl - 1);
-			if ((uint32_t)(sl >> 32) == (uint32_t)(h >> 32) &&
-			    o[0] == r.name_len &&
-			    memcmp(o + 1, r.name, r.name_len) == 0 &&
-			    !(o[1 + r.name_len] & F_SUBTREE) == !subtree)
-				break;
+		size_t group[BUILD_GROUP];
+		uint64_t hash[BUILD_GROUP];
+		size_t n, k, slot;
+		for (n = 0; n < BUILD_GROUP && off < t->arena_len; n++) {
+			rec_parse(t->arena + off, &r);
+			group[n] = off;
+			hash[n] = key_hash(hash_name(r.name, r.name_len),
+				r.flags & F_SUBTREE);
+			slot = fast_range(hash[n], t->nslots);
+			__builtin_prefetch(&t->tags[slot], 1);
+			__builtin_prefetch(&t->offs[slot], 1);
+			__builtin_prefetch(&t->bloom[fast_range(hash[n],
+				t->bloom_words)], 1);
+			off += r.size;
 		}
-		t->slots[i] = (h >> 32) << 32 | (uint64_t)(off + 1);
-		t->bloom[h & t->bloom_mask] |= bloom_bits(h);
-		off += r.size;
-	}
-	for (i = 0; i <= t->mask; i++) {
-		struct rec r;
-		if (!t->slots[i])
-			continue;
-		rec_parse(table_slot_rec(t, i), &r);
-		if (!(r.flags & F_TOMB))
-			t->live++;
-		if (r.flags & F_EXPIRES)
-			t->has_expiry = 1;
-		if (r.flags & F_SUBTREE)
-			t->sub_depths |= depth_bit(name_label_count(r.name));
-		else
-			t->exact_depths |= depth_bit(name_label_count(r.name));
+		for (k = 0; k < n; k++)
+			table_insert(t, group[k], hash[k]);
 	}
 	return t;
 }
@@ -558,9 +629,9 @@ view_foreach(const struct source_view *v,
 		size_t i;
 		if (!t)
 			continue;
-		for (i = 0; i <= t->mask; i++) {
+		for (i = 0; i < t->nslots; i++) {
 			struct rec r;
-			if (!t->slots[i])
+			if (!t->tags[i])
 				continue;
 			rec_parse(table_slot_rec(t, i), &r);
 			if (!(r.flags & F_TOMB) && !rec_shadowed(v, k, &r))
@@ -928,9 +999,9 @@ append_table(struct arena *a, const struct table *t)
 
 	if (!t)
 		return 0;
-	for (i = 0; i <= t->mask; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		struct rec r;
-		if (!t->slots[i])
+		if (!t->tags[i])
 			continue;
 		rec_parse(table_slot_rec(t, i), &r);
 		if (arena_append(a, r.name - 1, r.size))
@@ -964,9 +1035,9 @@ table_foreach_from(const struct table *t, size_t from,
 {
 	size_t i;
 
-	for (i = 0; i <= t->mask; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		struct rec r;
-		if (!t->slots[i] || (uint32_t)t->slots[i] - 1 < from)
+		if (!t->tags[i] || t->offs[i] < from)
 			continue;
 		rec_parse(table_slot_rec(t, i), &r);
 		fn(arg, &r);
@@ -1251,8 +1322,8 @@ replace_as_delta(struct policy_batch *b, struct arena *delta)
 		return 0;
 	for (lv = 0; lv < LEVELS; lv++)
 		if (b->pin.t[lv] && (!(k.bits[lv] = calloc(
-		    (b->pin.t[lv]->mask + 64) / 64, sizeof(uint64_t))) ||
-		    !(k.full[lv] = calloc((b->pin.t[lv]->mask + 64) / 64,
+		    (b->pin.t[lv]->nslots + 63) / 64, sizeof(uint64_t))) ||
+		    !(k.full[lv] = calloc((b->pin.t[lv]->nslots + 63) / 64,
 		    sizeof(uint64_t)))))
 			goto done;
 	/* Mark every pinned entry the batch lists, changed or not. */
@@ -1562,10 +1633,13 @@ prefetch_key(const struct source_view *v, uint64_t h)
 
 	for (k = 0; k < LEVELS; k++) {
 		const struct table *t = v->t[k];
+		size_t i;
 		if (!t || !t->count)
 			continue;
-		__builtin_prefetch(&t->bloom[h & t->bloom_mask]);
-		__builtin_prefetch(&t->slots[h & t->mask]);
+		i = fast_range(h, t->nslots);
+		__builtin_prefetch(&t->bloom[fast_range(h, t->bloom_words)]);
+		__builtin_prefetch(&t->tags[i]);
+		__builtin_prefetch(&t->offs[i]);
 	}
 }
 
@@ -2062,10 +2136,10 @@ policy_snapshot_next(const struct policy_snapshot *snap, uint16_t source,
 	v = &snap->views[source];
 	for (; pos->level < LEVELS; pos->level++, pos->slot = 0) {
 		const struct table *t = v->t[pos->level];
-		while (t && pos->slot <= t->mask) {
+		while (t && pos->slot < t->nslots) {
 			size_t i = pos->slot++;
 			struct rec r;
-			if (!t->slots[i])
+			if (!t->tags[i])
 				continue;
 			rec_parse(table_slot_rec(t, i), &r);
 			if ((r.flags & F_TOMB) || rec_expired(&r, now) ||
