@@ -325,7 +325,10 @@ struct table {
 	uint64_t exact_depths;  /* label depths of exact keys */
 	uint64_t sub_depths;    /* label depths of subtree keys */
 	int has_expiry;
-	unsigned refs;     /* views and pins using it; writer lock only */
+	/* Views and pins using it.  Writers only, never readers; atomic
+	 * because a reload shares tables between two stores, each with its
+	 * own writer lock (policy_source_share()). */
+	atomic_uint refs;
 };
 
 /* Slots per record when a table is built: a load of at most 0.9.  The
@@ -400,14 +403,15 @@ static struct table *
 table_ref(struct table *t)
 {
 	if (t)
-		t->refs++;
+		atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 	return t;
 }
 
 static void
 table_unref(struct table *t)
 {
-	if (t && --t->refs == 0)
+	if (t && atomic_fetch_sub_explicit(&t->refs, 1,
+	    memory_order_acq_rel) == 1)
 		table_free(t);
 }
 
@@ -516,7 +520,7 @@ table_build(struct arena *a)
 	if (!t->arena)
 		t->arena = a->buf;
 	t->arena_len = a->len;
-	t->refs = 1;
+	atomic_init(&t->refs, 1);
 	a->buf = NULL;
 	a->len = a->cap = a->records = 0;
 	/* In arena order, which reads the arena once from start to end, a
@@ -548,9 +552,36 @@ table_build(struct arena *a)
 
 /* ---- views ---- */
 
+/* An external index, counted like the tables: the views of one store
+ * share it from one update to the next, and a reload's new store shares
+ * it with the old one. */
+struct index_ref {
+	struct policy_index idx;
+	atomic_uint refs;
+};
+
+static struct index_ref *
+index_ref(struct index_ref *x)
+{
+	if (x)
+		atomic_fetch_add_explicit(&x->refs, 1, memory_order_relaxed);
+	return x;
+}
+
+static void
+index_unref(struct index_ref *x)
+{
+	if (!x || atomic_fetch_sub_explicit(&x->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	if (x->idx.release)
+		x->idx.release(x->idx.ctx);
+	free(x);
+}
+
 struct source_view {
 	struct table *t[LEVELS];
-	struct policy_index *index;
+	struct index_ref *index;
 	size_t entries;        /* live entries, all levels applied */
 	uint64_t exact_depths; /* union of the levels' masks */
 	uint64_t sub_depths;
@@ -650,7 +681,7 @@ view_copy(const struct source_view *old)
 	if (v && old) {
 		for (k = 0; k < LEVELS; k++)
 			v->t[k] = table_ref(old->t[k]);
-		v->index = old->index;
+		v->index = index_ref(old->index);
 		v->entries = old->entries;
 	}
 	return v;
@@ -678,10 +709,9 @@ view_finish(struct source_view *v)
 		}
 }
 
-/* Drop a view: its table references, and its index unless the view that
- * replaces it keeps the same one. */
+/* Drop a view: its references to its tables and index. */
 static void
-view_release(struct source_view *v, const struct policy_index *keep)
+view_release(struct source_view *v)
 {
 	int k;
 
@@ -689,11 +719,7 @@ view_release(struct source_view *v, const struct policy_index *keep)
 		return;
 	for (k = 0; k < LEVELS; k++)
 		table_unref(v->t[k]);
-	if (v->index && v->index != keep) {
-		if (v->index->release)
-			v->index->release(v->index->ctx);
-		free(v->index);
-	}
+	index_unref(v->index);
 	free(v);
 }
 
@@ -707,7 +733,7 @@ view_bytes(const struct source_view *v)
 		return 0;
 	for (k = 0; k < LEVELS; k++)
 		n += table_bytes(v->t[k]);
-	return n + sizeof(*v) + (v->index ? v->index->bytes : 0);
+	return n + sizeof(*v) + (v->index ? v->index->idx.bytes : 0);
 }
 
 /* ---- names of things ---- */
@@ -865,7 +891,7 @@ policy_store_destroy(struct policy_store *s)
 	tapir_thread_stop(&s->merger);
 	tapir_thread_destroy(&s->merger);
 	for (i = 0; i < s->num_sources; i++)
-		view_release(current_view(s, i), NULL);
+		view_release(current_view(s, i));
 	epoch_destroy(&s->epoch);
 	pthread_cond_destroy(&s->merge_wake);
 	pthread_mutex_destroy(&s->writer);
@@ -920,7 +946,7 @@ publish(struct policy_store *s, unsigned source, struct source_view *nv)
 	view_finish(nv);
 	atomic_store_explicit(&s->views[source], nv, memory_order_release);
 	epoch_synchronize(&s->epoch);
-	view_release(ov, nv->index);
+	view_release(ov);
 }
 
 /* ---- changes to report ---- */
@@ -1132,7 +1158,7 @@ commit_delta(struct policy_store *s, unsigned source,
 	return nv;
 fail:
 	free(a.buf);
-	view_release(nv, nv->index);
+	view_release(nv);
 	return NULL;
 }
 
@@ -1408,7 +1434,7 @@ replace_as_base(struct policy_batch *b, const struct source_view *ov,
 		free(nv);
 		return NULL;
 	}
-	nv->index = ov ? ov->index : NULL;
+	nv->index = ov ? index_ref(ov->index) : NULL;
 	nv->entries = nv->t[L_BASE]->live;
 	if (ch) {
 		ch->other = allow ? nv : ov;
@@ -1542,23 +1568,51 @@ policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx)
 {
 	struct source_view *nv;
-	struct policy_index *copy = NULL;
+	struct index_ref *copy = NULL;
 
 	if (source >= s->num_sources)
 		return -1;
 	if (idx && !(copy = malloc(sizeof(*copy))))
 		return -1;
-	if (copy)
-		*copy = *idx;
+	if (copy) {
+		copy->idx = *idx;
+		atomic_init(&copy->refs, 1);
+	}
 	pthread_mutex_lock(&s->writer);
 	if (!(nv = view_copy(current_view(s, source)))) {
 		pthread_mutex_unlock(&s->writer);
 		free(copy);
 		return -1;
 	}
+	index_unref(nv->index);
 	nv->index = copy;
 	publish(s, source, nv);
 	pthread_mutex_unlock(&s->writer);
+	return 0;
+}
+
+int
+policy_source_share(struct policy_store *dst, uint16_t dst_source,
+	struct policy_store *src, uint16_t src_source)
+{
+	struct source_view *nv;
+
+	if (dst == src || dst_source >= dst->num_sources ||
+	    src_source >= src->num_sources)
+		return -1;
+	/* One lock at a time: the references keep the tables alive in
+	 * between, whatever src's writers do meanwhile. */
+	pthread_mutex_lock(&src->writer);
+	nv = view_copy(current_view(src, src_source));
+	pthread_mutex_unlock(&src->writer);
+	if (!nv)
+		return -1;
+	pthread_mutex_lock(&dst->writer);
+	publish(dst, dst_source, nv);
+	dst->version[dst_source]++;
+	if (wants_merge(nv))
+		merge_request(dst, dst_source);
+	pthread_mutex_unlock(&dst->writer);
 	return 0;
 }
 
@@ -1703,7 +1757,8 @@ source_match(const struct source_meta *meta, const struct source_view *v,
 	if (v->index) {
 		int sub = 0;
 		memset(&f->r, 0, sizeof(f->r));
-		if (v->index->match(v->index->ctx, q->name, q->len, &sub)) {
+		if (v->index->idx.match(v->index->idx.ctx, q->name, q->len,
+		    &sub)) {
 			f->subtree = sub;
 			f->owner = q->name;
 			return 1;
@@ -2001,7 +2056,8 @@ policy_store_source_stats(struct policy_store *s, uint16_t source,
 	out->list = s->meta[source].list;
 	pthread_mutex_lock(&s->writer);
 	if ((v = current_view(s, source)) != NULL) {
-		out->entries = v->entries + (v->index ? v->index->entries : 0);
+		out->entries = v->entries + (v->index ?
+		    v->index->idx.entries : 0);
 		out->bytes = view_bytes(v);
 	}
 	pthread_mutex_unlock(&s->writer);

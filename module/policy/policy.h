@@ -226,6 +226,22 @@ int policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx);
 
 /**
+ * Make a source hold what a source of another store holds, sharing its
+ * tables and its external index (reference counted) instead of copying
+ * them: a reload carries an unchanged source from the running store into
+ * the new one this way, in microseconds and without a second copy.  What
+ * either store's writers do afterwards stays their own.  Nothing is
+ * reported to a change callback: the new store is not serving yet.
+ * @param dst: the store that takes the contents (not src).
+ * @param dst_source: its source.
+ * @param src: the store that holds them.
+ * @param src_source: its source.
+ * @return 0, or -1 (a bad id, or out of memory).
+ */
+int policy_source_share(struct policy_store *dst, uint16_t dst_source,
+	struct policy_store *src, uint16_t src_source);
+
+/**
  * Enter a read section as reader (0 .. num_readers-1): no lock and no
  * read-modify-write, only a store to the reader's own slot and a fence.
  * A reader index is used by one thread at a time; read sections do not

@@ -350,7 +350,8 @@ flush_hook(void *arg, const uint8_t *name, int subtree)
 }
 
 /* "reload": the configuration file and every source again, into a new
- * engine built beside the running one; queries keep using the old one
+ * engine built beside the running one (unchanged sources carried over
+ * from it, engine_create_from()); queries keep using the old one
  * until the new one is complete, then the store pointer is swapped and the
  * old engine freed once no worker can still be inside it.  server:
  * settings (answer-ttl, policy-zone, control-socket) need Unbound's own
@@ -372,9 +373,11 @@ reload_hook(void *arg, FILE *out)
 	 * what the running engine holds now, not its last periodic save. */
 	engine_save(old);
 	/* A source that is bad now keeps the whole policy in force: the
-	 * running engine still holds its last good contents.  The new
-	 * feeds start once the old ones have ended (engine.h). */
-	fresh = engine_create(cfg, ENGINE_STRICT, m->num_readers,
+	 * running engine still holds its last good contents.  Sources
+	 * configured as before take the running engine's data over when
+	 * it is still current.  The new feeds start once the old ones have
+	 * ended (engine.h). */
+	fresh = engine_create_from(old, cfg, ENGINE_STRICT, m->num_readers,
 		name_changed, m, err, sizeof(err));
 	if (!fresh) {
 		log_err("tapir-pop: reload: %s", err);
