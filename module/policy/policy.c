@@ -1607,11 +1607,11 @@ policy_source_share(struct policy_store *dst, uint16_t dst_source,
 	pthread_mutex_unlock(&src->writer);
 	if (!nv)
 		return -1;
+	/* No merge is asked for: a store that is never written (a reload's
+	 * parked copy) starts no thread, and the next commit asks. */
 	pthread_mutex_lock(&dst->writer);
 	publish(dst, dst_source, nv);
 	dst->version[dst_source]++;
-	if (wants_merge(nv))
-		merge_request(dst, dst_source);
 	pthread_mutex_unlock(&dst->writer);
 	return 0;
 }
