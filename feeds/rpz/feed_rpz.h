@@ -118,6 +118,18 @@ struct feed_rpz *feed_rpz_create(const struct feed_rpz_params *params);
 int feed_rpz_load_saved(struct feed_rpz *f);
 
 /**
+ * Take over the zone a running feed of the same source holds, as a
+ * reload does for a source configured as before: the store's entries
+ * are shared (policy_source_share()), the SOA and the counters copied,
+ * so nothing is read again and the first refresh asks the primary for
+ * what changed since that serial.  Consistent with a transfer prev's
+ * thread applies meanwhile: before it or after it, never half.
+ * @return 0, or -1 when prev holds no zone yet (or out of memory): load
+ *	the saved zone instead.
+ */
+int feed_rpz_carry(struct feed_rpz *f, struct feed_rpz *prev);
+
+/**
  * Start the thread: first transfer, SOA polling, NOTIFY listener.
  * @return 0, or an errno value.
  */

@@ -67,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 /* Record flags. */
 #define F_SUBTREE 0x01  /* covers the names strictly below the name */
@@ -211,6 +212,61 @@ rec_same_state(const struct rec *a, const struct rec *b)
 	    (!a->data_len || memcmp(a->data, b->data, a->data_len) == 0);
 }
 
+/* ---- memory ---- */
+
+/* Blocks at least this large come straight from mmap.  Freed, they go
+ * back to the system at once, and a growing one moves by mremap without
+ * a copy; glibc's malloc serves blocks below its adaptive threshold from
+ * its heap, which after the first large free grows to 32 MB, and there a
+ * freed table can stay resident, and a growing arena is copied, two
+ * copies at once. */
+#define MEM_MAPPED (256 * 1024)
+
+/* n zeroed octets. */
+static void *
+mem_alloc(size_t n)
+{
+	void *p;
+
+	if (n < MEM_MAPPED)
+		return calloc(1, n ? n : 1);
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		-1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+mem_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < MEM_MAPPED)
+		free(p);
+	else
+		munmap(p, n);
+}
+
+/* A block of old octets resized to n (the new part not zeroed). */
+static void *
+mem_resize(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (!p)
+		return mem_alloc(n);
+	if (old < MEM_MAPPED && n < MEM_MAPPED)
+		return realloc(p, n ? n : 1);
+	if (old >= MEM_MAPPED && n >= MEM_MAPPED) {
+		q = mremap(p, old, n, MREMAP_MAYMOVE);
+		return q == MAP_FAILED ? NULL : q;
+	}
+	if (!(q = mem_alloc(n)))
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	mem_free(p, old);
+	return q;
+}
+
 /* A growable arena of records. */
 struct arena {
 	uint8_t *buf;
@@ -226,12 +282,20 @@ arena_reserve(struct arena *a, size_t more)
 		uint8_t *n;
 		while (cap < a->len + more)
 			cap *= 2;
-		if (!(n = realloc(a->buf, cap)))
+		if (!(n = mem_resize(a->buf, a->cap, cap)))
 			return -1;
 		a->buf = n;
 		a->cap = cap;
 	}
 	return 0;
+}
+
+/* Free an arena's buffer; the arena is empty after. */
+static void
+arena_free(struct arena *a)
+{
+	mem_free(a->buf, a->cap);
+	memset(a, 0, sizeof(*a));
 }
 
 static int
@@ -320,6 +384,7 @@ struct table {
 	size_t nslots;     /* not a power of two: see fast_range() */
 	uint8_t *arena;
 	size_t arena_len;
+	size_t arena_size; /* its allocation */
 	size_t count;      /* records in the slots, tombstones included */
 	size_t live;       /* of which not tombstones */
 	uint64_t exact_depths;  /* label depths of exact keys */
@@ -392,10 +457,10 @@ table_free(struct table *t)
 {
 	if (!t)
 		return;
-	free(t->bloom);
-	free(t->tags);
-	free(t->offs);
-	free(t->arena);
+	mem_free(t->bloom, t->bloom_words * sizeof(uint64_t));
+	mem_free(t->tags, t->nslots * sizeof(uint8_t));
+	mem_free(t->offs, t->nslots * sizeof(uint32_t));
+	mem_free(t->arena, t->arena_size);
 	free(t);
 }
 
@@ -507,16 +572,18 @@ table_build(struct arena *a)
 	t->nslots = a->records / SLOTS_DEN * SLOTS_NUM +
 		a->records % SLOTS_DEN + 8;
 	if (a->len >= UINT32_MAX ||
-	    !(t->bloom = calloc(t->bloom_words, sizeof(uint64_t))) ||
-	    !(t->tags = calloc(t->nslots, sizeof(uint8_t))) ||
-	    !(t->offs = malloc(t->nslots * sizeof(uint32_t)))) {
-		free(t->bloom);
-		free(t->tags);
+	    !(t->bloom = mem_alloc(t->bloom_words * sizeof(uint64_t))) ||
+	    !(t->tags = mem_alloc(t->nslots * sizeof(uint8_t))) ||
+	    !(t->offs = mem_alloc(t->nslots * sizeof(uint32_t)))) {
+		mem_free(t->bloom, t->bloom_words * sizeof(uint64_t));
+		mem_free(t->tags, t->nslots * sizeof(uint8_t));
 		free(t);
 		return NULL;
 	}
 	/* Trim the arena's slack: it is kept for the table's lifetime. */
-	t->arena = a->len && a->len < a->cap ? realloc(a->buf, a->len) : NULL;
+	t->arena = a->len && a->len < a->cap ? mem_resize(a->buf, a->cap,
+		a->len) : NULL;
+	t->arena_size = t->arena ? a->len : a->cap;
 	if (!t->arena)
 		t->arena = a->buf;
 	t->arena_len = a->len;
@@ -1012,7 +1079,7 @@ report_changes(struct changes *c, policy_changed_fn changed, void *arg)
 		changed(arg, c->names.buf + off + 2, c->names.buf[off + 1]);
 		off += 2u + len;
 	}
-	free(c->names.buf);
+	arena_free(&c->names);
 }
 
 /* ---- building levels ---- */
@@ -1157,7 +1224,7 @@ commit_delta(struct policy_store *s, unsigned source,
 	nv->entries = (size_t)((long long)nv->entries + d.entries);
 	return nv;
 fail:
-	free(a.buf);
+	arena_free(&a);
 	view_release(nv);
 	return NULL;
 }
@@ -1176,7 +1243,13 @@ struct policy_batch {
 	struct source_view pin;
 	uint64_t pin_version;
 	size_t keeps;
+	/* policy_batch_get()'s index of the records by key, once asked
+	 * for (batch_index_slot()); 0 empty; a power of two. */
+	uint64_t *index;
+	size_t index_mask, index_used;
 };
+
+static int batch_index_add(struct policy_batch *b, size_t off);
 
 struct policy_batch *
 policy_batch_begin(struct policy_store *s, uint16_t source, int replace_all)
@@ -1216,36 +1289,39 @@ policy_batch_put(struct policy_batch *b, const uint8_t *name,
 	if (arena_put(&b->a, name, len, e, e->subtree, 0))
 		return -1;
 	if (!b->replace_all || !b->pin.entries)
-		return 0;
+		return batch_index_add(b, start);
 	/* Unchanged from the pinned source: keep a reference instead, so
 	 * a reload that changes little holds little memory. */
 	rec_parse(b->a.buf + start, &r);
 	p = view_find(&b->pin, name, len, e->subtree, key_hash(hash_name(name,
 		len), e->subtree), &where);
 	if (!p || r.size < KEEP_SIZE)
-		return 0;
+		return batch_index_add(b, start);
 	rec_parse(p, &o);
 	if (!rec_same_state(&o, &r))
-		return 0;
+		return batch_index_add(b, start);
 	slot = (uint32_t)where.slot;
 	b->a.buf[start] = KEEP_MARK;
 	b->a.buf[start + 1] = (uint8_t)where.level;
 	memcpy(b->a.buf + start + 2, &slot, 4);
 	b->a.len = start + KEEP_SIZE;
 	b->keeps++;
-	return 0;
+	return batch_index_add(b, start);
 }
 
 int
 policy_batch_remove(struct policy_batch *b, const uint8_t *name, int subtree)
 {
 	struct policy_entry none;
+	size_t start = b->a.len;
 
 	/* A replace-all batch lists what stays; removals mean nothing. */
 	if (b->replace_all)
 		return 0;
 	memset(&none, 0, sizeof(none));
-	return arena_put(&b->a, name, name_wire_len(name), &none, subtree, 1);
+	if (arena_put(&b->a, name, name_wire_len(name), &none, subtree, 1))
+		return -1;
+	return batch_index_add(b, start);
 }
 
 /* Drop the batch's pins and memory.  Writer lock held. */
@@ -1256,7 +1332,9 @@ batch_free_locked(struct policy_batch *b)
 
 	for (k = 0; k < LEVELS; k++)
 		table_unref(b->pin.t[k]);
-	free(b->a.buf);
+	arena_free(&b->a);
+	mem_free(b->index, b->index ? (b->index_mask + 1) * sizeof(uint64_t) :
+		0);
 	free(b);
 }
 
@@ -1291,6 +1369,148 @@ batch_rec(const struct policy_batch *b, const uint8_t *p, struct rec *r,
 	keep->slot = (long)slot;
 	rec_parse(table_slot_rec(b->pin.t[p[1]], slot), r);
 	return KEEP_SIZE;
+}
+
+/* The index slot of a key (hash h): the one holding it, or the empty
+ * one where it would go.  A slot is the key's upper 32 hash bits, which
+ * also place it, and the record's arena offset + 1: a probe reads the
+ * arena only for a key with the same 32 bits. */
+static size_t
+batch_index_slot(const struct policy_batch *b, const uint8_t *name,
+	size_t len, int subtree, uint64_t h)
+{
+	uint32_t tag = (uint32_t)(h >> 32);
+	size_t i;
+
+	for (i = tag & b->index_mask;; i = (i + 1) & b->index_mask) {
+		uint64_t sl = b->index[i];
+		struct rec r;
+		struct loc keep;
+		if (!sl)
+			return i;
+		if ((uint32_t)(sl >> 32) != tag)
+			continue;
+		batch_rec(b, b->a.buf + (uint32_t)sl - 1, &r, &keep);
+		if (r.name_len == len && memcmp(r.name, name, len) == 0 &&
+		    !(r.flags & F_SUBTREE) == !subtree)
+			return i;
+	}
+}
+
+/* Index the record at offset off (the last of its key wins), growing
+ * the index at three quarters full.  Nothing until policy_batch_get()
+ * made one. */
+static int
+batch_index_add(struct policy_batch *b, size_t off)
+{
+	struct rec r;
+	struct loc keep;
+	uint64_t h;
+	size_t i;
+
+	if (!b->index)
+		return 0;
+	if (off >= UINT32_MAX)
+		return -1;
+	if ((b->index_used + 1) * 4 > (b->index_mask + 1) * 3) {
+		size_t n = (b->index_mask + 1) * 2, j;
+		uint64_t *old = b->index, *fresh = mem_alloc(n * sizeof(*fresh));
+		if (!fresh)
+			return -1;
+		for (j = 0; j <= b->index_mask; j++) {
+			size_t k;
+			if (!old[j])
+				continue;
+			for (k = (old[j] >> 32) & (n - 1); fresh[k];
+			    k = (k + 1) & (n - 1))
+				;
+			fresh[k] = old[j];
+		}
+		mem_free(old, (b->index_mask + 1) * sizeof(*old));
+		b->index = fresh;
+		b->index_mask = n - 1;
+	}
+	batch_rec(b, b->a.buf + off, &r, &keep);
+	h = key_hash(hash_name(r.name, r.name_len), r.flags & F_SUBTREE);
+	i = batch_index_slot(b, r.name, r.name_len, r.flags & F_SUBTREE, h);
+	b->index_used += !b->index[i];
+	b->index[i] = (h >> 32) << 32 | (uint64_t)(off + 1);
+	return 0;
+}
+
+/* An entry with its local data copied into data (cap octets). */
+static int
+entry_copy(const struct rec *r, struct policy_entry *e, uint8_t *data,
+	size_t cap)
+{
+	if (r->data_len > cap)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	e->tags = r->tags;
+	e->expires = r->expires;
+	e->action = (enum policy_action)r->action;
+	e->subtree = !!(r->flags & F_SUBTREE);
+	if (r->data_len) {
+		memcpy(data, r->data, r->data_len);
+		e->data = data;
+		e->data_len = r->data_len;
+	}
+	return 0;
+}
+
+int
+policy_batch_get(struct policy_batch *b, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	size_t len = name_wire_len(name), off, i;
+	struct rec r;
+	struct loc keep;
+
+	if (!b->index) {
+		/* Index what the batch holds so far, once. */
+		if (!(b->index = mem_alloc(16 * sizeof(*b->index))))
+			return -1;
+		b->index_mask = 15;
+		for (off = 0; off < b->a.len;) {
+			size_t size = batch_rec(b, b->a.buf + off, &r, &keep);
+			if (batch_index_add(b, off) != 0)
+				return -1;
+			off += size;
+		}
+	}
+	i = batch_index_slot(b, name, len, subtree, key_hash(hash_name(name,
+		len), subtree));
+	if (!b->index[i])
+		return 0;
+	batch_rec(b, b->a.buf + (uint32_t)b->index[i] - 1, &r, &keep);
+	if (r.flags & F_TOMB)
+		return 0;
+	return entry_copy(&r, e, data, cap) == 0 ? 1 : -1;
+}
+
+int
+policy_source_get(struct policy_store *s, uint16_t source,
+	const uint8_t *name, int subtree, struct policy_entry *e,
+	uint8_t *data, size_t cap)
+{
+	size_t len = name_wire_len(name);
+	const uint8_t *p;
+	struct rec r;
+	int found = 0;
+
+	if (source >= s->num_sources)
+		return -1;
+	/* Under the lock: a merge may free the tables read here once it
+	 * is published, and the data is copied before that. */
+	pthread_mutex_lock(&s->writer);
+	p = view_find(current_view(s, source), name, len, subtree,
+		key_hash(hash_name(name, len), subtree), NULL);
+	if (p) {
+		rec_parse(p, &r);
+		found = entry_copy(&r, e, data, cap) == 0 ? 1 : -1;
+	}
+	pthread_mutex_unlock(&s->writer);
+	return found;
 }
 
 /* Marks of the pinned entries that a replace-all batch lists. */
@@ -1388,11 +1608,9 @@ replace_as_delta(struct policy_batch *b, struct arena *delta)
 	}
 	ok = 1;
 done:
-	if (!ok) {
-		free(delta->buf);
-		memset(delta, 0, sizeof(*delta));
-	}
-	free(k.tombs.buf);
+	if (!ok)
+		arena_free(delta);
+	arena_free(&k.tombs);
 	for (lv = 0; lv < LEVELS; lv++) {
 		free(k.bits[lv]);
 		free(k.full[lv]);
@@ -1421,16 +1639,15 @@ replace_as_base(struct policy_batch *b, const struct source_view *ov,
 			struct loc where;
 			off += batch_rec(b, b->a.buf + off, &r, &where);
 			if (arena_append(&full, r.name - 1, r.size)) {
-				free(full.buf);
+				arena_free(&full);
 				free(nv);
 				return NULL;
 			}
 		}
-		free(b->a.buf);
-		memset(&b->a, 0, sizeof(b->a));
+		arena_free(&b->a);
 	}
 	if (!(nv->t[L_BASE] = table_build(&full))) {
-		free(full.buf);
+		arena_free(&full);
 		free(nv);
 		return NULL;
 	}
@@ -1463,7 +1680,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	else if (replace_as_delta(b, &delta)) {
 		nv = commit_delta(s, b->source, ov, &delta,
 			changed ? &ch : NULL);
-		free(delta.buf);
+		arena_free(&delta);
 	} else
 		nv = replace_as_base(b, ov, changed ? &ch : NULL);
 	if (nv) {
@@ -1481,7 +1698,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	if (nv && changed && !ch.failed)
 		report_changes(&ch, changed, arg);
 	else
-		free(ch.names.buf);
+		arena_free(&ch.names);
 	return nv ? 0 : -1;
 }
 
@@ -1508,7 +1725,7 @@ merge_source(struct policy_store *s, unsigned source)
 	pthread_mutex_unlock(&s->writer);
 	view_foreach(&snap, append_rec, &c);
 	if (c.failed || !(base = table_build(&c.a)))
-		free(c.a.buf);
+		arena_free(&c.a);
 	pthread_mutex_lock(&s->writer);
 	v = current_view(s, source);
 	/* A replace-all or an expiry meanwhile made the merge moot. */
@@ -2027,13 +2244,13 @@ policy_store_expire(struct policy_store *s, int64_t now,
 			if (wants_merge(nv))
 				merge_request(s, i);
 		}
-		free(c.tombs.buf);
+		arena_free(&c.tombs);
 	}
 	pthread_mutex_unlock(&s->writer);
 	if (changed)
 		report_changes(&allowed, changed, arg);
 	else
-		free(allowed.names.buf);
+		arena_free(&allowed.names);
 	return total;
 }
 
