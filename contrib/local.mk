@@ -18,11 +18,14 @@ EXTRA_DIST += contrib/demo/unbound.conf.in contrib/demo/tapir-pop.conf.in \
 	contrib/demo/deny.txt contrib/demo/allow.txt contrib/demo/example.zone
 
 # Example configurations for operators, installed as documentation;
-# tests/integration/test_control_ops.sh checks that each *.conf parses.
+# tests/integration/test_control_ops.sh checks that each *.conf parses,
+# test_ops.sh that the Grafana dashboard is JSON and its queries PromQL.
 examplesdir = $(docdir)/examples
 dist_examples_DATA = contrib/examples/edge-dnstapir.conf \
 	contrib/examples/rpz-only.conf \
 	contrib/examples/local-lists.conf \
-	contrib/examples/unbound.conf.snippet
+	contrib/examples/one-pop-many-resolvers.conf \
+	contrib/examples/unbound.conf.snippet \
+	contrib/examples/grafana-dashboard.json
 examplessystemddir = $(examplesdir)/unbound.service.d
 dist_examplessystemd_DATA = contrib/examples/unbound.service.d/tapir-pop.conf

@@ -24,7 +24,8 @@ cd "$top"
 # the package tools and the build dependencies of Debian's unbound.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libcmocka-dev libjansson-dev libssl-dev libldns-dev libpaho-mqtt-dev libcurl4-openssl-dev
-	mosquitto mosquitto-clients knot nginx
+	libmicrohttpd-dev prometheus
+	mosquitto mosquitto-clients knot nginx bind9
 	dnsutils knot-dnsutils iproute2 clang libclang-rt-14-dev python3
 	dpkg-dev debhelper lintian mmdebstrap
 	bison flex dh-apparmor dh-python libevent-dev libexpat1-dev libnghttp2-dev
@@ -43,9 +44,9 @@ install_packages() {
 	[ -z "$missing" ] && return 0
 	log "installing Debian packages:$missing"
 	apt-get update -qq
-	# The servers the tests run (mosquitto, knot) must not start as
-	# system services on their default ports when installed: the tests
-	# start their own on loopback high ports.
+	# The servers the tests run (mosquitto, knot, prometheus) must not
+	# start as system services on their default ports when installed:
+	# the tests start their own on loopback high ports.
 	no_start=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

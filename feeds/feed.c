@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* ---- configuration values ---- */
@@ -138,6 +139,50 @@ feed_conf_addr(const char *s, int port, struct sockaddr_storage *out,
 	return 0;
 }
 
+int
+feed_conf_tsig_algorithm(char **field, const char *value, char *err,
+	size_t errlen)
+{
+	static const char *const known[] = { "hmac-md5", "hmac-sha1",
+		"hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512" };
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (strcasecmp(value, known[i]) == 0)
+			return feed_conf_string(field, known[i], err, errlen);
+	snprintf(err, errlen, "unknown TSIG algorithm '%s'", value);
+	return -1;
+}
+
+int
+feed_conf_tsig_secret(char **field, const char *value, char *err,
+	size_t errlen)
+{
+	const char *ch;
+
+	if (!*value) {
+		snprintf(err, errlen, "empty secret");
+		return -1;
+	}
+	for (ch = value; *ch; ch++)
+		if (!((*ch >= 'A' && *ch <= 'Z') || (*ch >= 'a' && *ch <= 'z') ||
+		    (*ch >= '0' && *ch <= '9') || *ch == '+' || *ch == '/' ||
+		    *ch == '=')) {
+			snprintf(err, errlen, "the secret is not base64");
+			return -1;
+		}
+	return feed_conf_string(field, value, err, errlen);
+}
+
+void
+feed_tsig_alg_name(const char *alg, char *buf, size_t size)
+{
+	if (strcasecmp(alg, "hmac-md5") == 0)
+		snprintf(buf, size, "hmac-md5.sig-alg.reg.int.");
+	else
+		snprintf(buf, size, "%s.", alg);
+}
+
 /* ---- counters ---- */
 
 void
@@ -176,7 +221,10 @@ feed_counters_fail(struct feed_counters *c, const char *why)
 {
 	pthread_mutex_lock(&c->lock);
 	c->s.failures++;
+	c->s.last_failure = (int64_t)time(NULL);
 	snprintf(c->s.last_error, sizeof(c->s.last_error), "%s", why);
+	snprintf(c->s.last_failure_reason, sizeof(c->s.last_failure_reason),
+		"%s", why);
 	pthread_mutex_unlock(&c->lock);
 }
 

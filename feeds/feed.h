@@ -26,7 +26,7 @@
  *   handover (optional): before start on a reload, pick up what the
  *	previous engine saved last;
  *   save (optional): persist now (before a reload, and periodically);
- *   stats, extras: any time, from any thread;
+ *   stats, extras, reconnect: any time, from any thread;
  *   destroy: stop and join its threads, free it.
  * A type may also own a top-level clause of its own (mqtt:) and a state
  * shared by all its sources (a connection, status reports).
@@ -67,6 +67,10 @@ struct feed_stats {
 	uint64_t received;
 	/** Unix time of the last successful update, 0 if none. */
 	int64_t last_update;
+	/** Unix time of the last refused update, 0 if none. */
+	int64_t last_failure;
+	/** Why it was refused; kept when later updates succeed. */
+	char last_failure_reason[256];
 	/** State files found unreadable at start and kept aside. */
 	uint64_t state_broken;
 	/** Connection state ("connected", "disconnected"), "" if none. */
@@ -119,8 +123,15 @@ struct feed_env {
 };
 
 /** Called for each type-specific counter a feed shows beside its
- *  feed_stats ("serial", "lapsed" ...). */
+ *  feed_stats ("serial", "lapsed" ...).  A key ending in "_time" is a
+ *  Unix time, 0 for never; one ending in "_bytes" a size; "serial" a
+ *  zone's serial; every other key counts events since the feed was
+ *  created and only grows (/metrics renders them so). */
 typedef void (*feed_extra_fn)(void *arg, const char *key, uint64_t value);
+
+/** Called for each file a configuration names that the module reads
+ *  while it runs (key: the key that names it). */
+typedef void (*feed_file_fn)(void *arg, const char *key, const char *path);
 
 /** A read-only view of every source of an engine, for a type's shared
  *  state (status reports describe them all). */
@@ -160,6 +171,9 @@ struct feed_type {
 	 *  hands create the previous feed only then: feed_env.prev); NULL
 	 *  when a reload always loads the type's sources anew. */
 	int (*conf_equal)(const void *a, const void *b);
+	/** Each file the source clause names (optional; checkconf checks
+	 *  that Unbound's user can read them). */
+	void (*conf_files)(const void *conf, feed_file_fn fn, void *arg);
 
 	/** Name of a top-level clause of the type's own ("mqtt"), or
 	 *  NULL; then the four clause_* operations below are NULL too. */
@@ -175,12 +189,16 @@ struct feed_type {
 		size_t errlen);
 	/** Free it. */
 	void (*clause_free)(void *clause);
+	/** Each file the clause names (optional), as conf_files. */
+	void (*clause_files)(const void *clause, feed_file_fn fn, void *arg);
 
 	/** The state the type's sources share (a connection, status
 	 *  reports), made once per engine from its clause before any
-	 *  source is created; NULL operations when there is none. */
+	 *  source is created (no thread yet: the sources' start starts
+	 *  what it runs); NULL operations when there is none.  poll_ms is
+	 *  how often files it follows are looked at. */
 	void *(*shared_create)(const void *clause, const char *state_dir,
-		char *err, size_t errlen);
+		unsigned poll_ms, char *err, size_t errlen);
 	/** Called about once a second by the engine's maintenance thread,
 	 *  with a view of every source. */
 	void (*shared_tick)(void *shared, int64_t now,
@@ -202,6 +220,9 @@ struct feed_type {
 	void (*stats)(void *feed, struct feed_stats *out);
 	/** The type's own counters, each passed to fn (optional). */
 	void (*extras)(void *feed, feed_extra_fn fn, void *arg);
+	/** Drop its connection and connect again now, from any thread
+	 *  (optional: types that keep a connection). */
+	void (*reconnect)(void *feed);
 	/** Stop and join its threads, free it. */
 	void (*destroy)(void *feed);
 };
@@ -248,6 +269,28 @@ int feed_conf_name(const char *s, uint8_t *wire, size_t *len, char *err,
  */
 int feed_conf_addr(const char *s, int port, struct sockaddr_storage *out,
 	socklen_t *len, char *err, size_t errlen);
+
+/**
+ * Check a TSIG algorithm name (hmac-md5, hmac-sha1, hmac-sha224,
+ * hmac-sha256, hmac-sha384, hmac-sha512, any case) and keep its lower
+ * case spelling in *field.
+ * @return 0, or -1 with the reason in err.
+ */
+int feed_conf_tsig_algorithm(char **field, const char *value, char *err,
+	size_t errlen);
+
+/**
+ * Check a TSIG secret (base64, not empty) and keep a copy in *field.
+ * @return 0, or -1 with the reason in err.
+ */
+int feed_conf_tsig_secret(char **field, const char *value, char *err,
+	size_t errlen);
+
+/**
+ * A TSIG algorithm as ldns names it (its domain name: "hmac-sha256.",
+ * "hmac-md5.sig-alg.reg.int."), from the configuration's spelling.
+ */
+void feed_tsig_alg_name(const char *alg, char *buf, size_t size);
 
 /* ---- for the types' feeds ---- */
 

@@ -7,6 +7,7 @@
 #   1  module/policy    the store        dawg/   the DAWG reader
 #   2  feeds            the feed interface (feeds/*.h)
 #   3  feeds/file  feeds/rpz  feeds/tapir   (not one another)
+#      module/output  the policy served by zone transfer
 #   4  module/runtime   configuration, engine, control
 #   5  module/unbound   the adapter: the only code with Unbound's headers
 #
@@ -20,7 +21,7 @@ layer() {
 	module/base) echo 0 ;;
 	module/policy|dawg) echo 1 ;;
 	feeds) echo 2 ;;
-	feeds/file|feeds/rpz|feeds/tapir) echo 3 ;;
+	feeds/file|feeds/rpz|feeds/tapir|module/output) echo 3 ;;
 	module/runtime) echo 4 ;;
 	module/unbound) echo 5 ;;
 	esac

@@ -1,6 +1,7 @@
 # feeds/file/: sources read from files the operator keeps: text and CSV
 # lists, and DNS TAPIR's DAWG files (the reader is dawg/).
 noinst_LTLIBRARIES += feeds/file/libtapir_file.la
+FEED_FAMILY_LIBS += feeds/file/libtapir_file.la
 feeds_file_libtapir_file_la_SOURCES = \
 	feeds/file/listfile.c feeds/file/listfile.h \
 	feeds/file/feed_file.c feeds/file/feed_file.h \

@@ -30,6 +30,7 @@
 #include "tapir_config.h"
 #include "feeds/rpz/feed_rpz.h"
 #include "feeds/rpz/rpz.h"
+#include "feeds/feed.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
 #include "module/base/statefile.h"
@@ -146,7 +147,10 @@ set_error(struct feed_rpz *f, const char *msg)
 	tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name, msg);
 	pthread_mutex_lock(&f->stats_lock);
 	f->stats.failures++;
+	f->stats.last_failure = (int64_t)time(NULL);
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", msg);
+	snprintf(f->stats.last_failure_reason,
+		sizeof(f->stats.last_failure_reason), "%s", msg);
 	pthread_mutex_unlock(&f->stats_lock);
 }
 
@@ -176,9 +180,7 @@ tsig_alg_name(const char *alg)
 {
 	char buf[64];
 
-	if (strcasecmp(alg, "hmac-md5") == 0)
-		return strdup("hmac-md5.sig-alg.reg.int.");
-	snprintf(buf, sizeof(buf), "%s.", alg);
+	feed_tsig_alg_name(alg, buf, sizeof(buf));
 	return strdup(buf);
 }
 
@@ -407,7 +409,12 @@ apply_commit(struct apply *a, ldns_rr *soa, const char *how)
 		f->stats.ixfr++;
 	else if (strcmp(how, "AXFR") == 0)
 		f->stats.axfr++;
+	else if (strcmp(how, "saved zone") != 0)
+		f->stats.loads++;
 	f->stats.skipped_records += c->unsupported + c->outside;
+	f->stats.skipped_trigger += c->unsupported;
+	f->stats.skipped_outside += c->outside;
+	f->stats.skipped_ignored += c->ignored;
 	f->stats.entries = rpz_zone_entries(f->view);
 	f->stats.last_update = (int64_t)time(NULL);
 	f->stats.last_error[0] = 0;
@@ -456,16 +463,96 @@ keep_zone_aside(struct feed_rpz *f, const char *why)
 	statefile_keep_aside(f->zone_file, who, why, NULL, 0);
 }
 
-int
-feed_rpz_load_saved(struct feed_rpz *f)
+/* Read a zone in presentation format into the view and the store, as
+ * one replace-all batch.  what names it in messages and is the "how" of
+ * apply_commit().  A saved zone (strict 0) loses a record it cannot
+ * read, counted in *bad; a zone an operator or a provider publishes
+ * (strict 1) is refused whole for one.  0 when applied; -1 with the
+ * reason in why ("" when out of memory). */
+static int
+load_zone(struct feed_rpz *f, FILE *in, const char *what, int strict,
+	uint64_t *bad, char *why, size_t whylen)
 {
 	ldns_rdf *origin = NULL, *prev = NULL;
 	uint32_t ttl = 3600;
 	ldns_rr *soa = NULL;
 	struct apply a;
-	uint64_t bad = 0;
+	int line = 0, r = -1;
+
+	memset(&a, 0, sizeof(a));
+	*bad = 0;
+	why[0] = 0;
+	while (!feof(in)) {
+		ldns_rr *rr = NULL;
+		ldns_status st = ldns_rr_new_frm_fp_l(&rr, in, &ttl, &origin,
+			&prev, &line);
+
+		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
+		    st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st != LDNS_STATUS_OK) {
+			/* Nothing more to read. */
+			if (feof(in) && !rr && st == LDNS_STATUS_SYNTAX_ERR)
+				break;
+			if (rr)
+				ldns_rr_free(rr);
+			if (strict) {
+				snprintf(why, whylen, "%s line %d: %s", what,
+					line, ldns_get_errorstr_by_id(st));
+				goto out;
+			}
+			/* One bad record costs that record, not the zone:
+			 * the file was written whole (statefile_write()), so
+			 * this is damage to one line, and the rest is as
+			 * the primary sent it. */
+			if (++*bad <= BAD_RECORDS_LOGGED)
+				tapir_log(TAPIR_LOG_ERR, "source %s: %s:%d: %s; "
+					"record skipped", f->source_name, what,
+					line, ldns_get_errorstr_by_id(st));
+			continue;
+		}
+		if (!soa) {
+			if (!is_apex_soa(f, rr)) {
+				snprintf(why, whylen, "does not start with "
+					"the SOA of %.200s", f->zone_text);
+				ldns_rr_free(rr);
+				goto out;
+			}
+			soa = rr;
+			if (apply_begin(f, &a, 1) != 0)
+				goto out;
+			continue;
+		}
+		if (rpz_zone_add(f->view, rr) != 0) {
+			ldns_rr_free(rr);
+			goto out;
+		}
+		ldns_rr_free(rr);
+	}
+	if (!soa) {
+		snprintf(why, whylen, "no SOA");
+		goto out;
+	}
+	r = apply_commit(&a, soa, strict ? what : "saved zone");
+	soa = NULL;
+out:
+	if (origin)
+		ldns_rdf_deep_free(origin);
+	if (prev)
+		ldns_rdf_deep_free(prev);
+	apply_abort(&a);
+	if (soa)
+		ldns_rr_free(soa);
+	return r;
+}
+
+int
+feed_rpz_load_saved(struct feed_rpz *f)
+{
+	uint64_t bad;
 	char why[512];
-	int line = 0, fd, r;
+	int fd, r;
 	FILE *in;
 
 	if (!f->zone_file)
@@ -484,62 +571,17 @@ feed_rpz_load_saved(struct feed_rpz *f)
 		close(fd);
 		return -1;
 	}
-	memset(&a, 0, sizeof(a));
-	why[0] = 0;
-	while (!feof(in)) {
-		ldns_rr *rr = NULL;
-		ldns_status st = ldns_rr_new_frm_fp_l(&rr, in, &ttl, &origin,
-			&prev, &line);
-
-		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
-		    st == LDNS_STATUS_SYNTAX_TTL ||
-		    st == LDNS_STATUS_SYNTAX_ORIGIN)
-			continue;
-		if (st != LDNS_STATUS_OK) {
-			/* Nothing more to read. */
-			if (feof(in) && !rr && st == LDNS_STATUS_SYNTAX_ERR)
-				break;
-			/* One bad record costs that record, not the zone:
-			 * the file was written whole (statefile_write()), so
-			 * this is damage to one line, and the rest is as
-			 * the primary sent it. */
-			if (++bad <= BAD_RECORDS_LOGGED)
-				tapir_log(TAPIR_LOG_ERR, "source %s: %s:%d: %s; "
-					"record skipped", f->source_name,
-					f->zone_file, line,
-					ldns_get_errorstr_by_id(st));
-			if (rr)
-				ldns_rr_free(rr);
-			continue;
-		}
-		if (!soa) {
-			if (!is_apex_soa(f, rr)) {
-				snprintf(why, sizeof(why), "does not start with "
-					"the SOA of %.200s", f->zone_text);
-				ldns_rr_free(rr);
-				goto fail;
-			}
-			soa = rr;
-			if (apply_begin(f, &a, 1) != 0)
-				goto fail;
-			continue;
-		}
-		if (rpz_zone_add(f->view, rr) != 0) {
-			ldns_rr_free(rr);
-			goto fail;
-		}
-		ldns_rr_free(rr);
-	}
+	r = load_zone(f, in, f->zone_file, 0, &bad, why, sizeof(why));
 	fclose(in);
-	if (origin)
-		ldns_rdf_deep_free(origin);
-	if (prev)
-		ldns_rdf_deep_free(prev);
-	if (!soa) {
-		keep_zone_aside(f, "no SOA");
+	if (r != 0) {
+		if (why[0])
+			keep_zone_aside(f, why);
+		else
+			tapir_log(TAPIR_LOG_ERR, "source %s: out of memory "
+				"loading %s", f->source_name, f->zone_file);
 		return -1;
 	}
-	if ((r = apply_commit(&a, soa, "saved zone")) == 0 && bad) {
+	if (bad) {
 		tapir_log(TAPIR_LOG_ERR, "source %s: %s: %llu bad record%s "
 			"skipped, the rest of the zone loaded", f->source_name,
 			f->zone_file, (unsigned long long)bad, bad == 1 ? "" :
@@ -551,21 +593,20 @@ feed_rpz_load_saved(struct feed_rpz *f)
 			(unsigned long long)bad, bad == 1 ? "" : "s");
 		pthread_mutex_unlock(&f->stats_lock);
 	}
-	return r;
-fail:
-	fclose(in);
-	if (origin)
-		ldns_rdf_deep_free(origin);
-	if (prev)
-		ldns_rdf_deep_free(prev);
-	apply_abort(&a);
-	if (soa)
-		ldns_rr_free(soa);
-	if (why[0])
-		keep_zone_aside(f, why);
-	else
-		tapir_log(TAPIR_LOG_ERR, "source %s: out of memory loading %s",
-			f->source_name, f->zone_file);
+	return 0;
+}
+
+int
+feed_rpz_load_text(struct feed_rpz *f, FILE *in, const char *what)
+{
+	uint64_t bad;
+	char why[512], msg[700];
+
+	if (load_zone(f, in, what, 1, &bad, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s refused, the zone in force kept: %s",
+		what, why[0] ? why : "out of memory");
+	set_error(f, msg);
 	return -1;
 }
 
@@ -1152,6 +1193,10 @@ xfr_commit(struct xfr *x)
 	x->new_soa = NULL;          /* taken, applied or not */
 	if (r != 0)
 		return xfr_fail(x, "could not apply the %s", x->how);
+	pthread_mutex_lock(&x->f->stats_lock);
+	x->f->stats.last_transfer = (int64_t)time(NULL);
+	x->f->stats.last_transfer_bytes = x->c.bytes;
+	pthread_mutex_unlock(&x->f->stats_lock);
 	return STEP_OK;
 }
 

@@ -15,6 +15,7 @@
 #define TAPIR_FEED_RPZ_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "module/base/names.h"
@@ -80,6 +81,8 @@ struct feed_rpz_stats {
 	uint64_t axfr;
 	/** Incremental transfers applied. */
 	uint64_t ixfr;
+	/** Zones applied from a file or a URL (feed_rpz_load_text()). */
+	uint64_t loads;
 	/** Transfers that failed or were refused. */
 	uint64_t failures;
 	/** NOTIFY messages accepted. */
@@ -88,6 +91,9 @@ struct feed_rpz_stats {
 	uint64_t notifies_refused;
 	/** Records skipped (unsupported trigger types, out of zone). */
 	uint64_t skipped_records;
+	/** Of those, by kind: other trigger types, and outside the zone;
+	 *  and records of types without policy meaning, not counted above. */
+	uint64_t skipped_trigger, skipped_outside, skipped_ignored;
 	/** Records of the saved zone that could not be read, skipped. */
 	uint64_t bad_records;
 	/** Saved zones that could not be used at all (kept aside). */
@@ -96,6 +102,15 @@ struct feed_rpz_stats {
 	uint64_t entries;
 	/** Unix time of the last applied transfer, 0 if none. */
 	int64_t last_update;
+	/** Unix time and size in bytes of the last transfer applied from a
+	 *  primary (the saved zone at start is none); 0 if none. */
+	int64_t last_transfer;
+	/** Its size in octets, as received. */
+	uint64_t last_transfer_bytes;
+	/** Unix time of the last failure, 0 if none. */
+	int64_t last_failure;
+	/** Its reason; kept when later transfers succeed. */
+	char last_failure_reason[256];
 	/** Last error, empty if none. */
 	char last_error[256];
 };
@@ -118,12 +133,25 @@ struct feed_rpz *feed_rpz_create(const struct feed_rpz_params *params);
 int feed_rpz_load_saved(struct feed_rpz *f);
 
 /**
+ * Apply a whole zone in presentation format (a zone file, a zone
+ * fetched from a URL), as one replace-all batch.  Unlike a saved zone,
+ * one record that cannot be read refuses the whole zone: the zone in
+ * force stays, and the failure is counted and logged.
+ * @param what: where it comes from, for messages ("file" or "url"
+ *	count as loads).
+ * @return 0 when applied, -1 when refused.
+ */
+int feed_rpz_load_text(struct feed_rpz *f, FILE *in, const char *what);
+
+/**
  * Take over the zone a running feed of the same source holds, as a
  * reload does for a source configured as before: the store's entries
  * are shared (policy_source_share()), the SOA and the counters copied,
  * so nothing is read again and the first refresh asks the primary for
- * what changed since that serial.  Consistent with a transfer prev's
- * thread applies meanwhile: before it or after it, never half.
+ * what changed since that serial (a zone file or URL loaded after it is
+ * compared with it: only the difference is stored).  Consistent with a
+ * transfer or load prev applies meanwhile: before it or after it, never
+ * half.
  * @return 0, or -1 when prev holds no zone yet (or out of memory): load
  *	the saved zone instead.
  */

@@ -2,16 +2,21 @@
 # (rpz_type.c), the zone's interpretation and view (rpz.c), the
 # transfers, NOTIFY and the saved zone (feed_rpz.c), with ldns.
 noinst_LTLIBRARIES += feeds/rpz/libtapir_rpz.la
+FEED_FAMILY_LIBS += feeds/rpz/libtapir_rpz.la
 feeds_rpz_libtapir_rpz_la_SOURCES = \
 	feeds/rpz/rpz_type.c feeds/rpz/rpz_type.h \
 	feeds/rpz/feed_rpz.c feeds/rpz/feed_rpz.h \
-	feeds/rpz/rpz.c feeds/rpz/rpz.h
-feeds_rpz_libtapir_rpz_la_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
-feeds_rpz_libtapir_rpz_la_LIBADD = $(LDNS_LIBS) $(PTHREAD_LIBS)
+	feeds/rpz/rpz.c feeds/rpz/rpz.h \
+	feeds/rpz/rpz_fetch.c feeds/rpz/rpz_fetch.h
+feeds_rpz_libtapir_rpz_la_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) \
+	$(LIBCURL_CFLAGS)
+feeds_rpz_libtapir_rpz_la_LIBADD = $(LDNS_LIBS) $(LIBCURL_LIBS) \
+	$(PTHREAD_LIBS)
 
 RPZ_LDADD = feeds/rpz/libtapir_rpz.la feeds/libtapir_feeds.la \
 	module/policy/libtapir_policy.la \
-	module/base/libtapir_base.la $(LDNS_LIBS) $(PTHREAD_LIBS)
+	module/base/libtapir_base.la $(LDNS_LIBS) $(LIBCURL_LIBS) \
+	$(PTHREAD_LIBS)
 
 # The interpretation and the view, against a real policy store.
 check_PROGRAMS += tests/unit/test_rpz
@@ -21,8 +26,7 @@ tests_unit_test_rpz_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_test_rpz_LDADD = $(RPZ_LDADD) $(CMOCKA_LIBS)
 
 # A real primary (Knot DNS): AXFR, IXFR, NOTIFY, TSIG, restarts.
-TESTS += tests/integration/test_rpz.sh
-EXTRA_DIST += tests/integration/test_rpz.sh
+INTEGRATION_TESTS += tests/integration/test_rpz.sh
 
 # Fuzz target (built and run by tests/fuzz/run.sh) and its seeds.
 EXTRA_DIST += tests/fuzz/fuzz_rpz.c tests/fuzz/corpus/rpz

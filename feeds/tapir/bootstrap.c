@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 /* How often a pause between attempts looks at the stop callback. */
 #define STOP_POLL_MS 50
@@ -216,6 +217,15 @@ check_options(const struct bootstrap_options *opt,
 	if (opt->etag && strpbrk(opt->etag, "\r\n")) {
 		set_err(res, "ETag contains a line break");
 		return BOOTSTRAP_ERR_CONFIG;
+	}
+	if (opt->api_key) {
+		const unsigned char *k = (const unsigned char *)opt->api_key;
+		for (; *k; k++)
+			if (*k <= 0x20 || *k >= 0x7f) {
+				set_err(res, "the API key cannot be a header "
+					"value");
+				return BOOTSTRAP_ERR_CONFIG;
+			}
 	}
 	return BOOTSTRAP_OK;
 }
@@ -457,6 +467,19 @@ bootstrap_fetch(const struct bootstrap_options *opt,
 	if (!(tmp = curl_slist_append(hdrs, "Cache-Control: no-cache")))
 		goto out;
 	hdrs = tmp;
+	if (opt->api_key) {
+		size_t n = strlen(opt->api_key) + 12;
+		char *key = malloc(n);
+		if (!key)
+			goto out;
+		snprintf(key, n, "X-API-Key: %s", opt->api_key);
+		tmp = curl_slist_append(hdrs, key);
+		OPENSSL_cleanse(key, n);
+		free(key);
+		if (!tmp)
+			goto out;
+		hdrs = tmp;
+	}
 	if (!(h = curl_easy_init())) {
 		r = BOOTSTRAP_ERR_INIT;
 		set_err(res, "curl_easy_init failed");

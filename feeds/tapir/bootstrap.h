@@ -96,6 +96,10 @@ struct bootstrap_options {
 	/** The ETag of the snapshot the caller already has, or NULL; it is
 	 *  sent as If-None-Match, and a 304 gives BOOTSTRAP_NOT_MODIFIED. */
 	const char *etag;
+	/** A token for the server, sent as "X-API-Key" (as DNS TAPIR's
+	 *  API clients send theirs), or NULL.  Printable ASCII without
+	 *  spaces; anything else is BOOTSTRAP_ERR_CONFIG. */
+	const char *api_key;
 	/** Trusted keys: when set, the body must be a JWS (any
 	 *  serialisation) that verifies with one of them, and its payload
 	 *  is the snapshot. */

@@ -14,7 +14,6 @@
 #include "feeds/tapir/feed_obs.h"
 #include "feeds/tapir/bootstrap.h"
 #include "feeds/tapir/jws.h"
-#include "feeds/tapir/mqtt_conn.h"
 #include "feeds/tapir/observation.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
@@ -24,6 +23,7 @@
 #include "module/base/workpool.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,22 +60,33 @@ struct checked {
 	uint8_t *msg;                /* the message as received */
 	size_t len;
 	int64_t received;
+	int qos, dup;                /* as delivered */
 	int checked;                 /* verdict and m are set */
 	enum { CHECK_OK, CHECK_BAD_SIGNATURE, CHECK_BAD_MESSAGE } verdict;
 	char why[160];               /* the reason, unless CHECK_OK */
 	struct observation_msg m;
 };
 
+/* Where and how to bootstrap from (under the feed's lock). */
+struct boot_conf {
+	char **urls;
+	size_t n;
+	char *token;
+};
+
 struct feed_obs {
 	struct feed_obs_params p;
 	char *source_name, *src_name, *state_file;
-	char *bootstrap_url, *ca_file, *cert_file, *key_file, *etag_file;
-	struct jws_keyset *keys;
-	struct mqtt_conn *mqtt;
+	char *ca_file, *cert_file, *key_file, *etag_file;
+	/* Asked for (under lock) and run on the bootstrap thread. */
+	struct boot_conf boot_conf;
+	int boot_wanted;
 	struct tapir_thread boot;
-	/* The burst being received (MQTT thread only) and its verifiers. */
+	/* The burst being received (the connection's thread only), the
+	 * keys it is verified with, and its verifiers. */
 	struct checked burst[BURST_MAX];
 	size_t burst_len;
+	const struct jws_keyset *burst_keys;
 	struct workpool *verifiers;
 	/* While set, messages are queued (oldest first) for after the
 	 * snapshot; set and cleared under lock. */
@@ -104,6 +115,8 @@ struct feed_obs {
 	int64_t log_minute;
 	unsigned logged;
 	uint64_t unlogged;
+	/* Whether a message at QoS 0 was logged. */
+	int qos0_logged;
 };
 
 static char *
@@ -132,7 +145,10 @@ refuse(struct feed_obs *f, int64_t now, uint64_t *counter, const char *fmt,
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	(*counter)++;
+	f->stats.last_refused = now;
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", why);
+	snprintf(f->stats.last_refusal, sizeof(f->stats.last_refusal), "%s",
+		why);
 	if (now / 60 != f->log_minute) {
 		f->log_minute = now / 60;
 		f->logged = 0;
@@ -153,7 +169,7 @@ refuse(struct feed_obs *f, int64_t now, uint64_t *counter, const char *fmt,
 }
 
 static int queue_message(struct feed_obs *f, const uint8_t *msg, size_t len,
-	int64_t now);
+	int64_t now, int qos, int dup);
 static void checked_init(struct checked *c, uint8_t *msg, size_t len,
 	int64_t received);
 static void flush_batch(struct feed_obs *f);
@@ -162,10 +178,10 @@ static void take_burst(struct feed_obs *f);
 /* A message from the transport joins the burst; a full burst is taken
  * at once.  Without memory for a copy, the burst so far is taken and
  * the message applied on its own, in order. */
-static void
-on_message(void *arg, const uint8_t *payload, size_t len)
+void
+feed_obs_receive(struct feed_obs *f, const uint8_t *payload, size_t len,
+	int qos, int dup)
 {
-	struct feed_obs *f = arg;
 	struct checked *c;
 	int64_t now = (int64_t)time(NULL);
 
@@ -175,10 +191,12 @@ on_message(void *arg, const uint8_t *payload, size_t len)
 	checked_init(c, malloc(len ? len : 1), len, now);
 	if (!c->msg) {
 		take_burst(f);
-		queue_message(f, payload, len, now);
+		queue_message(f, payload, len, now, qos, dup);
 		return;
 	}
 	memcpy(c->msg, payload, len);
+	c->qos = qos;
+	c->dup = dup;
 	f->burst_len++;
 }
 
@@ -191,11 +209,9 @@ publish(struct feed_obs *f)
 }
 
 /* The transport has nothing more waiting: take the burst and publish. */
-static void
-on_drained(void *arg)
+void
+feed_obs_drained(struct feed_obs *f)
 {
-	struct feed_obs *f = arg;
-
 	take_burst(f);
 	publish(f);
 }
@@ -335,10 +351,12 @@ message_is_ours(struct feed_obs *f, const struct observation_msg *m,
 	return 1;
 }
 
-/* Verify and parse a message.  Touches nothing of f that changes, so
- * the messages of a burst are checked on several threads at once. */
+/* Verify (with keys, NULL when the source has none) and parse a
+ * message.  Touches nothing of f that changes, so the messages of a
+ * burst are checked on several threads at once. */
 static void
-check_message(struct feed_obs *f, struct checked *c)
+check_message(struct feed_obs *f, const struct jws_keyset *keys,
+	struct checked *c)
 {
 	const uint8_t *json = c->msg;
 	uint8_t *payload = NULL;
@@ -347,8 +365,8 @@ check_message(struct feed_obs *f, struct checked *c)
 
 	c->checked = 1;
 	c->verdict = CHECK_OK;
-	if (f->keys) {
-		r = jws_verify(f->keys, (const char *)c->msg, c->len,
+	if (keys) {
+		r = jws_verify(keys, (const char *)c->msg, c->len,
 			&payload, &json_len, NULL);
 		if (r == JWS_OK) {
 			json = payload;
@@ -376,7 +394,23 @@ check_one(void *arg, size_t i)
 {
 	struct feed_obs *f = arg;
 
-	check_message(f, &f->burst[i]);
+	check_message(f, f->burst_keys, &f->burst[i]);
+}
+
+/* The keys in force, held until keys_release(); NULL for a source
+ * without keys. */
+static const struct jws_keyset *
+keys_acquire(struct feed_obs *f, struct keyring_ref **ref)
+{
+	*ref = NULL;
+	return f->p.keys ? keyring_acquire(f->p.keys, ref) : NULL;
+}
+
+static void
+keys_release(struct feed_obs *f, struct keyring_ref *ref)
+{
+	if (ref)
+		keyring_release(f->p.keys, ref);
 }
 
 static void
@@ -430,7 +464,7 @@ apply_checked(struct feed_obs *f, const struct checked *c)
 }
 
 /* Keep a message to apply after the bootstrap's snapshot.  Called
- * locked.  It is verified when applied: the keys do not change. */
+ * locked.  It is verified when applied, with the keys in force then. */
 static int
 buffer_locked(struct feed_obs *f, const uint8_t *msg, size_t len,
 	int64_t now)
@@ -458,13 +492,28 @@ buffer_locked(struct feed_obs *f, const uint8_t *msg, size_t len,
  * runs, else checked (unless it was already) and applied.  Called
  * locked. */
 static int
-take_locked(struct feed_obs *f, struct checked *c)
+take_locked(struct feed_obs *f, const struct jws_keyset *keys,
+	struct checked *c)
 {
 	f->stats.received++;
+	if (c->dup)
+		f->stats.redelivered++;
+	if (c->qos == 0) {
+		f->stats.qos0++;
+		if (!f->qos0_logged) {
+			f->qos0_logged = 1;
+			tapir_log(TAPIR_LOG_WARN, "source %s: messages arrive "
+				"at QoS 0: the broker does not keep them while "
+				"the edge is disconnected%s", f->source_name,
+				f->boot_conf.n ? "; a reconnection after a long "
+				"gap bootstraps again" : "; without a bootstrap "
+				"URL what is sent meanwhile is lost");
+		}
+	}
 	if (f->buffering)
 		return buffer_locked(f, c->msg, c->len, c->received);
 	if (!c->checked)
-		check_message(f, c);
+		check_message(f, keys, c);
 	return apply_checked(f, c);
 }
 
@@ -472,14 +521,19 @@ take_locked(struct feed_obs *f, struct checked *c)
 static void
 take_burst(struct feed_obs *f)
 {
+	struct keyring_ref *ref;
 	size_t i;
 
 	if (!f->burst_len)
 		return;
+	f->burst_keys = keys_acquire(f, &ref);
 	workpool_run(f->verifiers, f->burst_len, check_one, f);
+	keys_release(f, ref);
+	f->burst_keys = NULL;
 	pthread_mutex_lock(&f->lock);
 	for (i = 0; i < f->burst_len; i++) {
-		take_locked(f, &f->burst[i]);
+		/* Checked already, unless buffered: no keys needed. */
+		take_locked(f, NULL, &f->burst[i]);
 		checked_clear(&f->burst[i]);
 		free(f->burst[i].msg);
 	}
@@ -490,16 +544,22 @@ take_burst(struct feed_obs *f)
 /* One message on its own, checked under the lock. */
 static int
 queue_message(struct feed_obs *f, const uint8_t *msg, size_t len,
-	int64_t now)
+	int64_t now, int qos, int dup)
 {
+	const struct jws_keyset *keys;
+	struct keyring_ref *ref;
 	struct checked c;
 	int r;
 
 	/* Read only: c does not own msg. */
 	checked_init(&c, (uint8_t *)msg, len, now);
+	c.qos = qos;
+	c.dup = dup;
+	keys = keys_acquire(f, &ref);
 	pthread_mutex_lock(&f->lock);
-	r = take_locked(f, &c);
+	r = take_locked(f, keys, &c);
 	pthread_mutex_unlock(&f->lock);
+	keys_release(f, ref);
 	checked_clear(&c);
 	return r;
 }
@@ -509,7 +569,7 @@ feed_obs_apply_message(struct feed_obs *f, const uint8_t *msg, size_t len,
 	int64_t now)
 {
 	/* Not through the burst: that belongs to the transport's thread. */
-	int r = queue_message(f, msg, len, now);
+	int r = queue_message(f, msg, len, now, 1, 0);
 
 	publish(f);
 	return r;
@@ -683,18 +743,23 @@ out:
 
 /* Apply the buffered messages in arrival order and stop buffering, in
  * one locked step: a message arriving meanwhile waits for the lock and
- * then applies after them. */
+ * then applies after them.  Unless last, buffering goes on when another
+ * bootstrap was asked for meanwhile: its snapshot replaces the source,
+ * so what arrives before it must wait for it too. */
 static void
-drain_pending(struct feed_obs *f)
+drain_pending(struct feed_obs *f, int last)
 {
+	const struct jws_keyset *keys;
+	struct keyring_ref *ref;
 	struct pending *q, *next;
 
+	keys = keys_acquire(f, &ref);
 	pthread_mutex_lock(&f->lock);
 	for (q = f->pending; q; q = next) {
 		struct checked c;
 		next = q->next;
 		checked_init(&c, q->data, q->len, q->received);
-		check_message(f, &c);
+		check_message(f, keys, &c);
 		apply_checked(f, &c);
 		checked_clear(&c);
 		free(q);
@@ -703,8 +768,9 @@ drain_pending(struct feed_obs *f)
 	f->pending = NULL;
 	f->pending_tail = &f->pending;
 	f->pending_count = 0;
-	f->buffering = 0;
+	f->buffering = !last && f->boot_wanted && f->boot_conf.n;
 	pthread_mutex_unlock(&f->lock);
+	keys_release(f, ref);
 }
 
 /* Replace the source with the snapshot's live names. */
@@ -785,59 +851,205 @@ boot_stop(void *arg)
 	return tapir_thread_sleep(&f->boot, 0);
 }
 
-static void *
-boot_thread(void *arg)
+static void
+boot_conf_clear(struct boot_conf *b)
 {
-	struct feed_obs *f = arg;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->urls[i]);
+	free(b->urls);
+	if (b->token) {
+		OPENSSL_cleanse(b->token, strlen(b->token));
+		free(b->token);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+boot_conf_set(struct boot_conf *b, const char *const *urls, size_t n,
+	const char *token)
+{
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	if (n && !(b->urls = calloc(n, sizeof(char *))))
+		return -1;
+	for (i = 0; i < n; i++, b->n++)
+		if (!(b->urls[i] = strdup(urls[i])))
+			goto fail;
+	if (token && !(b->token = strdup(token)))
+		goto fail;
+	return 0;
+fail:
+	boot_conf_clear(b);
+	return -1;
+}
+
+/* Fetch from the URLs in order until one answers (a snapshot or 304). */
+static int
+fetch_snapshot(struct feed_obs *f, const struct boot_conf *b,
+	const char *etag, struct bootstrap_result *res, const char **url)
+{
 	struct bootstrap_options opt;
-	struct bootstrap_result res;
-	char *etag = read_etag(f);
-	size_t names = 0;
-	int r, applied = 0;
+	struct keyring_ref *ref;
+	size_t i;
+	int r = BOOTSTRAP_ERR_CONFIG;
 
 	memset(&opt, 0, sizeof(opt));
-	memset(&res, 0, sizeof(res));
-	opt.url = f->bootstrap_url;
 	opt.ca_file = f->ca_file;
 	opt.client_cert = f->cert_file;
 	opt.client_key = f->key_file;
 	opt.etag = etag;
-	opt.keys = f->keys;
-	opt.allow_unsigned = !f->keys && f->p.insecure_unsigned;
+	opt.api_key = b->token;
+	opt.keys = keys_acquire(f, &ref);
+	opt.allow_unsigned = !opt.keys && f->p.insecure_unsigned;
 	opt.stop = boot_stop;
 	opt.stop_arg = f;
-	r = bootstrap_fetch(&opt, &res);
+	for (i = 0; i < b->n; i++) {
+		*url = opt.url = b->urls[i];
+		r = bootstrap_fetch(&opt, res);
+		if (r == BOOTSTRAP_OK || r == BOOTSTRAP_NOT_MODIFIED ||
+		    r == BOOTSTRAP_ERR_STOPPED)
+			break;
+		if (i + 1 < b->n)
+			tapir_log(TAPIR_LOG_WARN, "source %s: bootstrap from "
+				"%s failed: %s; trying the next server",
+				f->source_name, b->urls[i], res->error);
+	}
+	keys_release(f, ref);
+	return r;
+}
+
+/* One bootstrap: buffer what arrives, fetch, apply the snapshot, then
+ * what was buffered. */
+static void
+bootstrap_once(struct feed_obs *f)
+{
+	struct bootstrap_result res;
+	struct boot_conf b;
+	const char *url = "";
+	char *etag;
+	size_t names = 0;
+	int r, applied = 0;
+
+	pthread_mutex_lock(&f->lock);
+	r = boot_conf_set(&b, (const char *const *)f->boot_conf.urls,
+		f->boot_conf.n, f->boot_conf.token);
+	/* Deltas from now on wait for the snapshot. */
+	if (r == 0 && b.n)
+		f->buffering = 1;
+	pthread_mutex_unlock(&f->lock);
+	if (r != 0 || !b.n) {
+		if (r != 0)
+			tapir_log(TAPIR_LOG_ERR, "source %s: out of memory "
+				"for the bootstrap", f->source_name);
+		boot_conf_clear(&b);
+		drain_pending(f, 0);
+		return;
+	}
+	etag = read_etag(f);
+	memset(&res, 0, sizeof(res));
+	r = fetch_snapshot(f, &b, etag, &res, &url);
 	pthread_mutex_lock(&f->lock);
 	flush_batch(f);
 	if (r == BOOTSTRAP_OK &&
 	    apply_snapshot(f, &res.msg, (int64_t)time(NULL), &names) == 0) {
 		tapir_log(TAPIR_LOG_INFO, "source %s: bootstrapped %zu names "
-			"from %s", f->source_name, names, f->bootstrap_url);
+			"from %s", f->source_name, names, url);
 		applied = 1;
 	} else if (r == BOOTSTRAP_NOT_MODIFIED) {
 		f->stats.bootstrap_unchanged++;
 		tapir_log(TAPIR_LOG_INFO, "source %s: snapshot at %s unchanged; "
-			"keeping the saved state", f->source_name,
-			f->bootstrap_url);
+			"keeping the saved state", f->source_name, url);
 	} else if (r != BOOTSTRAP_ERR_STOPPED) {
 		f->stats.bootstrap_failures++;
 		snprintf(f->stats.last_error, sizeof(f->stats.last_error),
 			"bootstrap: %.200s", r == BOOTSTRAP_OK ?
 			"snapshot refused" : res.error);
 		tapir_log(TAPIR_LOG_ERR, "source %s: bootstrap from %s failed: "
-			"%s; keeping the saved state", f->source_name,
-			f->bootstrap_url, r == BOOTSTRAP_OK ?
-			"snapshot refused" : res.error);
+			"%s; keeping the saved state", f->source_name, url,
+			r == BOOTSTRAP_OK ? "snapshot refused" : res.error);
 	}
 	pthread_mutex_unlock(&f->lock);
-	drain_pending(f);
+	drain_pending(f, 0);
 	/* The ETag goes to disk only after a state built on its snapshot:
 	 * the next start's 304 then keeps that state, not an older one. */
 	if (applied && feed_obs_save(f, (int64_t)time(NULL)) == 0)
 		write_etag(f, res.etag);
 	bootstrap_result_clear(&res);
+	boot_conf_clear(&b);
 	free(etag);
+}
+
+/* Runs the bootstraps asked for, one at a time, until stopped. */
+static void *
+boot_thread(void *arg)
+{
+	struct feed_obs *f = arg;
+	int wanted;
+
+	for (;;) {
+		pthread_mutex_lock(&f->lock);
+		wanted = f->boot_wanted;
+		f->boot_wanted = 0;
+		pthread_mutex_unlock(&f->lock);
+		if (wanted)
+			bootstrap_once(f);
+		else if (tapir_thread_sleep(&f->boot, 3600 * 1000))
+			break;
+		if (boot_stop(f))
+			break;
+	}
 	return NULL;
+}
+
+int
+feed_obs_set_bootstrap(struct feed_obs *f, const char *const *urls,
+	size_t n, const char *token)
+{
+	struct boot_conf b, old;
+
+	if (boot_conf_set(&b, urls, n, token) != 0)
+		return -1;
+	pthread_mutex_lock(&f->lock);
+	old = f->boot_conf;
+	f->boot_conf = b;
+	pthread_mutex_unlock(&f->lock);
+	boot_conf_clear(&old);
+	/* An ETag names a state of the old server's snapshot. */
+	if (f->etag_file)
+		unlink(f->etag_file);
+	return 0;
+}
+
+int
+feed_obs_can_bootstrap(struct feed_obs *f)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	r = f->boot_conf.n > 0;
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int
+feed_obs_bootstrap(struct feed_obs *f)
+{
+	int r = -1;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->boot_conf.n) {
+		/* Whatever arrives from now on waits for the snapshot. */
+		f->boot_wanted = 1;
+		f->buffering = 1;
+		r = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (r == 0)
+		tapir_thread_wake(&f->boot);
+	return r;
 }
 
 /* ---- life cycle ---- */
@@ -847,7 +1059,6 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	size_t errlen)
 {
 	struct feed_obs *f = calloc(1, sizeof(*f));
-	struct mqtt_conn_params mp;
 	int failed = 0;
 
 	if (!f) {
@@ -861,13 +1072,17 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	f->src_name = copy(params->src_name ? params->src_name :
 		params->source_name, &failed);
 	f->state_file = copy(params->state_file, &failed);
-	f->bootstrap_url = copy(params->bootstrap_url, &failed);
-	f->ca_file = copy(params->connection.ca_file, &failed);
-	f->cert_file = copy(params->connection.cert_file, &failed);
-	f->key_file = copy(params->connection.key_file, &failed);
+	f->ca_file = copy(params->ca_file, &failed);
+	f->cert_file = copy(params->cert_file, &failed);
+	f->key_file = copy(params->key_file, &failed);
 	f->pending_tail = &f->pending;
 	tapir_thread_init(&f->boot);
-	if (f->state_file && f->bootstrap_url) {
+	if (boot_conf_set(&f->boot_conf, params->bootstrap_urls,
+	    params->n_bootstrap_urls, params->bootstrap_token) != 0)
+		failed = 1;
+	/* Kept beside the state; a source that may be given bootstrap
+	 * servers later (Core's configuration) has one too. */
+	if (f->state_file) {
 		size_t len = strlen(f->state_file) + 6;
 		if ((f->etag_file = malloc(len)) != NULL)
 			snprintf(f->etag_file, len, "%s.etag", f->state_file);
@@ -878,15 +1093,6 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (params->trusted_keys) {
-		char why[256];
-		if (jws_keyset_load_file(params->trusted_keys, &f->keys, why,
-		    sizeof(why)) != JWS_OK) {
-			snprintf(err, errlen, "source %s: trusted-keys %s: %s",
-				f->source_name, params->trusted_keys, why);
-			goto fail;
-		}
-	}
 	if (params->insecure_unsigned)
 		tapir_log(TAPIR_LOG_WARN, "source %s: INSECURE: unsigned "
 			"messages are accepted (insecure-unsigned: yes); never "
@@ -894,17 +1100,6 @@ feed_obs_create(const struct feed_obs_params *params, char *err,
 	if (!(f->verifiers = workpool_create(VERIFY_HELPERS))) {
 		snprintf(err, errlen, "source %s: cannot start a verifier "
 			"thread", f->source_name);
-		goto fail;
-	}
-	mp = params->connection;
-	mp.source_name = params->source_name;
-	mp.qos = 1;
-	mp.on_message = on_message;
-	mp.on_drained = on_drained;
-	mp.arg = f;
-	if (!(f->mqtt = mqtt_conn_create(&mp))) {
-		snprintf(err, errlen, "source %s: cannot use MQTT server '%s'",
-			f->source_name, params->connection.server);
 		goto fail;
 	}
 	return f;
@@ -918,43 +1113,24 @@ feed_obs_start(struct feed_obs *f)
 {
 	int r;
 
-	if (!f->bootstrap_url)
-		return mqtt_conn_start(f->mqtt);
-	/* Buffer from the first message on, so the snapshot cannot miss a
-	 * delta sent while it was being fetched. */
-	f->buffering = 1;
-	if ((r = bootstrap_global_init()) != BOOTSTRAP_OK)
-		tapir_log(TAPIR_LOG_ERR, "source %s: %s", f->source_name,
-			bootstrap_strerror(r));
-	if ((r = mqtt_conn_start(f->mqtt)) != 0)
-		return r;
+	if (f->boot_conf.n) {
+		/* Buffer from the first message on, so the snapshot cannot
+		 * miss a delta sent while it was being fetched. */
+		f->buffering = 1;
+		f->boot_wanted = 1;
+		if ((r = bootstrap_global_init()) != BOOTSTRAP_OK)
+			tapir_log(TAPIR_LOG_ERR, "source %s: %s",
+				f->source_name, bootstrap_strerror(r));
+	}
 	return tapir_thread_start(&f->boot, boot_thread, f);
-}
-
-int
-feed_obs_publish(struct feed_obs *f, const char *topic, const void *payload,
-	size_t len)
-{
-	return mqtt_conn_publish(f->mqtt, topic, payload, len);
 }
 
 void
 feed_obs_get_stats(struct feed_obs *f, struct feed_obs_stats *out)
 {
-	struct mqtt_conn_stats ms;
-
-	mqtt_conn_get_stats(f->mqtt, &ms);
 	pthread_mutex_lock(&f->lock);
 	*out = f->stats;
 	pthread_mutex_unlock(&f->lock);
-	out->connects = ms.connects;
-	out->connect_failures = ms.connect_failures;
-	out->connected = ms.connected;
-	out->published = ms.published;
-	/* A transport error is the news when nothing else went wrong. */
-	if (!out->last_error[0] && ms.last_error[0])
-		memcpy(out->last_error, ms.last_error,
-			sizeof(out->last_error));
 }
 
 void
@@ -962,23 +1138,22 @@ feed_obs_destroy(struct feed_obs *f)
 {
 	if (!f)
 		return;
-	/* Both threads call into the feed: join them first.  A bootstrap
-	 * stopped half-way still applies what was buffered. */
-	mqtt_conn_destroy(f->mqtt);
+	/* The bootstrap thread calls into the feed: join it first.  A
+	 * bootstrap stopped half-way still applies what was buffered. */
 	tapir_thread_stop(&f->boot);
 	tapir_thread_destroy(&f->boot);
 	if (f->buffering)
-		drain_pending(f);
-	on_drained(f);
+		drain_pending(f, 1);
+	if (f->verifiers)
+		feed_obs_drained(f);
 	workpool_destroy(f->verifiers);
 	feed_obs_save(f, (int64_t)time(NULL));
-	jws_keyset_free(f->keys);
 	pthread_mutex_destroy(&f->save_lock);
 	pthread_mutex_destroy(&f->lock);
+	boot_conf_clear(&f->boot_conf);
 	free(f->source_name);
 	free(f->src_name);
 	free(f->state_file);
-	free(f->bootstrap_url);
 	free(f->ca_file);
 	free(f->cert_file);
 	free(f->key_file);

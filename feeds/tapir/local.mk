@@ -3,11 +3,16 @@
 # (paho), the observation feed (a source of type mqtt), the HTTPS
 # bootstrap (libcurl) and the signed status report document.
 noinst_LTLIBRARIES += feeds/tapir/libtapir_tapir.la
+FEED_FAMILY_LIBS += feeds/tapir/libtapir_tapir.la
 feeds_tapir_libtapir_tapir_la_SOURCES = \
 	feeds/tapir/tags.c feeds/tapir/tags.h \
 	feeds/tapir/jws.c feeds/tapir/jws.h \
 	feeds/tapir/observation.c feeds/tapir/observation.h \
+	feeds/tapir/mqtt_topic.c feeds/tapir/mqtt_topic.h \
 	feeds/tapir/mqtt_conn.c feeds/tapir/mqtt_conn.h \
+	feeds/tapir/certfile.c feeds/tapir/certfile.h \
+	feeds/tapir/keyring.c feeds/tapir/keyring.h \
+	feeds/tapir/coreconfig.c feeds/tapir/coreconfig.h \
 	feeds/tapir/feed_obs.c feeds/tapir/feed_obs.h \
 	feeds/tapir/mqtt_type.c feeds/tapir/mqtt_type.h \
 	feeds/tapir/bootstrap.c feeds/tapir/bootstrap.h \
@@ -23,7 +28,8 @@ TAPIR_LDADD = feeds/tapir/libtapir_tapir.la feeds/libtapir_feeds.la \
 	module/base/libtapir_base.la $(PAHO_LIBS) $(LIBCURL_LIBS) \
 	$(JANSSON_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
 TAPIR_TESTS = tests/unit/test_jws tests/unit/test_observation \
-	tests/unit/test_tags tests/unit/test_status tests/unit/test_feed_obs
+	tests/unit/test_tags tests/unit/test_status tests/unit/test_feed_obs \
+	tests/unit/test_coreconfig tests/unit/test_keyring
 check_PROGRAMS += $(TAPIR_TESTS)
 TESTS += $(TAPIR_TESTS)
 tests_unit_test_jws_SOURCES = tests/unit/test_jws.c
@@ -41,15 +47,22 @@ tests_unit_test_status_LDADD = $(TAPIR_LDADD) $(CMOCKA_LIBS)
 tests_unit_test_feed_obs_SOURCES = tests/unit/test_feed_obs.c
 tests_unit_test_feed_obs_CFLAGS = $(TAPIR_TEST_CFLAGS)
 tests_unit_test_feed_obs_LDADD = $(TAPIR_LDADD) $(CMOCKA_LIBS)
+tests_unit_test_coreconfig_SOURCES = tests/unit/test_coreconfig.c
+tests_unit_test_coreconfig_CFLAGS = $(TAPIR_TEST_CFLAGS)
+tests_unit_test_coreconfig_LDADD = $(TAPIR_LDADD) $(CMOCKA_LIBS)
+tests_unit_test_keyring_SOURCES = tests/unit/test_keyring.c
+tests_unit_test_keyring_CFLAGS = $(TAPIR_TEST_CFLAGS)
+tests_unit_test_keyring_LDADD = $(TAPIR_LDADD) $(CMOCKA_LIBS)
 
 # Against a real mosquitto broker with TLS client certificates, and the
 # bootstrap against a real HTTPS server (nginx); the driver also signs
-# the test's snapshots.
-TESTS += tests/integration/test_mqtt.sh tests/integration/test_mqtt_bootstrap.sh \
-	tests/integration/test_bootstrap_https.sh
-EXTRA_DIST += tests/integration/test_mqtt.sh \
+# the test's snapshots.  test_mqtt_edge: an edge left alone for months
+# (Core's configuration, key rotation, certificate renewal, nothing lost
+# across a disconnect, two sources on one connection, checkconf).
+INTEGRATION_TESTS += tests/integration/test_mqtt.sh \
 	tests/integration/test_mqtt_bootstrap.sh \
-	tests/integration/test_bootstrap_https.sh
+	tests/integration/test_bootstrap_https.sh \
+	tests/integration/test_mqtt_edge.sh
 check_PROGRAMS += tests/integration/bootstrap_fetch
 tests_integration_bootstrap_fetch_SOURCES = tests/integration/bootstrap_fetch.c
 tests_integration_bootstrap_fetch_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
@@ -68,4 +81,5 @@ EXTRA_DIST += tests/bench/mqtt-load.sh
 # and the fuzz targets (built and run by tests/fuzz/run.sh) with seeds.
 EXTRA_DIST += tests/fixtures/jws tests/fuzz/fuzz_jws.c \
 	tests/fuzz/fuzz_observation.c tests/fuzz/corpus/jws \
-	tests/fuzz/corpus/observation
+	tests/fuzz/corpus/observation tests/fuzz/fuzz_coreconfig.c \
+	tests/fuzz/corpus/coreconfig

@@ -4,11 +4,25 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
- * A source of type mqtt (topic:, src-name:, bootstrap-url:, max-entries:)
- * is fed by feed_obs.c over the connection of mqtt_conn.c; the mqtt:
- * clause holds the broker, the edge's certificate and key, the trusted
- * JWK Set, and the node key that signs the status reports this type
- * sends for every source of the engine (status.c writes them).
+ * A source of type mqtt (topic:, src-name:, bootstrap-url:, max-entries:,
+ * trusted-keys:, core-config:) is fed by feed_obs.c; the mqtt: clause
+ * holds the broker, the edge's certificate and key, the trusted JWK Set,
+ * Core's configuration topic, and the node key that signs the status
+ * reports this type sends for every source of the engine (status.c
+ * writes them).
+ *
+ * What the engine's mqtt sources share (obs_shared in mqtt_type.c): one
+ * connection (mqtt_conn.c, one client id, one persistent session) for
+ * all of them, Core's configuration topic and the status reports; each
+ * source subscribes its own topic, and a message goes to every source
+ * whose topic filter matches the message's topic.  The shared state also
+ * watches the certificate files (a change reconnects with them, and the
+ * status report tells the certificate's expiry) and the trusted key
+ * files (keyring.c), and applies and keeps Core's configuration
+ * (coreconfig.c): a message on the configuration topic moves the sources
+ * that follow it to the topic it names, and to its bootstrap servers,
+ * and is written to <state-dir>/mqtt-config.json, which the next start
+ * reads before the file's own topics.
  */
 #ifndef TAPIR_MQTT_TYPE_H
 #define TAPIR_MQTT_TYPE_H
@@ -27,10 +41,26 @@ struct mqtt_clause {
 	char *cert_file;
 	/** Client private key (PEM), as enrollment writes tls.key. */
 	char *key_file;
-	/** Trusted JWK Set that signs observations (validation-keys.json). */
+	/** Trusted JWK Set that signs observations and configuration
+	 *  messages (validation-keys.json); a source may name its own. */
 	char *trusted_keys;
 	/** Accept unsigned messages (labs only); logged loudly. */
 	int insecure_unsigned;
+	/** Core's configuration topic (nodeman's mqtt_topics "pop"), or
+	 *  NULL. */
+	char *config_topic;
+	/** Accept unsigned configuration messages (labs only); logged
+	 *  loudly. */
+	int insecure_unsigned_config;
+	/** Session expiry interval, seconds: how long the broker keeps the
+	 *  session (subscriptions, queued QoS 1 messages) while the edge
+	 *  is away. */
+	uint32_t session_expiry;
+	/** A reconnection after a longer gap, seconds, bootstraps the
+	 *  sources that have a bootstrap URL again. */
+	unsigned rebootstrap_after;
+	/** Fewer days of validity left than this raise a warning. */
+	unsigned cert_warn_days;
 	/** Keep-alive interval, seconds. */
 	unsigned keepalive;
 	/** Longest wait between reconnection attempts, seconds. */
@@ -54,6 +84,12 @@ struct mqtt_source_conf {
 	char *bootstrap_url;
 	/** Most names the source holds; more are refused (counted). */
 	unsigned max_entries;
+	/** The source's own trusted JWK Set, or NULL for the clause's. */
+	char *trusted_keys;
+	/** Whether Core's configuration messages move the source: 1, 0, or
+	 *  -1 when unset (then a doubtlist source follows them, as in
+	 *  POP, where Core's observations go to the doubtlist). */
+	int core_config;
 };
 
 /** The type "mqtt". */

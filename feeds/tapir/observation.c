@@ -81,6 +81,20 @@ collect(json_t *obj, enum field first, enum field last, json_t **v)
 	}
 }
 
+json_t *
+observation_json_member(json_t *obj, const char *key)
+{
+	const char *k;
+	json_t *val, *found = NULL;
+
+	if (!json_is_object(obj))
+		return NULL;
+	json_object_foreach(obj, k, val)
+		if (key_is(k, key))
+			found = json_is_null(val) ? NULL : val;
+	return found;
+}
+
 /* ---- time ---- */
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */

@@ -114,6 +114,19 @@ int observation_parse(const uint8_t *json, size_t len,
  */
 void observation_msg_clear(struct observation_msg *msg);
 
+struct json_t;
+
+/**
+ * A member of a JSON object, found as Go's encoding/json finds a struct
+ * field: the key compared without regard to ASCII case, the last of
+ * several matching keys winning, null counting as absent.  For the other
+ * documents Core's Go services send (configuration messages).
+ * @param obj: a jansson object.
+ * @param key: the field's name in lower case.
+ * @return the member (borrowed), or NULL.
+ */
+struct json_t *observation_json_member(struct json_t *obj, const char *key);
+
 /**
  * Parse an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an optional fraction
  * of 1 to 9 digits, then Z or +hh:mm / -hh:mm ('t' and 'z' also do, as

@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += module/policy/libtapir_policy.la
 module_policy_libtapir_policy_la_SOURCES = \
 	module/policy/policy.c module/policy/policy.h \
 	module/policy/epoch.c module/policy/epoch.h \
+	module/policy/policy_zone.c module/policy/policy_zone.h \
 	module/policy/localdata.h
 module_policy_libtapir_policy_la_LIBADD = $(PTHREAD_LIBS)
 

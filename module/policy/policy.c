@@ -806,8 +806,8 @@ view_bytes(const struct source_view *v)
 /* ---- names of things ---- */
 
 static const char *const action_names[] = {
-	"none", "passthru", "tcp-only", "redirect", "nodata", "nxdomain",
-	"drop"
+	"none", "monitor", "passthru", "tcp-only", "redirect", "nodata",
+	"nxdomain", "drop"
 };
 
 const char *
@@ -897,6 +897,13 @@ struct policy_store {
 	 * query path reads them without synchronisation. */
 	struct source_meta meta[POLICY_MAX_SOURCES];
 	unsigned num_sources;
+	/* Sources on trial, a bit per id; and whether a rule's action is
+	 * monitor: a decision looks at what is on trial only if either. */
+	uint64_t monitored;
+	int monitor_rules;
+	/* Sources switched off, a bit per id: the operator switches them
+	 * at any time, a decision loads the word once. */
+	_Atomic uint64_t disabled;
 	/* Each source's published view: one pointer store publishes a
 	 * batch. */
 	_Atomic(struct source_view *) views[POLICY_MAX_SOURCES];
@@ -914,6 +921,12 @@ struct policy_store {
 	/* Bumped by every change of a source's contents (not by merges,
 	 * which only move records between levels). */
 	uint64_t version[POLICY_MAX_SOURCES];
+	/* Told of every key a commit or an expiry changed (outputs); NULL
+	 * when nobody asked, and then nothing is collected for it. */
+	policy_changed_fn observe;
+	void *observe_arg;
+	/* Entries each source lost to expiry. */
+	uint64_t expired[POLICY_MAX_SOURCES];
 };
 
 static struct source_view *
@@ -935,6 +948,10 @@ policy_store_create(const struct policy_rules *rules, unsigned num_readers)
 	}
 	s->rules = *rules;
 	s->tag_source = -1;
+	s->monitor_rules = rules->numsources_action == POLICY_ACTION_MONITOR ||
+	    rules->numtags_action == POLICY_ACTION_MONITOR ||
+	    rules->tags_action == POLICY_ACTION_MONITOR;
+	atomic_init(&s->disabled, 0);
 	for (i = 0; i < POLICY_MAX_SOURCES; i++)
 		atomic_init(&s->views[i], NULL);
 	pthread_mutex_init(&s->writer, NULL);
@@ -976,6 +993,8 @@ policy_source_add(struct policy_store *s, const char *name,
 	strcpy(s->meta[s->num_sources].name, name);
 	s->meta[s->num_sources].list = list;
 	s->meta[s->num_sources].flags = flags;
+	if (flags & POLICY_SOURCE_MONITOR)
+		s->monitored |= (uint64_t)1 << s->num_sources;
 	/* Only a doubtlist source bears tags for the rules, as in POP. */
 	if (list == POLICY_LIST_DOUBT && s->rules.tag_source[0] &&
 	    strcmp(name, s->rules.tag_source) == 0)
@@ -1001,6 +1020,30 @@ policy_source_find(const struct policy_store *s, const char *name)
 		if (strcmp(s->meta[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+policy_source_set_enabled(struct policy_store *s, uint16_t id, int enabled)
+{
+	uint64_t bit = (uint64_t)1 << id, off;
+
+	if (id >= s->num_sources)
+		return -1;
+	/* Writers are serialised by the lock; readers only load. */
+	pthread_mutex_lock(&s->writer);
+	off = atomic_load_explicit(&s->disabled, memory_order_relaxed);
+	atomic_store_explicit(&s->disabled, enabled ? off & ~bit : off | bit,
+		memory_order_release);
+	pthread_mutex_unlock(&s->writer);
+	return 0;
+}
+
+int
+policy_source_enabled(const struct policy_store *s, int id)
+{
+	return id >= 0 && (unsigned)id < s->num_sources &&
+	    !(atomic_load_explicit(&s->disabled, memory_order_acquire) >>
+	    id & 1);
 }
 
 /* Publish a new view for one source, wait out the readers that may hold
@@ -1066,6 +1109,20 @@ changes_mark_subtree(struct changes *c, size_t from)
 	while (from < c->names.len) {
 		c->names.buf[from + 1] = 1;
 		from += 2u + c->names.buf[from];
+	}
+}
+
+/* Note every key of an arena of records (a delta being committed). */
+static void
+note_arena(struct changes *c, const struct arena *a)
+{
+	size_t off = 0;
+
+	while (off < a->len) {
+		struct rec r;
+		rec_parse(a->buf + off, &r);
+		note_change(c, &r);
+		off += r.size;
 	}
 }
 
@@ -1662,35 +1719,76 @@ replace_as_base(struct policy_batch *b, const struct source_view *ov,
 
 static void merge_request(struct policy_store *s, unsigned source);
 
+/* Tell the observer, after publishing, the keys noted in c (which this
+ * frees), or everything when wholesale or when noting them ran out of
+ * memory; nothing when nothing was published. */
+static void
+observe_changes(struct policy_store *s, struct changes *c, int published,
+	int wholesale)
+{
+	if (!published || !s->observe) {
+		arena_free(&c->names);
+		return;
+	}
+	if (wholesale || c->failed) {
+		arena_free(&c->names);
+		s->observe(s->observe_arg, NULL, 0);
+		return;
+	}
+	report_changes(c, s->observe, s->observe_arg);
+}
+
+void
+policy_store_observe(struct policy_store *s, policy_changed_fn fn,
+	void *arg)
+{
+	pthread_mutex_lock(&s->writer);
+	s->observe = fn;
+	s->observe_arg = arg;
+	pthread_mutex_unlock(&s->writer);
+}
+
 int
 policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	void *arg)
 {
 	struct policy_store *s = b->s;
 	struct source_view *ov, *nv;
-	struct changes ch;
+	struct changes ch, all;
 	struct arena delta = { 0 };
+	int wholesale = 0;
 
 	memset(&ch, 0, sizeof(ch));
+	memset(&all, 0, sizeof(all));
 	pthread_mutex_lock(&s->writer);
 	ov = current_view(s, b->source);
-	if (!b->replace_all)
+	/* An observer hears of every key the delta holds; a new base is
+	 * one change of everything. */
+	if (!b->replace_all) {
+		if (s->observe)
+			note_arena(&all, &b->a);
 		nv = commit_delta(s, b->source, ov, &b->a,
 			changed ? &ch : NULL);
-	else if (replace_as_delta(b, &delta)) {
+	} else if (replace_as_delta(b, &delta)) {
+		if (s->observe)
+			note_arena(&all, &delta);
 		nv = commit_delta(s, b->source, ov, &delta,
 			changed ? &ch : NULL);
 		arena_free(&delta);
-	} else
+	} else {
+		wholesale = 1;
 		nv = replace_as_base(b, ov, changed ? &ch : NULL);
+	}
 	if (nv) {
 		publish(s, b->source, nv);
 		s->version[b->source]++;
 		if (wants_merge(nv))
 			merge_request(s, b->source);
 	}
-	if (s->meta[b->source].flags & POLICY_SOURCE_SUBDOMAINS)
+	if (s->meta[b->source].flags & POLICY_SOURCE_SUBDOMAINS) {
 		changes_mark_subtree(&ch, 0);
+		changes_mark_subtree(&all, 0);
+	}
 	batch_free_locked(b);
 	pthread_mutex_unlock(&s->writer);
 	/* Only now, with the new policy visible, may caches be flushed:
@@ -1699,6 +1797,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 		report_changes(&ch, changed, arg);
 	else
 		arena_free(&ch.names);
+	observe_changes(s, &all, nv != NULL, wholesale);
 	return nv ? 0 : -1;
 }
 
@@ -1805,6 +1904,9 @@ policy_source_set_index(struct policy_store *s, uint16_t source,
 	nv->index = copy;
 	publish(s, source, nv);
 	pthread_mutex_unlock(&s->writer);
+	/* An index cannot list what changed in it. */
+	if (s->observe)
+		s->observe(s->observe_arg, NULL, 0);
 	return 0;
 }
 
@@ -2031,13 +2133,22 @@ reader_view(struct policy_store *s, unsigned i)
 	return atomic_load_explicit(&s->views[i], memory_order_acquire);
 }
 
-int
-policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
-	int64_t now, struct policy_decision *out)
+/* Whether a doubtlist rule with that action fires in this pass: a rule
+ * on trial fires only in the pass that looks at what is on trial. */
+static int
+rule_fires(enum policy_action a, int trial)
+{
+	return a != POLICY_ACTION_MONITOR || trial;
+}
+
+/* One pass of the decision over the sources not in skip (switched off,
+ * and on trial unless this is the trial pass). */
+static void
+decide_pass(const struct policy_store *s,
+	const struct source_view *const *views, struct qname *q, int64_t now,
+	uint64_t skip, int trial, struct policy_decision *out)
 {
 	const struct policy_rules *rules = &s->rules;
-	const struct source_view *views[POLICY_MAX_SOURCES];
-	struct qname q;
 	struct found f;
 	struct exemption exempt = { -1, 0, 0 };
 	enum policy_action deny = POLICY_ACTION_NONE;
@@ -2046,19 +2157,12 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	out->source = -1;
-	qname_init(&q, name, len);
-	/* Every source's exact probe, started together (see source_match). */
-	for (i = 0; i < s->num_sources; i++) {
-		views[i] = reader_view(s, i);
-		if (views[i] && q.labels > 0 &&
-		    (views[i]->exact_depths & depth_bit(q.labels)))
-			prefetch_key(views[i], key_hash(qname_hash(&q, 0), 0));
-	}
+	out->monitor_source = -1;
 	/* 1. Allowlist: absolute. */
 	for (i = 0; i < s->num_sources; i++) {
 		if (s->meta[i].list != POLICY_LIST_ALLOW || !views[i] ||
-		    !reported_before(s, i, out->source) ||
-		    !source_match(&s->meta[i], views[i], &q, now, &f))
+		    (skip >> i & 1) || !reported_before(s, i, out->source) ||
+		    !source_match(&s->meta[i], views[i], q, now, &f))
 			continue;
 		out->action = rules->allow_action;
 		out->rule = POLICY_RULE_ALLOW;
@@ -2067,14 +2171,15 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	if (out->source >= 0) {
 		out->data = NULL;
 		out->data_len = 0;
-		return out->action;
+		return;
 	}
 	/* 2. Denylist: the most restrictive of the matching sources. */
 	for (i = 0; i < s->num_sources; i++) {
 		enum policy_action a;
-		if (s->meta[i].list != POLICY_LIST_DENY || !views[i])
+		if (s->meta[i].list != POLICY_LIST_DENY || !views[i] ||
+		    (skip >> i & 1))
 			continue;
-		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
+		if (!source_match(&s->meta[i], views[i], q, now, &f)) {
 			note_exemption(s, i, &f, &exempt);
 			continue;
 		}
@@ -2095,14 +2200,15 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	if (out->source >= 0) {
 		out->action = deny;
 		out->rule = POLICY_RULE_DENY;
-		return out->action;
+		return;
 	}
 	/* 3. Doubtlist rules.  The reported source is the tag-bearing one
 	 * if it matched, else the first by name. */
 	for (i = 0; i < s->num_sources; i++) {
-		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i])
+		if (s->meta[i].list != POLICY_LIST_DOUBT || !views[i] ||
+		    (skip >> i & 1))
 			continue;
-		if (!source_match(&s->meta[i], views[i], &q, now, &f)) {
+		if (!source_match(&s->meta[i], views[i], q, now, &f)) {
 			note_exemption(s, i, &f, &exempt);
 			continue;
 		}
@@ -2118,19 +2224,23 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 	out->data_len = 0;
 	out->doubt_matches = doubts;
 	/* Each rule fires on its own; a later rule replaces an earlier one
-	 * only when strictly more restrictive, so ties go to the first. */
+	 * only when strictly more restrictive, so ties go to the first.  A
+	 * rule on trial is the least restrictive that fires. */
 	if (rules->numsources && doubts >= rules->numsources &&
+	    rule_fires(rules->numsources_action, trial) &&
 	    rules->numsources_action > out->action) {
 		out->action = rules->numsources_action;
 		out->rule = POLICY_RULE_NUMSOURCES;
 	}
 	if (have_tags && rules->numtags &&
 	    (unsigned)__builtin_popcount(out->tags) >= rules->numtags &&
+	    rule_fires(rules->numtags_action, trial) &&
 	    rules->numtags_action > out->action) {
 		out->action = rules->numtags_action;
 		out->rule = POLICY_RULE_NUMTAGS;
 	}
 	if (have_tags && rules->tags && (out->tags & rules->tags) &&
+	    rule_fires(rules->tags_action, trial) &&
 	    rules->tags_action > out->action) {
 		out->action = rules->tags_action;
 		out->rule = POLICY_RULE_TAGS;
@@ -2147,6 +2257,39 @@ policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
 		out->source = -1;
 		out->expires = 0;
 		out->subtree = 0;
+	}
+}
+
+int
+policy_decide(struct policy_store *s, const uint8_t *name, size_t len,
+	int64_t now, struct policy_decision *out)
+{
+	const struct source_view *views[POLICY_MAX_SOURCES];
+	struct policy_decision trial;
+	struct qname q;
+	uint64_t off = atomic_load_explicit(&s->disabled,
+		memory_order_acquire);
+	unsigned i;
+
+	qname_init(&q, name, len);
+	/* Every source's exact probe, started together (see source_match). */
+	for (i = 0; i < s->num_sources; i++) {
+		views[i] = reader_view(s, i);
+		if (views[i] && q.labels > 0 &&
+		    (views[i]->exact_depths & depth_bit(q.labels)))
+			prefetch_key(views[i], key_hash(qname_hash(&q, 0), 0));
+	}
+	decide_pass(s, views, &q, now, off | s->monitored, 0, out);
+	if (!(s->monitored & ~off) && !s->monitor_rules)
+		return out->action;
+	/* What is on trial decides as if it were not: a second pass, only
+	 * in a store that has something on trial. */
+	decide_pass(s, views, &q, now, off, 1, &trial);
+	if (trial.rule != POLICY_RULE_NONE && (trial.action != out->action ||
+	    trial.rule != out->rule || trial.source != out->source)) {
+		out->monitor_action = trial.action;
+		out->monitor_rule = trial.rule;
+		out->monitor_source = trial.source;
 	}
 	return out->action;
 }
@@ -2173,6 +2316,8 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 		m.tags = f.r.tags;
 		m.expires = f.r.expires;
 		m.action = (enum policy_action)f.r.action;
+		m.monitored = (int)(s->monitored >> i & 1);
+		m.disabled = !policy_source_enabled(s, (int)i);
 		fn(arg, &m);
 		n++;
 	}
@@ -2184,6 +2329,7 @@ policy_explain(struct policy_store *s, const uint8_t *name, size_t len,
 struct expire_ctx {
 	struct arena tombs;
 	struct changes *allowed;  /* where to note expired names, or NULL */
+	struct changes *observed; /* the same for the observer, or NULL */
 	int64_t now;
 	int failed;
 };
@@ -2202,18 +2348,21 @@ tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 		c->failed = 1;
 	if (c->allowed)
 		note_change(c->allowed, r);
+	if (c->observed)
+		note_change(c->observed, r);
 }
 
 size_t
 policy_store_expire(struct policy_store *s, int64_t now,
 	policy_changed_fn changed, void *arg)
 {
-	struct changes allowed;
-	size_t total = 0, from;
+	struct changes allowed, observed;
+	size_t total = 0, from, ofrom;
 	unsigned i;
 	int k;
 
 	memset(&allowed, 0, sizeof(allowed));
+	memset(&observed, 0, sizeof(observed));
 	pthread_mutex_lock(&s->writer);
 	for (i = 0; i < s->num_sources; i++) {
 		struct source_view *ov = current_view(s, i), *nv;
@@ -2230,15 +2379,21 @@ policy_store_expire(struct policy_store *s, int64_t now,
 		 * commit reports the allowlist names it removes. */
 		if (changed && s->meta[i].list == POLICY_LIST_ALLOW)
 			c.allowed = &allowed;
+		if (s->observe)
+			c.observed = &observed;
 		from = allowed.names.len;
+		ofrom = observed.names.len;
 		view_foreach(ov, tomb_expired, &c);
-		if (s->meta[i].flags & POLICY_SOURCE_SUBDOMAINS)
+		if (s->meta[i].flags & POLICY_SOURCE_SUBDOMAINS) {
 			changes_mark_subtree(&allowed, from);
+			changes_mark_subtree(&observed, ofrom);
+		}
 		/* Deleted like any delta: the merges reclaim the memory,
 		 * in the background when there is much of it. */
 		if (!c.failed && c.tombs.records && (nv = commit_delta(s, i,
 		    ov, &c.tombs, NULL)) != NULL) {
 			total += c.tombs.records;
+			s->expired[i] += c.tombs.records;
 			publish(s, i, nv);
 			s->version[i]++;
 			if (wants_merge(nv))
@@ -2251,6 +2406,7 @@ policy_store_expire(struct policy_store *s, int64_t now,
 		report_changes(&allowed, changed, arg);
 	else
 		arena_free(&allowed.names);
+	observe_changes(s, &observed, total > 0, 0);
 	return total;
 }
 
@@ -2272,6 +2428,7 @@ policy_store_source_stats(struct policy_store *s, uint16_t source,
 	strcpy(out->name, s->meta[source].name);
 	out->list = s->meta[source].list;
 	pthread_mutex_lock(&s->writer);
+	out->expired = s->expired[source];
 	if ((v = current_view(s, source)) != NULL) {
 		out->entries = v->entries + (v->index ?
 		    v->index->idx.entries : 0);

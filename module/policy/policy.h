@@ -28,6 +28,10 @@ enum policy_action {
 	/** No decision (resolve normally); as a per-record action: use the
 	 *  list class's action. */
 	POLICY_ACTION_NONE = 0,
+	/** The action of a doubtlist rule on trial: the rule fires, is
+	 *  logged and counted, and the answer is left alone.  A decision
+	 *  has it only in its monitor_* fields, never as its action. */
+	POLICY_ACTION_MONITOR,
 	POLICY_ACTION_PASSTHRU, /**< resolve normally */
 	POLICY_ACTION_TCP_ONLY, /**< truncate over UDP */
 	POLICY_ACTION_REDIRECT, /**< answer with local data */
@@ -35,6 +39,9 @@ enum policy_action {
 	POLICY_ACTION_NXDOMAIN, /**< NXDOMAIN */
 	POLICY_ACTION_DROP      /**< no answer at all */
 };
+
+/** Number of actions, for tables indexed by action. */
+#define POLICY_ACTIONS (POLICY_ACTION_DROP + 1)
 
 /** The rule that decided. */
 enum policy_rule {
@@ -47,6 +54,9 @@ enum policy_rule {
 	POLICY_RULE_PASSTHRU    /**< an rpz-passthru record exempted the
 				 *   name and no other source decided */
 };
+
+/** Number of rules, for tables indexed by rule. */
+#define POLICY_RULES (POLICY_RULE_PASSTHRU + 1)
 
 /** Name of an action as the config writes it ("nxdomain", "tcp-only"). */
 const char *policy_action_name(enum policy_action a);
@@ -88,6 +98,9 @@ void policy_rules_default(struct policy_rules *r);
 #define POLICY_SOURCE_SUBDOMAINS 0x1
 /** Source flag: ignore per-record actions, use the list class action. */
 #define POLICY_SOURCE_ACTION_OVERRIDE 0x2
+/** Source flag: on trial.  The source decides only in a decision's
+ *  monitor_* fields: what it would have done, never the answer. */
+#define POLICY_SOURCE_MONITOR 0x4
 
 /** Most sources one store holds. */
 #define POLICY_MAX_SOURCES 64
@@ -128,6 +141,21 @@ const char *policy_source_name(const struct policy_store *s, int id);
  * The id of the source with that name, or -1.
  */
 int policy_source_find(const struct policy_store *s, const char *name);
+
+/**
+ * Switch a source off or on, from any thread (the operator's
+ * source_disable).  A source that is off keeps its entries and its
+ * updates but takes part in no decision, monitor decisions included,
+ * from the next decision on.  The caller flushes what that may block.
+ * @return 0, or -1 for an unknown id.
+ */
+int policy_source_set_enabled(struct policy_store *s, uint16_t id,
+	int enabled);
+
+/**
+ * Whether a source is on (1) or switched off (0); 0 for an unknown id.
+ */
+int policy_source_enabled(const struct policy_store *s, int id);
 
 /** One name's state in a source. */
 struct policy_entry {
@@ -206,6 +234,20 @@ typedef void (*policy_changed_fn)(void *arg, const uint8_t *name,
  * @return 0, or -1 when out of memory (nothing published).
  */
 int policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
+	void *arg);
+
+/**
+ * Have fn told, after every commit and expiry that published something,
+ * of every key it may have changed in any source, in any direction
+ * (added, removed, changed, lapsed), as changed() is told: subtree set
+ * for a "*." key or any key of a match-subdomains source.  A name NULL
+ * means the whole source may have changed (a new base, a new index).
+ * Called on the committing thread after the writer lock is released, so
+ * fn may read the store but must be quick; one observer per store (the
+ * outputs), set before feeds start.  Without one, commits cost nothing
+ * more.
+ */
+void policy_store_observe(struct policy_store *s, policy_changed_fn fn,
 	void *arg);
 
 /**
@@ -309,10 +351,24 @@ struct policy_decision {
 	const uint8_t *data;
 	/** Length of data. */
 	uint16_t data_len;
+	/** What the sources and rules on trial (POLICY_SOURCE_MONITOR,
+	 *  POLICY_ACTION_MONITOR) would have decided instead, when that
+	 *  differs from the decision in action, rule or source: the action
+	 *  they would have taken (POLICY_ACTION_MONITOR for a rule whose
+	 *  action is monitor); POLICY_ACTION_NONE when nothing on trial
+	 *  would have changed the decision.  Computed only when the store
+	 *  has something on trial. */
+	enum policy_action monitor_action;
+	/** The rule of that decision, POLICY_RULE_NONE for none. */
+	enum policy_rule monitor_rule;
+	/** Its deciding source, or -1. */
+	int monitor_source;
 };
 
 /**
- * Decide for a name, inside a read section.
+ * Decide for a name, inside a read section.  Sources that are switched
+ * off, and sources and rules on trial, do not decide; those on trial
+ * fill the monitor_* fields.
  * @param name: canonical wire name of length len.
  * @param now: Unix time, for expiry.
  * @return out->action.
@@ -337,10 +393,14 @@ struct policy_match {
 	int64_t expires;
 	/** Per-record action or POLICY_ACTION_NONE. */
 	enum policy_action action;
+	/** 1 when the source is on trial (POLICY_SOURCE_MONITOR). */
+	int monitored;
+	/** 1 when the source is switched off. */
+	int disabled;
 };
 
 /**
- * Call fn for every source that matches the name (inside a read section),
+ * Call fn for every source that matches the name, switched off or not (inside a read section),
  * for the control command lookup; policy_decide() on the same name gives
  * the rule that fired.  Owners point into the name or the store and are
  * valid until policy_read_end().
@@ -373,6 +433,9 @@ struct policy_source_stats {
 	size_t entries;
 	/** Memory of its tables. */
 	size_t bytes;
+	/** Entries removed since the store was made because they had
+	 *  expired (policy_store_expire()). */
+	uint64_t expired;
 };
 
 /**

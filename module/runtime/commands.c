@@ -6,10 +6,12 @@
 #include "tapir_config.h"
 #include "module/runtime/commands.h"
 #include "feeds/tapir/tags.h"
+#include "module/runtime/counters.h"
 #include "module/runtime/engine.h"
 #include "module/policy/localdata.h"
 #include "module/base/names.h"
 #include "module/policy/policy.h"
+#include "module/policy/policy_zone.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -45,6 +47,14 @@ cmd_status(struct commands *c, int argc, char **argv, FILE *out,
 	fprintf(out, "tapir-pop is running\n");
 }
 
+/* How a source takes part in decisions, as list_sources and lookup say:
+ * "off" when switched off, "monitor" on trial, else "on". */
+static const char *
+source_mode(int enabled, int monitored)
+{
+	return !enabled ? "off" : monitored ? "monitor" : "on";
+}
+
 /* A type's own counter on a list_sources line. */
 static void
 print_extra(void *arg, const char *key, uint64_t value)
@@ -63,20 +73,38 @@ cmd_list_sources(struct commands *c, int argc, char **argv, FILE *out,
 		const struct feed_stats *st = &si.stats;
 		engine_source_info(c->engine, i, &si);
 		fprintf(out, "%s type=%s list=%s entries=%zu updates=%" PRIu64
-			" failures=%" PRIu64 " last_update=%lld%s%s",
+			" failures=%" PRIu64 " last_update=%lld mode=%s%s%s",
 			si.name, si.type, policy_list_name(si.list),
 			si.entries, st->updates, st->failures,
-			(long long)st->last_update, st->state[0] ? " state=" :
-			"", st->state);
+			(long long)st->last_update,
+			source_mode(si.enabled, si.monitored), st->state[0] ?
+			" state=" : "", st->state);
 		if (st->received)
 			fprintf(out, " received=%" PRIu64, st->received);
 		if (st->state_broken)
 			fprintf(out, " state_broken=%" PRIu64,
 				st->state_broken);
+		if (si.expired)
+			fprintf(out, " expired=%" PRIu64, si.expired);
 		engine_source_extras(c->engine, i, print_extra, out);
+		if (st->last_failure)
+			fprintf(out, " last_failure=%lld last_failure_reason="
+				"\"%s\"", (long long)st->last_failure,
+				st->last_failure_reason);
 		fprintf(out, "%s%s%s\n",
 			st->last_error[0] ? " last_error=\"" : "",
 			st->last_error, st->last_error[0] ? "\"" : "");
+	}
+	for (i = 0; i < engine_output_count(c->engine); i++) {
+		struct output_stats os;
+		const char *name = engine_output_stats(c->engine, i, &os);
+		fprintf(out, "%s type=output serial=%u owners=%" PRIu64
+			" journal=%" PRIu64 " journal_bytes=%" PRIu64 " axfr=%"
+			PRIu64 " ixfr=%" PRIu64 " soa=%" PRIu64 " notifies=%"
+			PRIu64 " notifies_answered=%" PRIu64 " refused=%" PRIu64
+			"\n", name, (unsigned)os.serial, os.owners,
+			os.journal_entries, os.journal_bytes, os.axfr, os.ixfr,
+			os.soa, os.notifies, os.notifies_answered, os.refused);
 	}
 }
 
@@ -132,12 +160,15 @@ print_match(void *arg, const struct policy_match *m)
 			*p = ',';
 	format_expiry(m->expires, expiry, sizeof(expiry));
 	fprintf(x->out, "match: source=%s list=%s owner=%s%s entry=%s "
-		"tags=%s mask=0x%08" PRIx32 " expires=%s action=%s\n", name,
-		policy_list_name(m->list),
+		"tags=%s mask=0x%08" PRIx32 " expires=%s action=%s%s%s\n",
+		name, policy_list_name(m->list),
 		m->subtree && strcmp(owner, "-") ? "*." : "", owner,
 		m->subtree ? "subtree" : "exact", tags, m->tags, expiry,
 		m->action == POLICY_ACTION_NONE ? "-" :
-		policy_action_name(m->action));
+		policy_action_name(m->action),
+		m->disabled || m->monitored ? " mode=" : "",
+		m->disabled || m->monitored ? source_mode(!m->disabled,
+		m->monitored) : "");
 }
 
 /* lookup NAME: every source that matches, then the decision.  The format
@@ -186,6 +217,12 @@ cmd_lookup(struct commands *c, int argc, char **argv, FILE *out,
 		policy_source_name(store, d.source),
 		d.source < 0 ? "-" : d.subtree ? "subtree" : "exact", expiry,
 		d.doubt_matches);
+	/* What the sources and rules on trial would have decided. */
+	if (d.monitor_rule != POLICY_RULE_NONE)
+		fprintf(out, "monitor: action=%s rule=%s source=%s\n",
+			policy_action_name(d.monitor_action),
+			policy_rule_name(d.monitor_rule),
+			policy_source_name(store, d.monitor_source));
 }
 
 static void
@@ -202,6 +239,77 @@ cmd_flush(struct commands *c, int argc, char **argv, FILE *out,
 		return;
 	c->hooks.flush(c->hooks.arg, wire, 0);
 	fprintf(out, "ok\n");
+}
+
+/* flush_zone NAME: the name and everything below it, as
+ * unbound-control flush_zone. */
+static void
+cmd_flush_zone(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	uint8_t wire[NAME_WIRE_MAX];
+
+	if (argc != 2) {
+		fprintf(out, "error usage: flush_zone NAME\n");
+		return;
+	}
+	if (parse_name_arg(argv[1], wire, out))
+		return;
+	c->hooks.flush(c->hooks.arg, wire, 1);
+	fprintf(out, "ok\n");
+}
+
+/* source_enable NAME, source_disable NAME. */
+static void
+source_switch(struct commands *c, int argc, char **argv, FILE *out,
+	int enabled)
+{
+	if (argc != 2) {
+		fprintf(out, "error usage: %s SOURCE\n", argv[0]);
+		return;
+	}
+	switch (engine_source_switch(c->engine, argv[1], enabled)) {
+	case ENGINE_SWITCH_OK:
+		fprintf(out, "ok\n");
+		break;
+	case ENGINE_SWITCH_UNKNOWN:
+		fprintf(out, "error no source '%s'\n", argv[1]);
+		break;
+	default:
+		fprintf(out, "error not stored (see the log); source %s is "
+			"as it was\n", argv[1]);
+		break;
+	}
+}
+
+static void
+cmd_source_enable(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	source_switch(c, argc, argv, out, 1);
+}
+
+static void
+cmd_source_disable(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	source_switch(c, argc, argv, out, 0);
+}
+
+static void
+cmd_mqtt_reconnect(struct commands *c, int argc, char **argv, FILE *out,
+	struct control_reply *reply)
+{
+	unsigned n;
+
+	if (argc != 1) {
+		fprintf(out, "error usage: mqtt_reconnect\n");
+		return;
+	}
+	if ((n = engine_reconnect(c->engine)) == 0)
+		fprintf(out, "error no source keeps a connection\n");
+	else
+		fprintf(out, "ok %u\n", n);
 }
 
 static void
@@ -236,7 +344,8 @@ cmd_deny(struct commands *c, int argc, char **argv, FILE *out,
 	if (parse_name_arg(argv[1], wire, out))
 		return;
 	if (argc == 3 && (policy_action_from_name(argv[2], &action) != 0 ||
-	    action == POLICY_ACTION_NONE)) {
+	    action == POLICY_ACTION_NONE ||
+	    action == POLICY_ACTION_MONITOR)) {
 		fprintf(out, "error unknown action '%s'\n", argv[2]);
 		return;
 	}
@@ -289,18 +398,97 @@ print_stat_extra(void *arg, const char *key, uint64_t value)
 	fprintf(x->out, "source.%s.%s=%" PRIu64 "\n", x->source, key, value);
 }
 
+/* The query counters: by action, by rule, and (with each source's
+ * other counters below) by source. */
+static void
+print_query_counters(FILE *out, const struct counters_totals *t,
+	uint64_t overrides)
+{
+	unsigned a;
+
+	fprintf(out, "num.queries.judged=%" PRIu64 "\n", t->judged);
+	for (a = 1; a < POLICY_ACTIONS; a++)
+		fprintf(out, "num.action.%s=%" PRIu64 "\n",
+			policy_action_name((enum policy_action)a),
+			t->action[a]);
+	fprintf(out, "num.action.none=%" PRIu64 "\n",
+		t->action[POLICY_ACTION_NONE]);
+	for (a = 1; a < POLICY_ACTIONS; a++)
+		fprintf(out, "num.monitor.%s=%" PRIu64 "\n",
+			policy_action_name((enum policy_action)a),
+			t->monitor[a]);
+	fprintf(out, "num.cname.blocked=%" PRIu64 "\n", t->cloaked);
+	fprintf(out, "num.cache.refused=%" PRIu64 "\n", t->uncached);
+	for (a = 1; a < POLICY_RULES; a++) {
+		fprintf(out, "rule.%s=%" PRIu64 "\n",
+			policy_rule_name((enum policy_rule)a), t->rule[a]);
+		fprintf(out, "rule.%s.monitor=%" PRIu64 "\n",
+			policy_rule_name((enum policy_rule)a),
+			t->monitor_rule[a]);
+	}
+	fprintf(out, "rule.override=%" PRIu64 "\n", overrides);
+}
+
+/* Decisions the runtime overrides took: counted under allowlist and
+ * denylist too. */
+static uint64_t
+override_decisions(struct commands *c, const struct counters_totals *t)
+{
+	struct policy_store *store = engine_store(c->engine);
+	uint64_t n = 0;
+	unsigned a;
+	int allow;
+
+	for (allow = 0; allow < 2; allow++) {
+		uint16_t id = overrides_source(engine_overrides(c->engine),
+			allow);
+		if (id >= POLICY_MAX_SOURCES ||
+		    (size_t)id >= policy_store_source_count(store))
+			continue;
+		for (a = POLICY_ACTION_PASSTHRU; a < POLICY_ACTIONS; a++)
+			n += t->source[id].action[a];
+	}
+	return n;
+}
+
 static void
 print_stats(struct commands *c, FILE *out, int reset,
 	const struct control_counters *counters)
 {
-	unsigned i;
+	struct policy_store *store = engine_store(c->engine);
+	struct counters_totals *t = calloc(1, sizeof(*t));
+	unsigned i, a;
 
+	if (!t) {
+		fprintf(out, "error out of memory\n");
+		return;
+	}
+	if (c->counters)
+		counters_read(c->counters, reset ? 1 : 2, t);
+	print_query_counters(out, t, override_decisions(c, t));
 	c->hooks.stats(c->hooks.arg, out, reset);
 	for (i = 0; i < engine_source_count(c->engine); i++) {
 		struct engine_source_info si;
 		struct stat_extra x = { out, NULL };
+		int id;
 		engine_source_info(c->engine, i, &si);
 		x.source = si.name;
+		id = policy_source_find(store, si.name);
+		for (a = 1; a < POLICY_ACTIONS && id >= 0 &&
+		    id < POLICY_MAX_SOURCES; a++)
+			fprintf(out, "source.%s.action.%s=%" PRIu64 "\n",
+				si.name, policy_action_name(
+				(enum policy_action)a),
+				t->source[id].action[a]);
+		for (a = 1; a < POLICY_ACTIONS && id >= 0 &&
+		    id < POLICY_MAX_SOURCES; a++)
+			fprintf(out, "source.%s.monitor.%s=%" PRIu64 "\n",
+				si.name, policy_action_name(
+				(enum policy_action)a),
+				t->source[id].monitor[a]);
+		fprintf(out, "source.%s.enabled=%d\n", si.name, si.enabled);
+		fprintf(out, "source.%s.monitored=%d\n", si.name,
+			si.monitored);
 		fprintf(out, "source.%s.entries=%zu\n", si.name, si.entries);
 		fprintf(out, "source.%s.updates=%" PRIu64 "\n", si.name,
 			si.stats.updates);
@@ -310,7 +498,32 @@ print_stats(struct commands *c, FILE *out, int reset,
 			si.stats.received);
 		fprintf(out, "source.%s.state_broken=%" PRIu64 "\n", si.name,
 			si.stats.state_broken);
+		fprintf(out, "source.%s.expired=%" PRIu64 "\n", si.name,
+			si.expired);
+		fprintf(out, "source.%s.last_update=%lld\n", si.name,
+			(long long)si.stats.last_update);
+		fprintf(out, "source.%s.last_failure=%lld\n", si.name,
+			(long long)si.stats.last_failure);
 		engine_source_extras(c->engine, i, print_stat_extra, &x);
+	}
+	free(t);
+	fprintf(out, "sources.state_broken=%" PRIu64 "\n",
+		engine_disabled_broken(c->engine));
+	for (i = 0; i < engine_output_count(c->engine); i++) {
+		struct output_stats os;
+		const char *name = engine_output_stats(c->engine, i, &os);
+		fprintf(out, "output.%s.serial=%u\n", name, (unsigned)os.serial);
+		fprintf(out, "output.%s.owners=%" PRIu64 "\n", name, os.owners);
+		fprintf(out, "output.%s.journal=%" PRIu64 "\n", name,
+			os.journal_entries);
+		fprintf(out, "output.%s.journal_bytes=%" PRIu64 "\n", name,
+			os.journal_bytes);
+		fprintf(out, "output.%s.axfr=%" PRIu64 "\n", name, os.axfr);
+		fprintf(out, "output.%s.ixfr=%" PRIu64 "\n", name, os.ixfr);
+		fprintf(out, "output.%s.notifies=%" PRIu64 "\n", name,
+			os.notifies);
+		fprintf(out, "output.%s.refused=%" PRIu64 "\n", name,
+			os.refused);
 	}
 	fprintf(out, "policy.memory=%zu\n",
 		policy_store_memory(engine_store(c->engine)));
@@ -346,10 +559,10 @@ cmd_stats_noreset(struct commands *c, int argc, char **argv, FILE *out,
  * other clients wait no longer than that. */
 #define DUMP_PIECE_OWNERS 512
 
-/* A dump in progress.  It walks a snapshot of the store source by source
- * and writes each owner where it is first listed: an owner a lower
- * source lists too is found by a point lookup there, so nothing is
- * collected or sorted, and memory does not grow with the policy. */
+/* A dump in progress.  It walks a snapshot of the store with
+ * module/policy/policy_zone.h, the walk an output's zone is built from
+ * too, so nothing is collected or sorted, and memory does not grow with
+ * the policy. */
 struct dump {
 	struct commands *c;
 	/* In c->dumps. */
@@ -358,112 +571,52 @@ struct dump {
 	const struct tapir_conf *cfg;
 	/* NULL once a reload ended the dump. */
 	struct policy_snapshot *snap;
-	int64_t now;
-	unsigned num_sources;
-	uint16_t source;
-	struct policy_snapshot_pos pos;
-	/* The name of the exact entry just written from a match-subdomains
-	 * source, whose "*." owner is written next. */
-	const uint8_t *implied;
+	struct policy_zone_walk walk;
 	size_t owners;
 	char zone[NAME_TEXT_MAX];
+	/* The configured redirect's local data. */
+	struct localdata redirect;
 };
 
+/* Where print_rr writes, and for which owner. */
+struct dump_rr {
+	FILE *out;
+	const char *owner;
+	uint32_t ttl;
+};
+
+/* One record of an owner in presentation format. */
 static void
-print_rr_target(FILE *out, const char *owner, uint32_t ttl,
-	enum policy_action a)
+print_rr(void *arg, uint16_t type, const uint8_t *rd, uint16_t len)
 {
-	static const char *const targets[] = {
-		[POLICY_ACTION_PASSTHRU] = "rpz-passthru.",
-		[POLICY_ACTION_TCP_ONLY] = "rpz-tcp-only.",
-		[POLICY_ACTION_NODATA] = "*.",
-		[POLICY_ACTION_NXDOMAIN] = ".",
-		[POLICY_ACTION_DROP] = "rpz-drop.",
-	};
+	struct dump_rr *x = arg;
+	char text[NAME_TEXT_MAX];
 
-	fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, targets[a]);
+	if (type == 5 && name_to_text(rd, text, sizeof(text)) > 0)
+		fprintf(x->out, "%s %u IN CNAME %s\n", x->owner, x->ttl, text);
+	else if (type == 1 && len == 4 && inet_ntop(AF_INET, rd, text,
+	    sizeof(text)))
+		fprintf(x->out, "%s %u IN A %s\n", x->owner, x->ttl, text);
+	else if (type == 28 && len == 16 && inet_ntop(AF_INET6, rd, text,
+	    sizeof(text)))
+		fprintf(x->out, "%s %u IN AAAA %s\n", x->owner, x->ttl, text);
 }
 
-/* Local data of a redirect, from the entry or the configuration. */
-static void
-print_redirect(FILE *out, const char *owner, uint32_t ttl,
-	const struct policy_decision *d, const struct tapir_conf *cfg)
-{
-	char text[NAME_TEXT_MAX], addr[64];
-	size_t pos = 0;
-	unsigned i;
-
-	if (d->data_len) {
-		uint16_t type, len;
-		const uint8_t *rd;
-		while (localdata_next(d->data, d->data_len, &pos, &type, &rd,
-		    &len)) {
-			if (type == 5 && name_to_text(rd, text, sizeof(text)) > 0)
-				fprintf(out, "%s %u IN CNAME %s\n", owner, ttl,
-					text);
-			else if (type == 1 && len == 4 && inet_ntop(AF_INET, rd,
-			    addr, sizeof(addr)))
-				fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
-			else if (type == 28 && len == 16 && inet_ntop(AF_INET6,
-			    rd, addr, sizeof(addr)))
-				fprintf(out, "%s %u IN AAAA %s\n", owner, ttl,
-					addr);
-		}
-		return;
-	}
-	if (cfg->redirect.cname_len && name_to_text(cfg->redirect.cname, text,
-	    sizeof(text)) > 0)
-		fprintf(out, "%s %u IN CNAME %s\n", owner, ttl, text);
-	for (i = 0; i < cfg->redirect.num_a; i++)
-		if (inet_ntop(AF_INET, &cfg->redirect.a[i], addr, sizeof(addr)))
-			fprintf(out, "%s %u IN A %s\n", owner, ttl, addr);
-	for (i = 0; i < cfg->redirect.num_aaaa; i++)
-		if (inet_ntop(AF_INET6, &cfg->redirect.aaaa[i], addr,
-		    sizeof(addr)))
-			fprintf(out, "%s %u IN AAAA %s\n", owner, ttl, addr);
-}
-
-/* Whether a source lists the owner: its entry of that kind, or for a
- * "*." owner, an exact entry of a match-subdomains source. */
-static int
-source_lists(const struct dump *d, uint16_t source, const uint8_t *name,
-	int subtree)
-{
-	return policy_snapshot_has(d->snap, source, name, subtree, d->now) ||
-	    (subtree && (policy_source_flags(d->store, source) &
-	    POLICY_SOURCE_SUBDOMAINS) && policy_snapshot_has(d->snap, source,
-	    name, 0, d->now));
-}
-
-/* One owner's record set, with the decision the module makes for it (for
- * a "*." owner, the decision for a name below it).  Inside a read
- * section: a redirect's data points into the store. */
+/* One owner's record set, with the decision the module makes for it.
+ * Inside a read section: a redirect's data points into the store. */
 static void
 dump_owner(struct dump *d, FILE *out, const uint8_t *w, int subtree)
 {
-	uint8_t probe[NAME_WIRE_MAX];
 	char name[NAME_TEXT_MAX], owner[NAME_TEXT_MAX * 2 + 8];
 	struct policy_decision dec;
-	size_t len = name_wire_len(w);
+	struct dump_rr x = { out, owner, d->cfg->answer_ttl };
 
-	if (subtree) {
-		if (len + 2 > NAME_WIRE_MAX)
-			return;
-		probe[0] = 1;
-		probe[1] = '*';
-		memcpy(probe + 2, w, len);
-		len += 2;
-	} else {
-		memcpy(probe, w, len);
-	}
 	name_to_text(w, name, sizeof(name));
 	snprintf(owner, sizeof(owner), "%s%s%s", subtree ? "*." : "",
 		strcmp(name, ".") ? name : "", d->zone);
-	policy_decide(d->store, probe, len, d->now, &dec);
-	if (dec.action == POLICY_ACTION_REDIRECT)
-		print_redirect(out, owner, d->cfg->answer_ttl, &dec, d->cfg);
-	else if (dec.action != POLICY_ACTION_NONE)
-		print_rr_target(out, owner, d->cfg->answer_ttl, dec.action);
+	policy_zone_decide(d->store, w, subtree, d->walk.now, &dec);
+	policy_zone_records(dec.action, dec.data, dec.data_len,
+		d->redirect.buf, (uint16_t)d->redirect.len, print_rr, &x);
 	d->owners++;
 }
 
@@ -473,44 +626,19 @@ dump_next(void *arg, FILE *out)
 {
 	struct dump *d = arg;
 	unsigned budget = DUMP_PIECE_OWNERS;
-	int done = 0;
+	const uint8_t *name;
+	int subtree, more = 1;
 
 	if (!d->snap) {
 		fprintf(out, "error dump ended by a reload of the policy\n");
 		return 0;
 	}
 	policy_read_begin(d->store, d->c->reader);
-	while (budget-- && !done) {
-		struct policy_entry e;
-		const uint8_t *name;
-		uint16_t s;
-		int subtree, first = 1;
-		if (d->implied) {
-			name = d->implied;
-			subtree = 1;
-			d->implied = NULL;
-			/* The source's own "*." entry is written as such. */
-			if (policy_snapshot_has(d->snap, d->source, name, 1,
-			    d->now))
-				continue;
-		} else if (policy_snapshot_next(d->snap, d->source, d->now,
-		    &d->pos, &name, &e)) {
-			subtree = e.subtree;
-			if (!subtree && (policy_source_flags(d->store,
-			    d->source) & POLICY_SOURCE_SUBDOMAINS))
-				d->implied = name;
-		} else {
-			memset(&d->pos, 0, sizeof(d->pos));
-			done = ++d->source >= d->num_sources;
-			continue;
-		}
-		for (s = 0; s < d->source && first; s++)
-			first = !source_lists(d, s, name, subtree);
-		if (first)
-			dump_owner(d, out, name, subtree);
-	}
+	while (budget-- && (more = policy_zone_walk_next(&d->walk, &name,
+	    &subtree)))
+		dump_owner(d, out, name, subtree);
 	policy_read_end(d->store, d->c->reader);
-	if (!done)
+	if (more)
 		return 1;
 	fprintf(out, "; %zu owners\n", d->owners);
 	return 0;
@@ -559,8 +687,9 @@ cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
 	d->c = c;
 	d->store = store;
 	d->cfg = cfg;
-	d->now = (int64_t)time(NULL);
-	d->num_sources = (unsigned)policy_store_source_count(store);
+	policy_zone_walk_init(&d->walk, store, d->snap, (int64_t)time(NULL),
+		~(uint64_t)0);
+	tapir_conf_redirect_data(cfg, &d->redirect);
 	name_to_text(cfg->policy_zone, d->zone, sizeof(d->zone));
 	d->next = c->dumps;
 	d->prev = &c->dumps;
@@ -576,7 +705,8 @@ cmd_dump(struct commands *c, int argc, char **argv, FILE *out,
 	}
 	fprintf(out, "$TTL %u\n", cfg->answer_ttl);
 	fprintf(out, "%s %u IN SOA %s hostmaster.%s %lld 3600 600 86400 %u\n",
-		d->zone, cfg->answer_ttl, d->zone, d->zone, (long long)d->now,
+		d->zone, cfg->answer_ttl, d->zone, d->zone,
+		(long long)d->walk.now,
 		cfg->answer_ttl);
 	fprintf(out, "%s %u IN NS localhost.\n", d->zone, cfg->answer_ttl);
 	reply->next = dump_next;
@@ -608,6 +738,10 @@ static const struct {
 	{ "lookup", cmd_lookup },
 	{ "list_sources", cmd_list_sources },
 	{ "flush", cmd_flush },
+	{ "flush_zone", cmd_flush_zone },
+	{ "source_enable", cmd_source_enable },
+	{ "source_disable", cmd_source_disable },
+	{ "mqtt_reconnect", cmd_mqtt_reconnect },
 	{ "allow", cmd_allow },
 	{ "deny", cmd_deny },
 	{ "remove", cmd_remove },

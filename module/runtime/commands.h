@@ -20,6 +20,7 @@
 
 #include "module/runtime/control.h"
 
+struct counters;
 struct engine;
 struct dump;
 
@@ -28,8 +29,9 @@ struct commands_hooks {
 	/** Queue name (and with subtree, everything below) for removal
 	 *  from Unbound's caches. */
 	void (*flush)(void *arg, const uint8_t *name, int subtree);
-	/** Print the adapter's counters as key=value lines; with reset,
-	 *  count from zero afterwards. */
+	/** Print the adapter's own counters (the cache flushes) as
+	 *  key=value lines; with reset, count from zero afterwards if it
+	 *  can. */
 	void (*stats)(void *arg, FILE *out, int reset);
 	/** Re-read the configuration and the sources; writes "ok" or an
 	 *  error line. */
@@ -42,6 +44,8 @@ struct commands_hooks {
 struct commands {
 	/** The running engine. */
 	struct engine *engine;
+	/** The workers' query counters. */
+	struct counters *counters;
 	/** The store reader slot of the control thread. */
 	unsigned reader;
 	/** The adapter's hooks. */

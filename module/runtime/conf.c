@@ -11,6 +11,7 @@
  */
 #include "tapir_config.h"
 #include "module/runtime/conf.h"
+#include "feeds/feed.h"
 #include "module/base/fileio.h"
 
 #include <arpa/inet.h>
@@ -45,6 +46,9 @@ struct parser {
 	unsigned tags_line;
 	/* The feed type whose clause is open (mqtt:), if any. */
 	const struct feed_type *type_clause;
+	/* The output: clause open, if any, and where the next one goes. */
+	struct output_conf *output;
+	struct output_conf **output_tail;
 	/* Keys a feed type handles, kept (pointing into the text) until
 	 * the whole file is read: a source's type: may come after them. */
 	struct pending *pending;
@@ -64,7 +68,7 @@ struct pending {
 
 /** The clauses the parser itself knows; feed types own others. */
 enum clause { CLAUSE_NONE, CLAUSE_SERVER, CLAUSE_POLICY, CLAUSE_SOURCE,
-	CLAUSE_TYPE };
+	CLAUSE_OUTPUT, CLAUSE_TYPE };
 
 /** A key's handler gets its values, already unquoted. */
 typedef int (*key_handler)(struct parser *p, char **v, int n);
@@ -150,9 +154,26 @@ parse_name(struct parser *p, const char *s, uint8_t *wire, size_t *len)
 static int
 parse_action(struct parser *p, const char *s, enum policy_action *out)
 {
-	if (policy_action_from_name(s, out) != 0 || *out == POLICY_ACTION_NONE)
+	if (policy_action_from_name(s, out) != 0 ||
+	    *out == POLICY_ACTION_NONE || *out == POLICY_ACTION_MONITOR)
 		return fail(p, "unknown action '%s' (expected nxdomain, nodata, "
 			"drop, passthru, redirect or tcp-only)", s);
+	return 0;
+}
+
+/* A doubtlist rule's action, which may also be monitor: the rule on
+ * trial. */
+static int
+parse_rule_action(struct parser *p, const char *s, enum policy_action *out)
+{
+	if (strcmp(s, "monitor") == 0) {
+		*out = POLICY_ACTION_MONITOR;
+		return 0;
+	}
+	if (policy_action_from_name(s, out) != 0 ||
+	    *out == POLICY_ACTION_NONE)
+		return fail(p, "unknown action '%s' (expected nxdomain, nodata, "
+			"drop, passthru, redirect, tcp-only or monitor)", s);
 	return 0;
 }
 
@@ -211,6 +232,20 @@ key_log_decisions(struct parser *p, char **v, int n)
 }
 
 static int
+key_metrics_listen(struct parser *p, char **v, int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[160];
+
+	if (!strchr(v[0], '@'))
+		return fail(p, "'%s' has no port (address@port)", v[0]);
+	if (feed_conf_addr(v[0], 0, &ss, &len, why, sizeof(why)) != 0)
+		return fail(p, "%s", why);
+	return set_string(p, &p->cfg->metrics_listen, v[0]);
+}
+
+static int
 key_file_poll(struct parser *p, char **v, int n)
 {
 	unsigned long ms;
@@ -243,7 +278,7 @@ key_numsources(struct parser *p, char **v, int n)
 	unsigned long count;
 
 	if (parse_uint(p, v[0], 64, &count) ||
-	    parse_action(p, v[1], &p->cfg->rules.numsources_action))
+	    parse_rule_action(p, v[1], &p->cfg->rules.numsources_action))
 		return -1;
 	p->cfg->rules.numsources = (unsigned)count;
 	return 0;
@@ -255,7 +290,7 @@ key_numtags(struct parser *p, char **v, int n)
 	unsigned long count;
 
 	if (parse_uint(p, v[0], 32, &count) ||
-	    parse_action(p, v[1], &p->cfg->rules.numtags_action))
+	    parse_rule_action(p, v[1], &p->cfg->rules.numtags_action))
 		return -1;
 	p->cfg->rules.numtags = (unsigned)count;
 	return 0;
@@ -264,7 +299,7 @@ key_numtags(struct parser *p, char **v, int n)
 static int
 key_tags(struct parser *p, char **v, int n)
 {
-	if (parse_action(p, v[1], &p->cfg->rules.tags_action))
+	if (parse_rule_action(p, v[1], &p->cfg->rules.tags_action))
 		return -1;
 	p->tags_line = p->line;
 	return set_string(p, &p->tags_text, v[0]);
@@ -379,17 +414,26 @@ key_source_match(struct parser *p, char **v, int n)
 	return 0;
 }
 
+/* yes: the list class's action for every entry; monitor: the source on
+ * trial, its entries keeping their own actions (Unbound's rpz:
+ * spells the like rpz-action-override: disabled). */
 static int
 key_source_action_override(struct parser *p, char **v, int n)
 {
 	int on;
 
+	p->source->flags &= ~(unsigned)(POLICY_SOURCE_ACTION_OVERRIDE |
+		POLICY_SOURCE_MONITOR);
+	if (strcmp(v[0], "monitor") == 0) {
+		p->source->flags |= POLICY_SOURCE_MONITOR;
+		return 0;
+	}
+	if (strcmp(v[0], "yes") != 0 && strcmp(v[0], "no") != 0)
+		return fail(p, "expected yes, no or monitor, not '%s'", v[0]);
 	if (parse_bool(p, v[0], &on))
 		return -1;
 	if (on)
 		p->source->flags |= POLICY_SOURCE_ACTION_OVERRIDE;
-	else
-		p->source->flags &= ~(unsigned)POLICY_SOURCE_ACTION_OVERRIDE;
 	return 0;
 }
 
@@ -401,6 +445,7 @@ static const struct key_def keys[] = {
 	{ "answer-ttl", CLAUSE_SERVER, 1, 1, key_answer_ttl },
 	{ "file-poll-interval", CLAUSE_SERVER, 1, 1, key_file_poll },
 	{ "log-decisions", CLAUSE_SERVER, 1, 1, key_log_decisions },
+	{ "metrics-listen", CLAUSE_SERVER, 1, 1, key_metrics_listen },
 	{ "allowlist-action", CLAUSE_POLICY, 1, 1, key_allowlist_action },
 	{ "denylist-action", CLAUSE_POLICY, 1, 1, key_denylist_action },
 	{ "numsources", CLAUSE_POLICY, 2, 2, key_numsources },
@@ -421,6 +466,7 @@ static const struct key_def keys[] = {
 static const char *const clause_names[] = {
 	[CLAUSE_NONE] = "", [CLAUSE_SERVER] = "server",
 	[CLAUSE_POLICY] = "policy", [CLAUSE_SOURCE] = "source",
+	[CLAUSE_OUTPUT] = "output",
 };
 
 /* Split a line into words, unquoting "..." and '...' and cutting at an
@@ -481,6 +527,64 @@ open_source(struct parser *p)
 	p->source_tail = &s->next;
 	p->source = s;
 	p->cfg->num_sources++;
+	return 0;
+}
+
+static int
+open_output(struct parser *p)
+{
+	struct output_conf *o = output_conf_new();
+
+	if (!o)
+		return fail(p, "out of memory");
+	o->line = p->line;
+	*p->output_tail = o;
+	p->output_tail = &o->next;
+	p->output = o;
+	p->cfg->num_outputs++;
+	return 0;
+}
+
+/* One key of an output: clause, to the output's own parser. */
+static int
+output_key(struct parser *p, char **words, int n)
+{
+	struct feed_conf_key key = { words[0], words + 1, n - 1 };
+	char why[256];
+
+	if (output_conf_key(p->output, &key, why, sizeof(why)) != 0)
+		return fail(p, "%s", why);
+	return 0;
+}
+
+/* Each output: its own checks, unique names, and sources that exist. */
+static int
+check_outputs(struct parser *p)
+{
+	const struct output_conf *o, *other;
+	const struct tapir_conf_source *s;
+	char why[256];
+	unsigned i;
+
+	p->key = NULL;
+	for (o = p->cfg->outputs; o; o = o->next) {
+		p->line = o->line;
+		if (output_conf_check(o, why, sizeof(why)) != 0)
+			return fail(p, "%s", why);
+		for (other = p->cfg->outputs; other != o; other = other->next)
+			if (strcmp(other->name, o->name) == 0)
+				return fail(p, "duplicate output name '%s' "
+					"(line %u)", o->name, other->line);
+		for (i = 0; i < o->num_sources; i++) {
+			for (s = p->cfg->sources; s && strcmp(s->name,
+			    o->sources[i]); s = s->next)
+				;
+			if (!s && strcmp(o->sources[i], "override-allow") &&
+			    strcmp(o->sources[i], "override-deny"))
+				return fail(p, "output '%s': no source named "
+					"'%s'", o->name, o->sources[i]);
+		}
+	}
 	return 0;
 }
 
@@ -636,7 +740,7 @@ check_conf(struct parser *p)
 	for (s = p->cfg->sources; s; s = s->next)
 		if (check_source(p, s))
 			return -1;
-	if (check_clauses(p))
+	if (check_clauses(p) || check_outputs(p))
 		return -1;
 	p->key = NULL;
 	if (uses_action(&p->cfg->rules, POLICY_ACTION_REDIRECT) &&
@@ -690,12 +794,16 @@ open_clause(struct parser *p, const char *name, enum clause *clause)
 		if (strcmp(name, clause_names[i]) == 0) {
 			p->source = NULL;
 			p->type_clause = NULL;
+			p->output = NULL;
 			*clause = (enum clause)i;
+			if (*clause == CLAUSE_OUTPUT)
+				return open_output(p);
 			return *clause == CLAUSE_SOURCE ? open_source(p) : 0;
 		}
 	if (!(t = feed_type_by_clause(name)))
 		return 1;
 	p->source = NULL;
+	p->output = NULL;
 	*clause = CLAUSE_TYPE;
 	p->type_clause = t;
 	i = feed_type_index(t);
@@ -728,6 +836,8 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 		return r;
 	if (*clause == CLAUSE_TYPE)
 		return defer_key(p, words, n);
+	if (*clause == CLAUSE_OUTPUT)
+		return output_key(p, words, n);
 	if ((k = find_key(words[0], *clause)) != NULL) {
 		if (n - 1 < k->min_values || n - 1 > k->max_values) {
 			if (k->min_values == k->max_values)
@@ -747,7 +857,7 @@ parse_line(struct parser *p, char *line, enum clause *clause)
 		return fail(p, "a clause takes no value");
 	if (*clause == CLAUSE_NONE)
 		return fail(p, "key outside a clause (start with server:, "
-			"policy:, source: or a feed type's clause)");
+			"policy:, source:, output: or a feed type's clause)");
 	return fail(p, "unknown key in %s: clause", clause_names[*clause]);
 }
 
@@ -785,6 +895,7 @@ tapir_conf_parse(const char *name, const char *text, size_t len,
 	}
 	conf_defaults(p.cfg);
 	p.source_tail = &p.cfg->sources;
+	p.output_tail = &p.cfg->outputs;
 	memcpy(buf, text, len);
 	buf[len] = 0;
 	/* A NUL would silently end the text for the string functions. */
@@ -841,10 +952,15 @@ void
 tapir_conf_free(struct tapir_conf *cfg)
 {
 	struct tapir_conf_source *s, *next;
+	struct output_conf *o, *onext;
 	unsigned t;
 
 	if (!cfg)
 		return;
+	for (o = cfg->outputs; o; o = onext) {
+		onext = o->next;
+		output_conf_free(o);
+	}
 	for (s = cfg->sources; s; s = next) {
 		next = s->next;
 		if (s->conf)
@@ -858,7 +974,63 @@ tapir_conf_free(struct tapir_conf *cfg)
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->control_socket);
+	free(cfg->metrics_listen);
 	free(cfg);
+}
+
+void
+tapir_conf_redirect_data(const struct tapir_conf *cfg, struct localdata *out)
+{
+	const struct tapir_conf_redirect *r = &cfg->redirect;
+	unsigned i;
+
+	out->len = 0;
+	/* At most a CNAME or 16 addresses: always fits. */
+	if (r->cname_len)
+		(void)localdata_add(out, 5, r->cname, (uint16_t)r->cname_len);
+	for (i = 0; i < r->num_a; i++)
+		(void)localdata_add(out, 1, (const uint8_t *)&r->a[i], 4);
+	for (i = 0; i < r->num_aaaa; i++)
+		(void)localdata_add(out, 28, (const uint8_t *)&r->aaaa[i], 16);
+}
+
+/* Hands a type's files on with the clause they are in. */
+struct files_ctx {
+	tapir_conf_file_fn fn;
+	void *arg;
+	const char *where;
+};
+
+static void
+files_of(void *arg, const char *key, const char *path)
+{
+	struct files_ctx *c = arg;
+
+	c->fn(c->arg, c->where, key, path);
+}
+
+void
+tapir_conf_files(const struct tapir_conf *cfg, tapir_conf_file_fn fn,
+	void *arg)
+{
+	const struct tapir_conf_source *src;
+	char where[160];
+	struct files_ctx c = { fn, arg, where };
+	unsigned t;
+
+	for (t = 0; t < feed_types_count(); t++) {
+		const struct feed_type *type = feed_type_at(t);
+		if (!cfg->clauses[t] || !type->clause_files)
+			continue;
+		snprintf(where, sizeof(where), "%s:", type->clause);
+		type->clause_files(cfg->clauses[t], files_of, &c);
+	}
+	for (src = cfg->sources; src; src = src->next) {
+		if (!src->conf || !src->type->conf_files)
+			continue;
+		snprintf(where, sizeof(where), "source %s", src->name);
+		src->type->conf_files(src->conf, files_of, &c);
+	}
 }
 
 const char *

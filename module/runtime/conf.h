@@ -20,6 +20,8 @@
 
 #include "feeds/tapir/tags.h"
 #include "module/base/names.h"
+#include "module/output/output.h"
+#include "module/policy/localdata.h"
 #include "module/policy/policy.h"
 #include "module/runtime/feed_types.h"
 
@@ -74,6 +76,8 @@ struct tapir_conf {
 	char *control_socket;
 	/** Permission bits of the control socket. */
 	unsigned control_socket_mode;
+	/** Where /metrics is served ("address@port"); NULL for nowhere. */
+	char *metrics_listen;
 	/** Owner name of the synthesised SOA (canonical wire). */
 	uint8_t policy_zone[NAME_WIRE_MAX];
 	/** Length of policy_zone. */
@@ -97,6 +101,10 @@ struct tapir_conf {
 	struct tapir_conf_source *sources;
 	/** Number of sources. */
 	unsigned num_sources;
+	/** The output: clauses, in file order. */
+	struct output_conf *outputs;
+	/** Number of outputs. */
+	unsigned num_outputs;
 };
 
 /**
@@ -118,9 +126,28 @@ int tapir_conf_parse(const char *name, const char *text, size_t len,
 	struct tapir_conf **out, char *err, size_t errlen);
 
 /**
+ * The redirect action's configured local data in the store's format
+ * (module/policy/localdata.h): the CNAME, or the A then AAAA records.
+ */
+void tapir_conf_redirect_data(const struct tapir_conf *cfg,
+	struct localdata *out);
+
+/**
  * Free a configuration; NULL is fine.
  */
 void tapir_conf_free(struct tapir_conf *cfg);
+
+/** Called for each file a configuration names that the module reads
+ *  while it runs: where ("mqtt:", "source NAME"), the key, the path. */
+typedef void (*tapir_conf_file_fn)(void *arg, const char *where,
+	const char *key, const char *path);
+
+/**
+ * Each file the configuration's clauses and sources name, as their types
+ * tell them (feed_type's conf_files and clause_files); for checkconf.
+ */
+void tapir_conf_files(const struct tapir_conf *cfg, tapir_conf_file_fn fn,
+	void *arg);
 
 /**
  * The path of the config file to use: the environment variable

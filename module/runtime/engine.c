@@ -5,6 +5,7 @@
  */
 #include "tapir_config.h"
 #include "module/runtime/engine.h"
+#include "module/runtime/disabled.h"
 #include "module/runtime/feed_types.h"
 #include "module/base/log.h"
 #include "module/base/thread.h"
@@ -21,6 +22,9 @@
  *  enough that a crash loses little, rarely enough that a busy feed does
  *  not rewrite a large file many times a minute. */
 #define SAVE_INTERVAL_S 10
+/** A source switched on or off with more entries than this flushes the
+ *  whole cache instead of its names one by one. */
+#define SWITCH_FLUSH_NAMES_MAX 10000
 
 /* One configured source: its type, its feed, its id in the store. */
 struct slot {
@@ -39,10 +43,15 @@ struct engine {
 	 * without sources or without shared state. */
 	void *shared[FEED_TYPES_MAX];
 	struct overrides *overrides;
+	/* The sources the operator switched off. */
+	struct disabled *disabled;
 	policy_changed_fn changed;
 	void *changed_arg;
 	/* Reclaims lapsed entries, saves, runs the types' shared work. */
 	struct tapir_thread maintenance;
+	/* The policy served by zone transfer, in config order. */
+	struct output **outputs;
+	unsigned num_outputs;
 };
 
 /* ---- sources ---- */
@@ -78,6 +87,10 @@ engine_source_info(struct engine *e, unsigned i,
 	policy_store_source_stats(e->store, id, &st);
 	out->entries = st.entries;
 	out->list = st.list;
+	out->expired = st.expired;
+	out->enabled = policy_source_enabled(e->store, id);
+	out->monitored = !!(policy_source_flags(e->store, id) &
+		POLICY_SOURCE_MONITOR);
 }
 
 void
@@ -86,6 +99,87 @@ engine_source_extras(struct engine *e, unsigned i, feed_extra_fn fn,
 {
 	if (i < e->num_sources && e->slots[i].type->extras)
 		e->slots[i].type->extras(e->slots[i].feed, fn, arg);
+}
+
+unsigned
+engine_reconnect(struct engine *e)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < e->num_sources; i++)
+		if (e->slots[i].type->reconnect) {
+			e->slots[i].type->reconnect(e->slots[i].feed);
+			n++;
+		}
+	return n;
+}
+
+/* For a walk of a source's entries: each name goes to the change
+ * callback. */
+struct flush_walk {
+	struct engine *e;
+	int subdomains;
+};
+
+static void
+flush_entry(void *arg, const uint8_t *name, const struct policy_entry *ent)
+{
+	struct flush_walk *w = arg;
+
+	w->e->changed(w->e->changed_arg, name, ent->subtree || w->subdomains);
+}
+
+/* What a source that now decides (or an allowlist source that no longer
+ * does) may block: its names leave Unbound's caches, or the whole cache
+ * goes when it has too many to list, or cannot list them (an index). */
+static void
+flush_source(struct engine *e, uint16_t id, const struct engine_source_info *si)
+{
+	static const uint8_t root[1] = { 0 };
+	struct flush_walk w = { e, !!(policy_source_flags(e->store, id) &
+		POLICY_SOURCE_SUBDOMAINS) };
+
+	if (!e->changed)
+		return;
+	if (si->indexed || si->entries > SWITCH_FLUSH_NAMES_MAX)
+		e->changed(e->changed_arg, root, 1);
+	else
+		policy_source_foreach(e->store, id, (int64_t)time(NULL),
+			flush_entry, &w);
+}
+
+int
+engine_source_switch(struct engine *e, const char *name, int enabled)
+{
+	struct engine_source_info si;
+	unsigned i;
+	int id = policy_source_find(e->store, name);
+
+	for (i = 0; id >= 0 && i < engine_source_count(e); i++) {
+		engine_source_info(e, i, &si);
+		if (strcmp(si.name, name) == 0)
+			break;
+	}
+	if (id < 0 || i == engine_source_count(e))
+		return ENGINE_SWITCH_UNKNOWN;
+	if (disabled_set(e->disabled, name, !enabled) != 0)
+		return ENGINE_SWITCH_NOT_STORED;
+	if (si.enabled == !!enabled)
+		return ENGINE_SWITCH_OK;
+	policy_source_set_enabled(e->store, (uint16_t)id, enabled);
+	/* Answers that are blocked now were never cached; what may be
+	 * blocked now was resolved and may be. */
+	if ((si.list == POLICY_LIST_ALLOW) != !!enabled)
+		flush_source(e, (uint16_t)id, &si);
+	tapir_log(TAPIR_LOG_INFO, "source %s switched %s", name,
+		enabled ? "on" : "off");
+	return ENGINE_SWITCH_OK;
+}
+
+uint64_t
+engine_disabled_broken(struct engine *e)
+{
+	return disabled_broken(e->disabled);
 }
 
 /* The roster the types' shared work sees. */
@@ -138,6 +232,72 @@ maintenance_thread(void *arg)
 	return NULL;
 }
 
+/* ---- outputs ---- */
+
+/* The store's observer: every change goes to every output. */
+static void
+outputs_changed(void *arg, const uint8_t *name, int subtree)
+{
+	struct engine *e = arg;
+	unsigned i;
+
+	for (i = 0; i < e->num_outputs; i++)
+		output_changed(e->outputs[i], name, subtree);
+}
+
+/* The outputs, after the sources (they name them): each reads the store
+ * in a reader slot of its own, after the adapter's. */
+static int
+create_outputs(struct engine *e, unsigned num_readers, char *err,
+	size_t errlen)
+{
+	const struct output_conf *oc;
+	struct localdata *redirect;
+	unsigned i, k;
+
+	if (!e->cfg->num_outputs)
+		return 0;
+	if (!(e->outputs = calloc(e->cfg->num_outputs, sizeof(*e->outputs))) ||
+	    !(redirect = malloc(sizeof(*redirect)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tapir_conf_redirect_data(e->cfg, redirect);
+	for (oc = e->cfg->outputs, i = 0; oc; oc = oc->next, i++) {
+		struct output_env env = {
+			.store = e->store,
+			.reader = num_readers + i,
+			.sources = oc->num_sources ? 0 : ~(uint64_t)0,
+			.ttl = e->cfg->answer_ttl,
+			.redirect = redirect->buf,
+			.redirect_len = (uint16_t)redirect->len,
+		};
+		for (k = 0; k < oc->num_sources; k++) {
+			int id = policy_source_find(e->store, oc->sources[k]);
+			if (id >= 0 && id < 64)
+				env.sources |= (uint64_t)1 << id;
+		}
+		if (!(e->outputs[i] = output_create(oc, &env, err, errlen)))
+			break;
+		e->num_outputs++;
+	}
+	free(redirect);
+	return e->num_outputs == e->cfg->num_outputs ? 0 : -1;
+}
+
+unsigned
+engine_output_count(struct engine *e)
+{
+	return e->num_outputs;
+}
+
+const char *
+engine_output_stats(struct engine *e, unsigned i, struct output_stats *out)
+{
+	output_get_stats(e->outputs[i], out);
+	return output_name(e->outputs[i]);
+}
+
 /* ---- life ---- */
 
 /* The state each type's sources share, before any of them is created. */
@@ -157,7 +317,7 @@ create_shared(struct engine *e, char *err, size_t errlen)
 		if (!src)
 			continue;
 		if (!(e->shared[t] = type->shared_create(e->cfg->clauses[t],
-		    e->cfg->state_dir, err, errlen)))
+		    e->cfg->state_dir, e->cfg->file_poll_ms, err, errlen)))
 			return -1;
 	}
 	return 0;
@@ -211,7 +371,8 @@ engine_create_from(struct engine *prev, struct tapir_conf *cfg,
 	e->changed_arg = changed_arg;
 	tapir_thread_init(&e->maintenance);
 	e->slots = calloc(cfg->num_sources + 1, sizeof(*e->slots));
-	e->store = policy_store_create(&cfg->rules, num_readers);
+	e->store = policy_store_create(&cfg->rules, num_readers +
+		cfg->num_outputs);
 	if (!e->slots || !e->store) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -232,6 +393,15 @@ engine_create_from(struct engine *prev, struct tapir_conf *cfg,
 	    changed, changed_arg, err, errlen)) ||
 	    create_shared(e, err, errlen) != 0)
 		goto fail;
+	if (!(e->disabled = disabled_load(cfg->state_dir))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* Before anything is loaded: nothing to flush. */
+	for (i = 0; i < policy_store_source_count(e->store); i++)
+		if (disabled_has(e->disabled, policy_source_name(e->store,
+		    (int)i)))
+			policy_source_set_enabled(e->store, (uint16_t)i, 0);
 	for (src = cfg->sources, i = 0; src; src = src->next, i++) {
 		struct feed_env env = {
 			.name = src->name,
@@ -251,6 +421,8 @@ engine_create_from(struct engine *prev, struct tapir_conf *cfg,
 		    errlen)))
 			goto fail;
 	}
+	if (create_outputs(e, num_readers, err, errlen) != 0)
+		goto fail;
 	return e;
 fail:
 	engine_destroy(e);
@@ -269,6 +441,11 @@ engine_start(struct engine *e, int handover, char *err, size_t errlen)
 		if (s->type->start(s->feed, err, errlen) != 0)
 			return -1;
 	}
+	if (e->num_outputs)
+		policy_store_observe(e->store, outputs_changed, e);
+	for (i = 0; i < e->num_outputs; i++)
+		if (output_start(e->outputs[i], err, errlen) != 0)
+			return -1;
 	if (tapir_thread_start(&e->maintenance, maintenance_thread, e) != 0) {
 		snprintf(err, errlen, "cannot start the maintenance thread");
 		return -1;
@@ -291,11 +468,18 @@ engine_destroy(struct engine *e)
 	for (i = 0; e->slots && i < e->num_sources; i++)
 		if (e->slots[i].feed)
 			e->slots[i].type->destroy(e->slots[i].feed);
+	/* Nothing writes any more but a last override: unhook first. */
+	if (e->store && e->num_outputs)
+		policy_store_observe(e->store, NULL, NULL);
+	for (i = 0; i < e->num_outputs; i++)
+		output_destroy(e->outputs[i]);
+	free(e->outputs);
 	for (i = 0; i < feed_types_count(); i++)
 		if (e->shared[i])
 			feed_type_at(i)->shared_destroy(e->shared[i]);
 	free(e->slots);
 	overrides_destroy(e->overrides);
+	disabled_free(e->disabled);
 	if (e->store)
 		policy_store_destroy(e->store);
 	tapir_conf_free(e->cfg);

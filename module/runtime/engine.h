@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "feeds/feed.h"
+#include "module/output/output.h"
 #include "module/policy/policy.h"
 #include "module/runtime/conf.h"
 #include "module/runtime/overrides.h"
@@ -50,7 +51,8 @@ struct engine;
  * @param cfg: the configuration; the engine takes ownership.
  * @param flags: ENGINE_STRICT or 0.
  * @param num_readers: reader slots to reserve in the store (one per
- *	Unbound worker thread, plus the engine's own).
+ *	Unbound worker thread, plus the engine's own); the engine adds one
+ *	for each output.
  * @param changed: called for every name a feed adds or changes, so the
  *	adapter can drop it from Unbound's caches; may be NULL.
  * @param changed_arg: argument for changed.
@@ -125,6 +127,12 @@ struct engine_source_info {
 	enum policy_list list;
 	/** Entries in the store. */
 	size_t entries;
+	/** Entries the store removed because they had expired. */
+	uint64_t expired;
+	/** 0 while the operator has it switched off (source_disable). */
+	int enabled;
+	/** 1 when it is on trial (action-override: monitor). */
+	int monitored;
 	/** The feed's common counters. */
 	struct feed_stats stats;
 };
@@ -146,5 +154,49 @@ void engine_source_info(struct engine *e, unsigned i,
  */
 void engine_source_extras(struct engine *e, unsigned i, feed_extra_fn fn,
 	void *arg);
+
+/**
+ * Number of outputs (output: clauses).
+ */
+unsigned engine_output_count(struct engine *e);
+
+/**
+ * The counters of output i (0 .. engine_output_count()-1).
+ * @return its name.
+ */
+const char *engine_output_stats(struct engine *e, unsigned i,
+	struct output_stats *out);
+
+/** Outcomes of engine_source_switch(). */
+enum engine_switch {
+	ENGINE_SWITCH_OK = 0,       /**< in force (or already so) */
+	ENGINE_SWITCH_UNKNOWN,      /**< no source of that name */
+	ENGINE_SWITCH_NOT_STORED    /**< the state file could not be
+				     *   written: nothing changed */
+};
+
+/**
+ * Switch a source on or off (source_enable, source_disable): stored in
+ * the state directory first, then in force for the next query.  A
+ * source switched off keeps its feed and its data current and decides
+ * nothing.  What may now be blocked leaves Unbound's caches through the
+ * change callback: the names of a source switched on, or of an
+ * allowlist source switched off (the whole cache for a large source).
+ * @return an enum engine_switch.
+ */
+int engine_source_switch(struct engine *e, const char *name, int enabled);
+
+/**
+ * State files of switched-off sources found unreadable at start and
+ * kept aside.
+ */
+uint64_t engine_disabled_broken(struct engine *e);
+
+/**
+ * Ask every feed that keeps a connection (an optional operation of its
+ * type) to drop it and connect again now.
+ * @return the number of feeds asked.
+ */
+unsigned engine_reconnect(struct engine *e);
 
 #endif /* TAPIR_ENGINE_H */

@@ -217,7 +217,8 @@ load_override_line(struct overrides *o, char *line, size_t len)
 	    (strcmp(kind, "allow") && strcmp(kind, "deny")) ||
 	    (act && (strcmp(kind, "deny") || (strcmp(act, "default") &&
 	    (policy_action_from_name(act, &action) ||
-	    action == POLICY_ACTION_NONE)))))
+	    action == POLICY_ACTION_NONE ||
+	    action == POLICY_ACTION_MONITOR)))))
 		return -1;
 	if (!(grown = realloc(o->list, (o->n + 1) *
 	    sizeof(*grown))))

@@ -50,7 +50,9 @@
 #include "module/unbound/tapir_pop.h"
 #include "module/runtime/commands.h"
 #include "module/runtime/control.h"
+#include "module/runtime/counters.h"
 #include "module/runtime/engine.h"
+#include "module/runtime/metrics.h"
 #include "module/policy/epoch.h"
 #include "module/runtime/flushq.h"
 #include "module/policy/localdata.h"
@@ -63,32 +65,12 @@
 /* Reader slots: one per Unbound worker thread plus one for our own use. */
 #define EXTRA_READERS 1
 
-/* Number of enum policy_action values, for per-action counters. */
-#define NUM_ACTIONS (POLICY_ACTION_DROP + 1)
-
-/* Counters of one worker thread.  Only that worker writes them (a relaxed
- * load and store, no read-modify-write on a shared line); the control
- * thread sums them.  Padded so workers never share a cache line. */
-struct worker_counters {
-	_Atomic uint64_t judged;                 /* client queries decided */
-	_Atomic uint64_t action[NUM_ACTIONS];    /* by the action taken */
-	_Atomic uint64_t cloaked;                /* blocked via CNAME chain */
-	_Atomic uint64_t uncached;               /* upstream answers kept out
-						  * of the cache */
-	_Atomic uint64_t drains;                 /* flush queue drains */
-} __attribute__((aligned(64)));
-
-static void
-count(_Atomic uint64_t *c)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed)
-		+ 1, memory_order_relaxed);
-}
-
 /** The module's state for one init/deinit cycle, in dynlibmod's dyn_env. */
 struct tapir_module {
-	/* The engine; replaced only by the control thread (reload). */
+	/* The engine; replaced only by the control thread (reload), under
+	 * engine_lock, which the metrics thread takes to read it. */
 	struct engine *engine;
+	pthread_mutex_t engine_lock;
 	/* Its store, as workers load it: under the module epoch, so a
 	 * reload can swap it and free the old one safely. */
 	_Atomic(struct policy_store *) store;
@@ -113,13 +95,13 @@ struct tapir_module {
 	/* Set at the end of init: the initial load needs no flush (the
 	 * caches are empty at start and cleared on reload). */
 	volatile int serving;
-	/* Per-worker counters, and what "stats" last reported (control
-	 * thread only), so a reset never writes a worker's counters. */
-	struct worker_counters *counters;
-	struct worker_counters baseline;
+	/* Per-worker counters (module/runtime/counters.h). */
+	struct counters *counters;
 	/* The control socket and its commands. */
 	struct control *control;
 	struct commands commands;
+	/* /metrics, or NULL. */
+	struct metrics *metrics;
 };
 
 /* ---- identity of the running Unbound ---- */
@@ -287,58 +269,47 @@ name_changed(void *arg, const uint8_t *name, int subtree)
 		flushq_push(m->flushq, name, subtree);
 }
 
-static uint64_t
-sum_counter(struct tapir_module *m, size_t offset)
+/* The cache flushes, counted here and in the flush queue. */
+static void
+cache_counters(struct tapir_module *m, struct metrics_cache *out)
 {
-	uint64_t total = 0;
-	unsigned i;
+	uint64_t nudges;
 
-	for (i = 0; i < m->num_readers - EXTRA_READERS; i++)
-		total += atomic_load_explicit((_Atomic uint64_t *)
-			((char *)&m->counters[i] + offset),
-			memory_order_relaxed);
-	return total;
+	flushq_stats(m->flushq, &out->flush_names, &out->flush_drains,
+		&nudges, &out->flush_full);
+	ub_cache_sweep_stats(m->sweep, &out->flush_passes,
+		&out->flush_removed);
 }
 
-/* "stats": the query counters, as differences from the last reset. */
+/* "stats": what the adapter counts beside the query counters, which
+ * commands.c prints. */
 static void
 stats_hook(void *arg, FILE *out, int reset)
 {
 	struct tapir_module *m = arg;
-	struct worker_counters now;
-	uint64_t queued, drains, nudges, full, passes, removed;
-	size_t a;
+	struct metrics_cache c;
 
-	now.judged = sum_counter(m, offsetof(struct worker_counters, judged));
-	now.cloaked = sum_counter(m, offsetof(struct worker_counters,
-		cloaked));
-	now.drains = sum_counter(m, offsetof(struct worker_counters, drains));
-	now.uncached = sum_counter(m, offsetof(struct worker_counters,
-		uncached));
-	for (a = 0; a < NUM_ACTIONS; a++)
-		now.action[a] = sum_counter(m, offsetof(struct worker_counters,
-			action) + a * sizeof(now.action[0]));
-	fprintf(out, "num.queries.judged=%" PRIu64 "\n",
-		now.judged - m->baseline.judged);
-	for (a = 1; a < NUM_ACTIONS; a++)
-		fprintf(out, "num.action.%s=%" PRIu64 "\n",
-			policy_action_name((enum policy_action)a),
-			now.action[a] - m->baseline.action[a]);
-	fprintf(out, "num.action.none=%" PRIu64 "\n",
-		now.action[0] - m->baseline.action[0]);
-	fprintf(out, "num.cname.blocked=%" PRIu64 "\n",
-		now.cloaked - m->baseline.cloaked);
-	fprintf(out, "num.cache.refused=%" PRIu64 "\n",
-		now.uncached - m->baseline.uncached);
-	flushq_stats(m->flushq, &queued, &drains, &nudges, &full);
-	fprintf(out, "cache.flush.names=%" PRIu64 "\n", queued);
-	fprintf(out, "cache.flush.drains=%" PRIu64 "\n", drains);
-	fprintf(out, "cache.flush.full=%" PRIu64 "\n", full);
-	ub_cache_sweep_stats(m->sweep, &passes, &removed);
-	fprintf(out, "cache.flush.passes=%" PRIu64 "\n", passes);
-	fprintf(out, "cache.flush.removed=%" PRIu64 "\n", removed);
-	if (reset)
-		m->baseline = now;
+	(void)reset;
+	cache_counters(m, &c);
+	fprintf(out, "cache.flush.names=%" PRIu64 "\n", c.flush_names);
+	fprintf(out, "cache.flush.drains=%" PRIu64 "\n", c.flush_drains);
+	fprintf(out, "cache.flush.full=%" PRIu64 "\n", c.flush_full);
+	fprintf(out, "cache.flush.passes=%" PRIu64 "\n", c.flush_passes);
+	fprintf(out, "cache.flush.removed=%" PRIu64 "\n", c.flush_removed);
+}
+
+/* A scrape of /metrics, on the metrics thread: the engine cannot be
+ * replaced meanwhile. */
+static void
+metrics_render(void *arg, FILE *out)
+{
+	struct tapir_module *m = arg;
+	struct metrics_cache c;
+
+	cache_counters(m, &c);
+	pthread_mutex_lock(&m->engine_lock);
+	metrics_write(out, m->engine, m->counters, &c);
+	pthread_mutex_unlock(&m->engine_lock);
 }
 
 static void
@@ -384,12 +355,15 @@ reload_hook(void *arg, FILE *out)
 		fprintf(out, "error %s\n", err);
 		return;
 	}
+	pthread_mutex_lock(&m->engine_lock);
 	atomic_store_explicit(&m->store, engine_store(fresh),
 		memory_order_release);
 	m->engine = fresh;
 	m->commands.engine = fresh;
 	epoch_synchronize(&m->epoch);
+	counters_rekey(m->counters, engine_store(old), engine_store(fresh));
 	engine_destroy(old);
+	pthread_mutex_unlock(&m->engine_lock);
 	/* The old engine wrote its last save as it ended. */
 	if (engine_start(fresh, 1, err, sizeof(err)) != 0) {
 		log_err("tapir-pop: reload: %s", err);
@@ -524,8 +498,9 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	atomic_init(&m->store, engine_store(m->engine));
+	pthread_mutex_init(&m->engine_lock, NULL);
 	snprintf(m->conf_path, sizeof(m->conf_path), "%s", path);
-	m->counters = calloc(m->num_readers, sizeof(*m->counters));
+	m->counters = counters_create(m->num_readers - EXTRA_READERS);
 	if (!m->counters || epoch_init(&m->epoch, m->num_readers) != 0) {
 		log_err("tapir-pop: out of memory");
 		goto fail;
@@ -535,6 +510,7 @@ init(struct module_env *env, int id)
 		goto fail;
 	}
 	m->commands.engine = m->engine;
+	m->commands.counters = m->counters;
 	m->commands.reader = m->num_readers - EXTRA_READERS;
 	m->commands.hooks.flush = flush_hook;
 	m->commands.hooks.stats = stats_hook;
@@ -552,12 +528,20 @@ init(struct module_env *env, int id)
 			goto fail;
 		}
 	}
+	if (engine_config(m->engine)->metrics_listen &&
+	    !(m->metrics = metrics_start(engine_config(m->engine)->
+	    metrics_listen, metrics_render, m, err, sizeof(err)))) {
+		log_err("tapir-pop: %s", err);
+		control_stop(m->control);
+		goto fail;
+	}
 	/* dynlibmod's wrapper, for Unbound checks in-place callbacks
 	 * against a list of its own functions. */
 	if (!de->inplace_cb_register_wrapped((void *)query_response_cb,
 	    inplace_cb_query_response, m, env, id)) {
 		log_err("tapir-pop: cannot register the query response "
 			"callback");
+		metrics_stop(m->metrics);
 		control_stop(m->control);
 		goto fail;
 	}
@@ -569,7 +553,8 @@ fail:
 	flushq_destroy(m->flushq);
 	ub_cache_sweep_destroy(m->sweep);
 	epoch_destroy(&m->epoch);
-	free(m->counters);
+	counters_destroy(m->counters);
+	pthread_mutex_destroy(&m->engine_lock);
 	free(m);
 	return 0;
 }
@@ -586,13 +571,15 @@ deinit(struct module_env *env, int id)
 	/* Joins every thread we started: the library is unmapped next.
 	 * The control thread and the feeds first: they use the engine and
 	 * push into the flush queue. */
+	metrics_stop(m->metrics);
 	control_stop(m->control);
 	park(m);
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
 	ub_cache_sweep_destroy(m->sweep);
 	epoch_destroy(&m->epoch);
-	free(m->counters);
+	counters_destroy(m->counters);
+	pthread_mutex_destroy(&m->engine_lock);
 	free(m);
 	de->dyn_env = NULL;
 	tapir_log_set_sink(NULL);
@@ -611,11 +598,11 @@ worker_reader(struct tapir_module *m, struct module_env *env,
 }
 
 /* The counters of the worker thread we run on. */
-static struct worker_counters *
+static struct counters_worker *
 counters_of(struct tapir_module *m, struct module_env *env)
 {
-	return &m->counters[((struct worker *)env->worker)->thread_num %
-	    (m->num_readers - EXTRA_READERS)];
+	return &m->counters->w[((struct worker *)env->worker)->thread_num %
+	    m->counters->workers];
 }
 
 /* ---- answers ---- */
@@ -888,10 +875,11 @@ add_ede(struct module_qstate *qstate, const struct policy_decision *d)
 }
 
 /* One line per decision that changed an answer, as rpz-log does: client,
- * query, action, source, rule. */
+ * query, action, source, rule.  A monitor decision is logged alike with
+ * the action "monitor", then what it would have done. */
 static void
 log_decision(struct policy_store *store, struct module_qstate *qstate,
-	const struct policy_decision *d)
+	const struct policy_decision *d, int monitor)
 {
 	struct mesh_reply *r = qstate->mesh_info->reply_list;
 	char client[128] = "-", name[LDNS_MAX_DOMAINLEN * 4 + 8];
@@ -902,10 +890,17 @@ log_decision(struct policy_store *store, struct module_qstate *qstate,
 			r->query_reply.client_addrlen, client, sizeof(client));
 	dname_str(qstate->qinfo.qname, name);
 	sldns_wire2str_type_buf(qstate->qinfo.qtype, type, sizeof(type));
-	log_info("tapir-pop: %s %s %s %s source %s rule %s", client, name,
-		type, policy_action_name(d->action),
-		policy_source_name(store, d->source),
-		policy_rule_name(d->rule));
+	if (monitor)
+		log_info("tapir-pop: %s %s %s monitor source %s rule %s "
+			"would %s", client, name, type,
+			policy_source_name(store, d->monitor_source),
+			policy_rule_name(d->monitor_rule),
+			policy_action_name(d->monitor_action));
+	else
+		log_info("tapir-pop: %s %s %s %s source %s rule %s", client,
+			name, type, policy_action_name(d->action),
+			policy_source_name(store, d->source),
+			policy_rule_name(d->rule));
 }
 
 /* Answer the query as the decision says; 1 when answered (or dropped)
@@ -920,6 +915,7 @@ apply(struct tapir_module *m, struct policy_store *store,
 
 	switch (d->action) {
 	case POLICY_ACTION_NONE:
+	case POLICY_ACTION_MONITOR:
 	case POLICY_ACTION_PASSTHRU:
 		return 0;
 	case POLICY_ACTION_NXDOMAIN:
@@ -945,7 +941,7 @@ apply(struct tapir_module *m, struct policy_store *store,
 	if (!done)
 		return 0;
 	if (m->log_decisions)
-		log_decision(store, qstate, d);
+		log_decision(store, qstate, d, 0);
 	if (d->action != POLICY_ACTION_DROP && qstate->env->cfg->ede)
 		add_ede(qstate, d);
 	qstate->ext_state[id] = done == 2 ? module_wait_subquery :
@@ -953,13 +949,43 @@ apply(struct tapir_module *m, struct policy_store *store,
 	return 1;
 }
 
-/* Decide for one name of the query (the qname, or a name its answer's
- * CNAME chain reaches).  The decision's data pointer is only valid inside
- * the read section, so the answer is built inside it too. */
+/* Whether an action answers for the name instead of resolving it. */
+static int
+changes_answer(enum policy_action a)
+{
+	return a != POLICY_ACTION_NONE && a != POLICY_ACTION_PASSTHRU;
+}
+
+/* Count, and log, what the decision for one name of the query did.  The
+ * query's own name counts whatever was decided (tcp-only over TCP
+ * included), and its monitor decision; a name of its CNAME chain counts
+ * only when it blocked the answer.  Inside the read section: the
+ * decision's source ids are the store's. */
+static void
+tally(struct tapir_module *m, struct policy_store *store,
+	struct module_qstate *qstate, const struct policy_decision *d,
+	int own, int done)
+{
+	struct counters_worker *wc = counters_of(m, qstate->env);
+
+	if (done || (own && (!changes_answer(d->action) ||
+	    d->action == POLICY_ACTION_TCP_ONLY)))
+		counters_decision(wc, d);
+	if (!own || d->monitor_rule == POLICY_RULE_NONE)
+		return;
+	counters_monitor(wc, d);
+	if (m->log_decisions)
+		log_decision(store, qstate, d, 1);
+}
+
+/* Decide for one name of the query: its own name (own: a redirect may
+ * wait for its CNAME target's answer), or a name its answer's CNAME
+ * chain reaches.  The decision's data pointer is only valid inside the
+ * read section, so the answer is built inside it too. */
 static int
 decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 	int id, uint8_t *wire, size_t max, struct policy_decision *d,
-	int may_wait)
+	int own)
 {
 	uint8_t name[NAME_WIRE_MAX];
 	struct policy_store *store;
@@ -975,11 +1001,10 @@ decide_and_apply(struct tapir_module *m, struct module_qstate *qstate,
 	store = atomic_load_explicit(&m->store, memory_order_acquire);
 	policy_read_begin(store, reader);
 	policy_decide(store, name, len, (int64_t)*qstate->env->now, d);
-	done = apply(m, store, qstate, id, d, may_wait);
+	done = apply(m, store, qstate, id, d, own);
+	tally(m, store, qstate, d, own, done);
 	policy_read_end(store, reader);
 	epoch_leave(&m->epoch, reader);
-	if (done)
-		count(&m->counters[reader].action[d->action]);
 	return done;
 }
 
@@ -1013,16 +1038,15 @@ static void
 judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
 {
 	struct query_info *q = &qstate->qinfo;
+	struct counters_worker *wc = counters_of(m, qstate->env);
 	struct policy_decision d;
 
-	struct worker_counters *wc = counters_of(m, qstate->env);
-
 	if (is_nudge(m, q)) {
-		count(&wc->drains);
+		counters_bump(&wc->drains);
 		drain_flush_queue(m, qstate, id);
 		return;
 	}
-	count(&wc->judged);
+	counters_bump(&wc->judged);
 	if (decide_and_apply(m, qstate, id, q->qname, q->qname_len, &d, 1)) {
 		/* No client waiting: a prefetch of a cached name that is now
 		 * blocked.  Its old answer must not be served any more. */
@@ -1031,10 +1055,6 @@ judge_new(struct tapir_module *m, struct module_qstate *qstate, int id)
 				q->qname_len);
 		return;
 	}
-	if (d.action == POLICY_ACTION_NONE ||
-	    d.action == POLICY_ACTION_PASSTHRU || d.action ==
-	    POLICY_ACTION_TCP_ONLY)
-		count(&wc->action[d.action]);
 	if (d.rule == POLICY_RULE_ALLOW)
 		qstate->minfo[id] = (void *)&allowlisted_mark;
 	qstate->ext_state[id] = module_wait_module;
@@ -1067,7 +1087,7 @@ judge_chain(struct tapir_module *m, struct module_qstate *qstate, int id)
 			hit = decide_and_apply(m, qstate, id,
 				data->rr_data[0] + 2, data->rr_len[0] - 2, &d, 0);
 		if (hit) {
-			count(&counters_of(m, qstate->env)->cloaked);
+			counters_bump(&counters_of(m, qstate->env)->cloaked);
 			ub_cache_remove_name(qstate->env, qstate->qinfo.qname,
 				qstate->qinfo.qname_len);
 			return;
@@ -1139,7 +1159,7 @@ query_response_cb(struct module_qstate *qstate, struct dns_msg *response,
 	}
 	if (hit) {
 		qstate->no_cache_store = 1;
-		count(&counters_of(m, qstate->env)->uncached);
+		counters_bump(&counters_of(m, qstate->env)->uncached);
 	}
 	return 1;
 }

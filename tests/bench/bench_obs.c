@@ -146,6 +146,7 @@ main(int argc, char **argv)
 	struct policy_store *store;
 	struct feed_obs_params p;
 	struct feed_obs *feed;
+	struct keyring *ring;
 	struct reader *rd;
 	atomic_int stop = 0;
 	EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
@@ -178,10 +179,12 @@ main(int argc, char **argv)
 		&p.source);
 	p.source_name = "dns-tapir";
 	p.list = POLICY_LIST_DOUBT;
-	p.connection.server = "mqtts://127.0.0.1:1";  /* never started */
-	p.connection.client_id = "bench";
-	p.connection.topic = "observations/down/tapir-pop";
-	p.trusted_keys = keyfile;
+	if (!(ring = keyring_create(keyfile, "bench", 1000, err,
+	    sizeof(err)))) {
+		fprintf(stderr, "bench_obs: %s\n", err);
+		return 1;
+	}
+	p.keys = ring;
 	p.max_entries = 10000000;
 	p.store = store;
 	if (!(feed = feed_obs_create(&p, err, sizeof(err)))) {
@@ -246,6 +249,7 @@ main(int argc, char **argv)
 		elapsed / 1e6, burst / (elapsed / 1e9), readers, worst / 1e3);
 
 	feed_obs_destroy(feed);
+	keyring_destroy(ring);
 	policy_store_destroy(store);
 	for (i = 0; i < messages + burst; i++)
 		free(jws[i]);

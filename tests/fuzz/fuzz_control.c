@@ -9,13 +9,14 @@
  * real commands over the real engine, built once from a configuration
  * whose sources cover the decision table: list files, a saved RPZ zone
  * (per-record actions, local data, subtrees) and a saved observation
- * state (tags, expiry).  The RPZ primary and the MQTT broker it names do
- * not exist; their feeds retry quietly in the background.  Every request
+ * state (tags, expiry), with a source and a rule on trial.  The RPZ
+ * primary and the MQTT broker it names do not exist; their feeds retry
+ * quietly in the background.  Every request
  * must get an answer; every answer must be whole lines.  A long answer
  * (dump) is produced piece by piece, as the socket thread does, and must
  * end with its count line.
  */
-/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/engine.c module/runtime/overrides.c module/runtime/conf.c module/runtime/feed_types.c feeds/feed.c feeds/file/feed_file.c feeds/file/listfile.c module/base/csv.c feeds/file/feed_dawg.c dawg/dawg.c feeds/rpz/rpz_type.c feeds/rpz/feed_rpz.c feeds/rpz/rpz.c feeds/tapir/mqtt_type.c feeds/tapir/feed_obs.c feeds/tapir/mqtt_conn.c feeds/tapir/bootstrap.c feeds/tapir/status.c feeds/tapir/jws.c feeds/tapir/observation.c feeds/tapir/tags.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/policy/policy.c module/policy/epoch.c */
+/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/engine.c module/runtime/overrides.c module/runtime/conf.c module/runtime/feed_types.c feeds/ module/base/csv.c dawg/dawg.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/policy/policy.c module/policy/epoch.c module/output/output.c module/output/serve.c module/output/zone.c module/policy/policy_zone.c module/runtime/disabled.c module/runtime/counters.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 
@@ -30,6 +31,7 @@
 #include "module/runtime/commands.h"
 #include "module/runtime/conf.h"
 #include "module/runtime/control.h"
+#include "module/runtime/counters.h"
 #include "module/runtime/engine.h"
 #include "module/base/log.h"
 #include "module/base/names.h"
@@ -69,6 +71,11 @@ static const char config_fmt[] =
 	"    name: \"doubt2\"\n"
 	"    list: doubtlist\n"
 	"    file: \"%s/doubt2.txt\"\n"
+	"source:\n"
+	"    name: \"trial\"\n"
+	"    list: denylist\n"
+	"    file: \"%s/trial.txt\"\n"
+	"    action-override: monitor\n"
 	"source:\n"
 	"    name: \"feed\"\n"
 	"    list: denylist\n"
@@ -112,7 +119,8 @@ remove_files(void)
 	static const char *const names[] = { "deny.txt", "allow.txt",
 		"doubt1.txt", "doubt2.txt", "feed.rpz",
 		"tagged.observations.json", "tagged.observations.json.tmp",
-		"overrides", "overrides.tmp" };
+		"overrides", "overrides.tmp", "trial.txt", "disabled-sources",
+		"disabled-sources.tmp" };
 	char path[512];
 	size_t i;
 
@@ -185,15 +193,19 @@ setup(void)
 	write_file(dir, "allow.txt", "ok.tree.example\n", "");
 	write_file(dir, "doubt1.txt", "www.example\nsub.example\n", "");
 	write_file(dir, "doubt2.txt", "www.example\na.sub.example\n", "");
+	write_file(dir, "trial.txt", "new.example\nlisted.example\n", "");
 	write_file(dir, "feed.rpz", rpz_zone, "");
 	write_file(dir, "tagged.observations.json", observations, now);
-	snprintf(text, sizeof(text), config_fmt, dir, dir, dir, dir, dir);
+	snprintf(text, sizeof(text), config_fmt, dir, dir, dir, dir, dir,
+		dir);
 	if (tapir_conf_parse("fuzz.conf", text, strlen(text), &cfg, err,
 	    sizeof(err)) != 0 || !(c.engine = engine_create(cfg, 0, 1, NULL,
 	    NULL, err, sizeof(err)))) {
 		fprintf(stderr, "fuzz_control: %s\n", err);
 		abort();
 	}
+	if (!(c.counters = counters_create(1)))
+		abort();
 	c.reader = 0;
 	c.hooks.flush = hook_flush;
 	c.hooks.stats = hook_stats;

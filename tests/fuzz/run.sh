@@ -6,7 +6,8 @@
 # usage: run.sh [--smoke] [--time SECONDS] [--runs N] [TARGET...]
 #
 # Each tests/fuzz/fuzz_NAME.c names what it links in two header lines:
-#   /* fuzz-sources: path/a.c path/b.c */   (relative to the source tree)
+#   /* fuzz-sources: path/a.c path/b.c dir/ */   (relative to the source
+#   tree; "dir/" is every .c file below dir, so a new feed folder is in)
 #   /* fuzz-libs: -lfoo */
 # It is built with clang -fsanitize=fuzzer,address,undefined and run on
 # its seed corpus tests/fuzz/corpus/NAME/ (copied, so runs do not grow the
@@ -55,7 +56,12 @@ for t in $targets; do
 	sources=$(sed -n 's|^/\* fuzz-sources: \(.*\) \*/$|\1|p' "$src")
 	libs=$(sed -n 's|^/\* fuzz-libs: *\(.*\) *\*/$|\1|p' "$src")
 	paths=""
-	for s in $sources; do paths="$paths $srcdir/$s"; done
+	for s in $sources; do
+		case $s in
+		*/) paths="$paths $(find "$srcdir/$s" -name '*.c' | sort)" ;;
+		*) paths="$paths $srcdir/$s" ;;
+		esac
+	done
 	bin="$work/fuzz_$t"
 	# shellcheck disable=SC2086
 	if ! "$cc" -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \

@@ -379,20 +379,26 @@ b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 # b64dec: stdin from base64url, padded or not, decoded.
 b64dec() { tr -- '-_' '+/' | awk '{ n = length($0) % 4; if (n == 2) $0 = $0 "=="; else if (n == 3) $0 = $0 "="; print }' | base64 -d; }
 
+# ed25519_jwk KEY KID: the public JWK of an Ed25519 key file, as kid KID.
+ed25519_jwk() {
+	ck_x=$(openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | b64url)
+	printf '{"kty":"OKP","crv":"Ed25519","kid":"%s","x":"%s"}' "$2" "$ck_x"
+}
+
 # make_core_key DIR: the Ed25519 key DNS TAPIR Core signs with
 # (DIR/core.pem) and the JWK Set that trusts it as kid core-1
 # (DIR/validation-keys.json), for trusted-keys.
 make_core_key() {
 	openssl genpkey -algorithm ed25519 -out "$1/core.pem" 2>/dev/null || return 1
-	ck_x=$(openssl pkey -in "$1/core.pem" -pubout -outform DER | tail -c 32 | b64url)
-	printf '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"core-1","x":"%s"}]}\n' \
-		"$ck_x" > "$1/validation-keys.json"
+	printf '{"keys":[%s]}\n' "$(ed25519_jwk "$1/core.pem" core-1)" \
+		> "$1/validation-keys.json"
 }
 
-# jws_sign KEY IN OUT: IN as a flattened JWS signed with KEY (EdDSA, kid
-# core-1), as Core signs.  Works through files: IN may be large.
+# jws_sign KEY IN OUT [KID]: IN as a flattened JWS signed with KEY
+# (EdDSA, kid KID, default core-1), as Core signs.  Works through files:
+# IN may be large.
 jws_sign() {
-	js_prot=$(printf '{"alg":"EdDSA","kid":"core-1"}' | b64url)
+	js_prot=$(printf '{"alg":"EdDSA","kid":"%s"}' "${4:-core-1}" | b64url)
 	b64url < "$2" > "$3.b64"
 	printf '%s.' "$js_prot" > "$3.input"
 	cat "$3.b64" >> "$3.input"

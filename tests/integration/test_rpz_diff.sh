@@ -6,7 +6,9 @@
 # with the same upstream (a local auth-zone) and the same validator and
 # iterator (module-config "respip validator iterator", respip being what
 # rpz: needs, against "dynlib validator iterator"); more than a thousand
-# queries to both, compared per category.
+# queries to both, compared per category.  A third Unbound follows the
+# module's output (rpz: with primary: the module, module/output/) and
+# must answer every query as the module does.
 #
 # Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
 #
@@ -41,7 +43,8 @@ D=$T_DIR
 KPORT=$(free_port)
 NPORT=$(free_port)
 SECRET=$(head -c 32 /dev/urandom | base64)
-mkdir -p "$D/knot" "$D/ref" "$D/mod" "$D/gen"
+OPORT=$(free_port)
+mkdir -p "$D/knot" "$D/ref" "$D/mod" "$D/gen" "$D/fol"
 
 awk -v OUT="$D/gen" -f "$top_srcdir/tests/integration/rpz_diff_gen.awk" ||
 	{ not_ok "generate the zones"; finish; }
@@ -86,7 +89,15 @@ source:
     tsig-key: tkey
     tsig-secret: "$SECRET"
     notify-listen: 127.0.0.1@$NPORT
+output:
+    name: out
+    zone: out.test.
+    listen: 127.0.0.1@$OPORT
 EOF2
+FPORT=$(free_port)
+diff_conf "$D/fol" "$FPORT" "respip validator iterator" "rpz:
+	name: \"out.test.\"
+	primary: 127.0.0.1@$OPORT"
 write_knot_conf "$D" "$KPORT" "$NPORT" "$SECRET" rpz.test
 
 start_knot "$D" "$KPORT" rpz.test ||
@@ -102,6 +113,13 @@ check "the module applied the zone by AXFR" \
 	"$D/mod/unbound.log"
 check "Unbound's rpz: loaded the zone" \
 	wait_for 10 rcode_is "$RPORT" nx1.d.example A NXDOMAIN
+check "the module's output serves the policy" \
+	wait_for 20 grep -q "output out: zone out.test. serial" "$D/mod/unbound.log"
+start_unbound "$D/fol" "$FPORT" ||
+	{ not_ok "follower unbound starts"; sed 's/^/# /' "$D/fol/unbound.log"; finish; }
+FOL_PID=$UB_PID
+check "an Unbound rpz: with primary: the module transfers it" \
+	wait_for 20 rcode_is "$FPORT" nx1.d.example A NXDOMAIN
 
 # normalise: dig output (+cmd +comments +answer, batch or not) on stdin,
 # one line per query: "NAME TYPE <tab> rcode tc=0|1 <tab> sorted answer".
@@ -186,8 +204,16 @@ awk '{ k = toupper($2) " " toupper($3) }
 
 (ask "$RPORT" "$D/ref.out") &
 ask_pid=$!
+(ask "$FPORT" "$D/fol.out") &
+fol_pid=$!
 (ask "$MPORT" "$D/mod.out")
 wait "$ask_pid"
+wait "$fol_pid"
+n_fol=$(wc -l < "$D/mod.out")
+diff "$D/mod.out" "$D/fol.out" > "$D/fol.diff"
+check "the follower of the output answers all $n_fol queries as the module" \
+	test ! -s "$D/fol.diff" -a "$n_fol" -ge 1000
+head -20 "$D/fol.diff" | sed 's/^/# /'
 
 # CATEGORY <tab> KEY <tab> REF RESULT <tab> MODULE RESULT, per query.
 awk -F '	' 'FILENAME == ARGV[1] { ref[$1] = $2 "\t" $3; next }
@@ -251,6 +277,7 @@ check "Unbound's RPZ answers every category as expected (the setup works)" \
 	test ! -s "$D/sanity"
 head -20 "$D/sanity"
 
+stop_pid "$FOL_PID"
 stop_pid "$MOD_PID"
 stop_pid "$REF_PID"
 check "no sanitizer reports" test -z "$(sanitizer_reports "$D/mod")"

@@ -161,7 +161,19 @@ test_errors_name_file_line_key(void **state)
 	assert_error("source:\n  name: a\n  column: 0\n",
 		"t.conf:3: column: must be at least 1");
 	assert_error("source:\n  action-override: maybe\n",
-		"t.conf:2: action-override: expected yes or no");
+		"t.conf:2: action-override: expected yes, no or monitor");
+	/* Only the doubtlist rules go on trial; a source with
+	 * action-override: monitor. */
+	assert_error("policy:\n  denylist-action: monitor\n",
+		"t.conf:2: denylist-action: unknown action 'monitor'");
+	assert_error("policy:\n  allowlist-action: monitor\n",
+		"t.conf:2: allowlist-action: unknown action 'monitor'");
+	assert_error("server:\n  metrics-listen: 127.0.0.1\n",
+		"t.conf:2: metrics-listen: '127.0.0.1' has no port");
+	assert_error("server:\n  metrics-listen: localhost@9100\n",
+		"t.conf:2: metrics-listen: 'localhost@9100' is not an address");
+	assert_error("server:\n  metrics-listen: 127.0.0.1@0\n",
+		"t.conf:2: metrics-listen: must be at least 1");
 	/* A key without its value leaves the clause open: the keys after
 	 * it are still the source's (a fuzzer's crash). */
 	assert_error("source:\n  name: a\n  list:\n  list: denylist\n"
@@ -187,6 +199,40 @@ test_errors_whole_config(void **state)
 	assert_error("policy:\n  redirect-a: 192.0.2.1\n"
 		"  redirect-cname: x.example\n",
 		"redirect-cname cannot be combined");
+}
+
+/* Trials and /metrics: monitor as a doubtlist rule's action and as a
+ * source's action-override, which replaces an earlier yes; the metrics
+ * address in Unbound's notation. */
+static void
+test_monitor_and_metrics(void **state)
+{
+	struct tapir_conf *cfg = parse_ok(
+		"server:\n"
+		"    metrics-listen: \"::1@9167\"\n"
+		"policy:\n"
+		"    numsources: 2 monitor\n"
+		"    numtags: 3 nodata\n"
+		"    tags: \"likelymalware\" monitor\n"
+		"source:\n"
+		"    name: trial\n"
+		"    file: t.txt\n"
+		"    action-override: yes\n"
+		"    action-override: monitor\n"
+		"source:\n"
+		"    name: plain\n"
+		"    file: p.txt\n"
+		"    action-override: monitor\n"
+		"    action-override: no\n");
+
+	(void)state;
+	assert_string_equal(cfg->metrics_listen, "::1@9167");
+	assert_int_equal(cfg->rules.numsources_action, POLICY_ACTION_MONITOR);
+	assert_int_equal(cfg->rules.numtags_action, POLICY_ACTION_NODATA);
+	assert_int_equal(cfg->rules.tags_action, POLICY_ACTION_MONITOR);
+	assert_int_equal(cfg->sources->flags, POLICY_SOURCE_MONITOR);
+	assert_int_equal(cfg->sources->next->flags, 0);
+	tapir_conf_free(cfg);
 }
 
 /* The DNS TAPIR feed: mqtt: clause, observation source, tag rules. */
@@ -246,20 +292,59 @@ test_mqtt_and_tags(void **state)
 	assert_error("mqtt:\n    server: http://b\n", "t.conf:2: server: ");
 	assert_error("source:\n    name: c\n    type: mqtt\n",
 		"needs 'topic'");
-	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+	/* Any number of sources share the one connection. */
+	cfg = parse_ok("mqtt:\n    server: mqtt://b:1883\n"
 		"    insecure-unsigned: yes\n"
+		"    config-topic: configuration/node/pop\n"
+		"    insecure-unsigned-config: yes\n"
+		"    session-expiry: 0\n    rebootstrap-after: 300\n"
+		"    cert-warn-days: 7\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t/+\n"
+		"    trusted-keys: other.json\n    core-config: no\n"
+		"source:\n    name: d\n    type: mqtt\n    topic: \"u/#\"\n");
+	m = cfg->clauses[feed_type_index(&feed_type_mqtt)];
+	o = cfg->sources->conf;
+	assert_string_equal(m->config_topic, "configuration/node/pop");
+	assert_int_equal(m->insecure_unsigned_config, 1);
+	assert_int_equal(m->session_expiry, 0);
+	assert_int_equal(m->rebootstrap_after, 300);
+	assert_int_equal(m->cert_warn_days, 7);
+	assert_string_equal(o->trusted_keys, "other.json");
+	assert_int_equal(o->core_config, 0);
+	assert_int_equal(((const struct mqtt_source_conf *)
+		cfg->sources->next->conf)->core_config, -1);
+	tapir_conf_free(cfg);
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    insecure-unsigned: yes\n    config-topic: c\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
+		"config-topic needs 'trusted-keys'");
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    trusted-keys: k.json\n    config-topic: c\n"
+		"source:\n    name: c\n    type: mqtt\n    topic: c\n",
+		"the topic is mqtt:'s config-topic");
+	assert_error("mqtt:\n    server: mqtt://b:1883\n"
+		"    trusted-keys: k.json\n"
 		"source:\n    name: c\n    type: mqtt\n    topic: t\n"
-		"source:\n    name: d\n    type: mqtt\n    topic: u\n",
-		"only one source of type mqtt");
+		"    core-config: yes\n", "needs 'config-topic'");
+	assert_error("source:\n    name: c\n    type: mqtt\n"
+		"    topic: \"a/#/b\"\n", "t.conf:4: topic: ");
+	assert_error("mqtt:\n    config-topic: a+\n",
+		"t.conf:2: config-topic: ");
+	assert_error("mqtt:\n    session-expiry: 4294967296\n",
+		"t.conf:2: session-expiry: ");
 	assert_error("mqtt:\n    server: mqtt://b:1883\n"
 		"    insecure-unsigned: yes\n    status-key: k.json\n"
 		"source:\n    name: c\n    type: mqtt\n    topic: t\n",
 		"status-key needs edge-id");
 	assert_error("mqtt:\n    status-key: k.json\n    edge-id: e\n",
-		"need a source of type mqtt");
+		"needs a source of type mqtt");
 	assert_error("mqtt:\n    edge-id: a/b\n", "t.conf:2: edge-id: ");
 	assert_error("source:\n    name: c\n    type: mqtt\n    bootstrap-url: "
 		"http://x/\n", "not an https:// URL");
+	/* A word alone that names no clause leaves the source open (it
+	 * was closed, and the next key of the source crashed the parser). */
+	assert_error("source:\n    name: a\n    bogus:\n    list: denylist\n",
+		"t.conf:3: bogus: unknown key for a source of type file");
 	/* A key of another type is not one of this source's. */
 	assert_error("source:\n    name: c\n    zone: x.\n    file: f\n",
 		"t.conf:3: zone: unknown key for a source of type file");
@@ -286,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors_name_file_line_key),
 		cmocka_unit_test(test_errors_whole_config),
+		cmocka_unit_test(test_monitor_and_metrics),
 		cmocka_unit_test(test_mqtt_and_tags),
 		cmocka_unit_test(test_read_file),
 	};

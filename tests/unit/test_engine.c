@@ -1,8 +1,9 @@
 /*
- * tests/unit/test_engine.c - runtime overrides: what a command reports is
- * what is in force, now and after a restart, when the state file cannot
- * be written; an unreadable overrides file is kept aside.  A reload
- * carries unchanged sources over and reports only what changed.
+ * tests/unit/test_engine.c - runtime overrides and switched-off sources:
+ * what a command reports is what is in force, now and after a restart,
+ * when the state file cannot be written; an unreadable file is kept
+ * aside; what a switch may block is handed to the change callback.  A
+ * reload carries unchanged sources over and reports only what changed.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
@@ -51,9 +52,10 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* An engine with no sources but the overrides, kept in dir. */
+/* An engine with no sources but the overrides, kept in dir; changes
+ * go to changed. */
 static struct engine *
-start(void)
+start_with(policy_changed_fn changed, void *arg)
 {
 	struct tapir_conf *cfg = NULL;
 	struct engine *e;
@@ -62,10 +64,16 @@ start(void)
 	snprintf(text, sizeof(text), "server:\n    state-dir: \"%s\"\n", dir);
 	assert_int_equal(tapir_conf_parse("t.conf", text, strlen(text), &cfg,
 		err, sizeof(err)), 0);
-	e = engine_create(cfg, 0, 1, NULL, NULL, err, sizeof(err));
+	e = engine_create(cfg, 0, 1, changed, arg, err, sizeof(err));
 	if (!e)
 		fail_msg("engine_create: %s", err);
 	return e;
+}
+
+static struct engine *
+start(void)
+{
+	return start_with(NULL, NULL);
 }
 
 static const uint8_t *
@@ -386,6 +394,108 @@ test_reload_carry(void **state)
 	assert_int_equal(unlink(dawg), 0);
 }
 
+/* Names handed to the change callback. */
+struct flushed {
+	unsigned n;
+};
+
+static void
+note_flush(void *arg, const uint8_t *name, int subtree)
+{
+	struct flushed *f = arg;
+
+	(void)name;
+	(void)subtree;
+	f->n++;
+}
+
+/* Whether source i is switched on. */
+static int
+source_on(struct engine *e, unsigned i)
+{
+	struct engine_source_info si;
+
+	engine_source_info(e, i, &si);
+	return si.enabled;
+}
+
+/* source_disable and source_enable: stored first, in force at once and
+ * after a restart; the names a switch may block are flushed (a denylist
+ * switched on, an allowlist switched off), no others. */
+static void
+test_source_switch(void **state)
+{
+	struct flushed f = { 0 };
+	struct engine *e = start_with(note_flush, &f);
+	unsigned deny = engine_source_count(e) - 1, allow = deny - 1;
+	char path[300], aside_tmp[300];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/disabled-sources", dir);
+	snprintf(aside_tmp, sizeof(aside_tmp), "%s/disabled-sources.tmp", dir);
+	assert_int_equal(overrides_set(engine_overrides(e), 0, wire("a.example"),
+		POLICY_ACTION_NONE), 0);
+	assert_int_equal(overrides_set(engine_overrides(e), 0, wire("b.example"),
+		POLICY_ACTION_NONE), 0);
+	assert_int_equal(overrides_set(engine_overrides(e), 1, wire("c.example"),
+		POLICY_ACTION_NONE), 0);
+	assert_int_equal(engine_source_switch(e, "nosuch", 0),
+		ENGINE_SWITCH_UNKNOWN);
+	f.n = 0;
+	assert_int_equal(engine_source_switch(e, OVERRIDES_DENY, 0),
+		ENGINE_SWITCH_OK);
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NONE);
+	assert_false(source_on(e, deny));
+	assert_int_equal(f.n, 0);
+	assert_int_equal(engine_source_switch(e, OVERRIDES_DENY, 0),
+		ENGINE_SWITCH_OK);
+	assert_non_null(strstr(contents(path), "\n" OVERRIDES_DENY "\n"));
+	engine_destroy(e);
+
+	e = start_with(note_flush, &f);
+	assert_false(source_on(e, deny));
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NONE);
+	f.n = 0;
+	assert_int_equal(engine_source_switch(e, OVERRIDES_DENY, 1),
+		ENGINE_SWITCH_OK);
+	/* Its every name (an earlier test's are there too). */
+	{
+		struct engine_source_info si;
+		engine_source_info(e, deny, &si);
+		assert_true(si.entries >= 2);
+		assert_int_equal(f.n, si.entries);
+	}
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_null(strstr(contents(path), OVERRIDES_DENY));
+	f.n = 0;
+	assert_int_equal(engine_source_switch(e, OVERRIDES_ALLOW, 0),
+		ENGINE_SWITCH_OK);
+	assert_int_equal(f.n, 1);          /* c.example */
+	assert_int_equal(engine_source_switch(e, OVERRIDES_ALLOW, 1),
+		ENGINE_SWITCH_OK);
+	assert_int_equal(f.n, 1);
+	assert_true(source_on(e, allow));
+
+	/* Not stored: nothing changes. */
+	assert_int_equal(mkdir(aside_tmp, 0700), 0);
+	assert_int_equal(engine_source_switch(e, OVERRIDES_DENY, 0),
+		ENGINE_SWITCH_NOT_STORED);
+	assert_true(source_on(e, deny));
+	assert_int_equal(action_of(e, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(rmdir(aside_tmp), 0);
+	engine_destroy(e);
+
+	/* A line that names no source: the file is kept aside, the names
+	 * that could be read are in force and stored again. */
+	put_file(path, OVERRIDES_DENY "\n\001bad\n", sizeof(OVERRIDES_DENY) + 5);
+	e = start();
+	assert_false(source_on(e, deny));
+	assert_int_equal(engine_disabled_broken(e), 1);
+	assert_non_null(strstr(contents(path), "\n" OVERRIDES_DENY "\n"));
+	assert_null(strstr(contents(path), "bad"));
+	engine_destroy(e);
+}
+
 int
 main(void)
 {
@@ -393,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_unwritable),
 		cmocka_unit_test(test_broken_file),
 		cmocka_unit_test(test_reload_carry),
+		cmocka_unit_test(test_source_switch),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, setup, teardown);

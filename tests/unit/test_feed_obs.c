@@ -63,9 +63,6 @@ feed_create(struct fixture *fx)
 	memset(&p, 0, sizeof(p));
 	p.source_name = "dns-tapir";
 	p.list = POLICY_LIST_DOUBT;
-	p.connection.server = "mqtts://127.0.0.1:1";  /* never started */
-	p.connection.client_id = "test";
-	p.connection.topic = "observations/down/tapir-pop";
 	p.insecure_unsigned = 1;
 	p.max_entries = 1000;
 	p.state_file = state_file;

@@ -418,6 +418,125 @@ test_expiry(void **state)
 		POLICY_ACTION_NXDOMAIN);
 	assert_int_equal(decide_at(s, "brief.example", NOW).action,
 		POLICY_ACTION_NONE);
+	/* Counted per source, for the operator's counters. */
+	{
+		struct policy_source_stats st;
+		assert_int_equal(policy_store_source_stats(s, deny, &st), 0);
+		assert_int_equal(st.expired, 1);
+		assert_int_equal(policy_store_source_stats(s, allow_sub, &st),
+			0);
+		assert_int_equal(st.expired, 1);
+	}
+	policy_store_destroy(s);
+}
+
+/* Sources and rules on trial decide only in the monitor fields, which
+ * differ from the decision or are empty; a source switched off decides
+ * nothing, on trial or not, and keeps its entries. */
+static void
+test_monitor_and_switch(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_decision d;
+	uint16_t deny, trial_deny, trial_allow, doubt, trial_doubt;
+
+	(void)state;
+	policy_rules_default(&r);
+	r.numsources = 2;
+	r.numsources_action = POLICY_ACTION_NODATA;
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	policy_source_add(s, "a-trial-deny", POLICY_LIST_DENY,
+		POLICY_SOURCE_MONITOR, &trial_deny);
+	policy_source_add(s, "trial-allow", POLICY_LIST_ALLOW,
+		POLICY_SOURCE_MONITOR, &trial_allow);
+	policy_source_add(s, "doubt", POLICY_LIST_DOUBT, 0, &doubt);
+	policy_source_add(s, "trial-doubt", POLICY_LIST_DOUBT,
+		POLICY_SOURCE_MONITOR, &trial_doubt);
+	put(s, trial_deny, "new.example", 0, 0, POLICY_ACTION_DROP, 0);
+	put(s, deny, "both.example", 0, 0, 0, 0);
+	put(s, trial_deny, "both.example", 0, 0, 0, 0);
+	put(s, deny, "ok.example", 0, 0, 0, 0);
+	put(s, trial_allow, "ok.example", 0, 0, 0, 0);
+	put(s, deny, "old.example", 0, 0, 0, 0);
+	put(s, doubt, "two.example", 0, 0, 0, 0);
+	put(s, trial_doubt, "two.example", 0, 0, 0, 0);
+
+	/* Only the trial source has it: resolved, and what it would do. */
+	d = decide(s, "new.example");
+	assert_int_equal(d.action, POLICY_ACTION_NONE);
+	assert_int_equal(d.source, -1);
+	assert_int_equal(d.monitor_action, POLICY_ACTION_DROP);
+	assert_int_equal(d.monitor_rule, POLICY_RULE_DENY);
+	assert_int_equal(d.monitor_source, trial_deny);
+	/* Both: blocked by the real one; the trial one, sorting first,
+	 * would have been the one to say so. */
+	d = decide(s, "both.example");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.source, deny);
+	assert_int_equal(d.monitor_source, trial_deny);
+	assert_int_equal(d.monitor_action, POLICY_ACTION_NXDOMAIN);
+	/* A trial allowlist would let it through. */
+	d = decide(s, "ok.example");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.monitor_action, POLICY_ACTION_PASSTHRU);
+	assert_int_equal(d.monitor_rule, POLICY_RULE_ALLOW);
+	assert_int_equal(d.monitor_source, trial_allow);
+	/* Nothing on trial has it: no monitor decision. */
+	d = decide(s, "old.example");
+	assert_int_equal(d.monitor_rule, POLICY_RULE_NONE);
+	assert_int_equal(d.monitor_action, POLICY_ACTION_NONE);
+	assert_int_equal(d.monitor_source, -1);
+	/* A trial doubtlist source counts only on trial. */
+	d = decide(s, "two.example");
+	assert_int_equal(d.action, POLICY_ACTION_NONE);
+	assert_int_equal(d.doubt_matches, 1);
+	assert_int_equal(d.monitor_action, POLICY_ACTION_NODATA);
+	assert_int_equal(d.monitor_rule, POLICY_RULE_NUMSOURCES);
+
+	/* Switched off: no decision, not even on trial; on again. */
+	assert_int_equal(policy_source_set_enabled(s, deny, 0), 0);
+	assert_false(policy_source_enabled(s, deny));
+	assert_int_equal(decide(s, "old.example").action, POLICY_ACTION_NONE);
+	d = decide(s, "both.example");
+	assert_int_equal(d.action, POLICY_ACTION_NONE);
+	assert_int_equal(d.monitor_source, trial_deny);
+	assert_int_equal(policy_source_set_enabled(s, trial_deny, 0), 0);
+	assert_int_equal(decide(s, "new.example").monitor_rule,
+		POLICY_RULE_NONE);
+	assert_int_equal(policy_source_set_enabled(s, deny, 1), 0);
+	assert_int_equal(policy_source_set_enabled(s, trial_deny, 1), 0);
+	assert_true(policy_source_enabled(s, deny));
+	assert_int_equal(decide(s, "old.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(s, "new.example").monitor_action,
+		POLICY_ACTION_DROP);
+	assert_int_equal(policy_source_set_enabled(s, 40, 0), -1);
+	assert_false(policy_source_enabled(s, 40));
+	policy_store_destroy(s);
+
+	/* A rule on trial: fires only there, as the least restrictive. */
+	policy_rules_default(&r);
+	r.numsources = 1;
+	r.numsources_action = POLICY_ACTION_MONITOR;
+	r.numtags = 2;
+	r.numtags_action = POLICY_ACTION_NXDOMAIN;
+	strcpy(r.tag_source, "tagged");
+	s = store_with(&r);
+	policy_source_add(s, "tagged", POLICY_LIST_DOUBT, 0, &doubt);
+	put(s, doubt, "one.example", 0x1, 0, 0, 0);
+	put(s, doubt, "three.example", 0x7, 0, 0, 0);
+	d = decide(s, "one.example");
+	assert_int_equal(d.action, POLICY_ACTION_NONE);
+	assert_int_equal(d.rule, POLICY_RULE_NONE);
+	assert_int_equal(d.monitor_action, POLICY_ACTION_MONITOR);
+	assert_int_equal(d.monitor_rule, POLICY_RULE_NUMSOURCES);
+	assert_int_equal(d.monitor_source, doubt);
+	d = decide(s, "three.example");
+	assert_int_equal(d.action, POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(d.rule, POLICY_RULE_NUMTAGS);
+	assert_int_equal(d.monitor_rule, POLICY_RULE_NONE);
 	policy_store_destroy(s);
 }
 
@@ -986,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_matching),
 		cmocka_unit_test(test_per_record_actions),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_monitor_and_switch),
 		cmocka_unit_test(test_batches_and_changes),
 		cmocka_unit_test(test_overlay_merge),
 		cmocka_unit_test(test_replace_all_diff),
