@@ -18,7 +18,9 @@
  *	while the configuration is read, before anything runs;
  *   create: load what is there (a file, a saved zone or state) into the
  *	store; no thread yet, so a reload can build a whole new engine
- *	beside the running one and throw it away if a source is bad;
+ *	beside the running one and throw it away if a source is bad; on a
+ *	reload of an unchanged source, take the running feed's data over
+ *	instead when it is still current (feed_env.prev);
  *   start: threads, sockets, connections; on a reload only after the
  *	engine it replaces has ended (its connections, its last save);
  *   handover (optional): before start on a reload, pick up what the
@@ -111,6 +113,13 @@ struct feed_env {
 	 *  (a reload keeps the policy in force instead); 0: the source
 	 *  starts empty and its feed keeps trying. */
 	int strict;
+	/** On a reload, the running engine's feed of this source when the
+	 *  source is configured exactly as before (type, list, flags and
+	 *  conf_equal()), else NULL.  Its threads may still be running.
+	 *  create may then take its data over instead of loading it
+	 *  (policy_source_share()) if that data is still what the source
+	 *  would load now; the type's own rules say when. */
+	void *prev;
 };
 
 /** Called for each type-specific counter a feed shows beside its
@@ -158,6 +167,10 @@ struct feed_type {
 		size_t errlen);
 	/** Free a source configuration. */
 	void (*conf_free)(void *conf);
+	/** Whether two configurations of the type say the same (a reload
+	 *  hands create the previous feed only then: feed_env.prev); NULL
+	 *  when a reload always loads the type's sources anew. */
+	int (*conf_equal)(const void *a, const void *b);
 	/** Each file the source clause names (optional; checkconf checks
 	 *  that Unbound's user can read them). */
 	void (*conf_files)(const void *conf, feed_file_fn fn, void *arg);

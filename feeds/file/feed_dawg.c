@@ -34,6 +34,10 @@ struct feed_dawg {
 	struct feed_env env;
 	struct feed_watch watch;
 	struct feed_counters counters;
+	/* The version of the file attached, under counters.lock: what a
+	 * reload may take over (carry()). */
+	struct file_id loaded;
+	int have_loaded;
 };
 
 /* Query time: edm's rule on the canonical name (the name, then
@@ -136,6 +140,10 @@ load(struct feed_dawg *f)
 		return -1;
 	}
 	feed_watch_tried(&f->watch, 0, &version);
+	pthread_mutex_lock(&f->counters.lock);
+	f->loaded = version;
+	f->have_loaded = 1;
+	pthread_mutex_unlock(&f->counters.lock);
 	/* Comparing two files word by word would cost more than refilling
 	 * a cache: any cached name may be affected. */
 	if (f->env.changed)
@@ -174,6 +182,40 @@ dawg_destroy(void *feed)
 	free(f);
 }
 
+/* A reload of a source configured as before: share the running feed's
+ * attached file (the store counts its users) instead of reading it
+ * again, when it is still the version on disk.  1 if carried over. */
+static int
+carry(struct feed_dawg *f, struct feed_dawg *prev)
+{
+	struct file_id loaded, now;
+	struct feed_stats st;
+	int have;
+
+	/* The version first: a load by prev before the share leaves the
+	 * store newer than the version, which costs a load at the first
+	 * poll, never a missed one. */
+	pthread_mutex_lock(&prev->counters.lock);
+	loaded = prev->loaded;
+	have = prev->have_loaded;
+	st = prev->counters.s;
+	pthread_mutex_unlock(&prev->counters.lock);
+	if (!have || file_id_get(f->path, &now) != 0 ||
+	    !file_id_equal(&loaded, &now) ||
+	    policy_source_share(f->env.store, f->env.source, prev->env.store,
+	    prev->env.source) != 0)
+		return 0;
+	feed_watch_tried(&f->watch, 0, &now);
+	pthread_mutex_lock(&f->counters.lock);
+	f->counters.s = st;
+	f->loaded = loaded;
+	f->have_loaded = 1;
+	pthread_mutex_unlock(&f->counters.lock);
+	tapir_log(TAPIR_LOG_INFO, "source %s: %s unchanged, carried over",
+		f->source_name, f->path);
+	return 1;
+}
+
 static void *
 dawg_create(const void *conf, void *shared, const struct feed_env *env,
 	char *err, size_t errlen)
@@ -197,6 +239,8 @@ dawg_create(const void *conf, void *shared, const struct feed_env *env,
 	f->watch.arg = f;
 	feed_watch_init(&f->watch);
 	/* Like a list file, a missing or bad DAWG is logged and retried. */
+	if (env->prev && carry(f, env->prev))
+		return f;
 	if (load(f) != 0 && env->strict) {
 		struct feed_stats st;
 		feed_counters_get(&f->counters, &st);
@@ -262,6 +306,14 @@ dawg_conf_check(const void *conf, const void *clause, char *err,
 	return 0;
 }
 
+static int
+dawg_conf_equal(const void *a, const void *b)
+{
+	const struct feed_dawg_conf *x = a, *y = b;
+
+	return strcmp(x->path, y->path) == 0;
+}
+
 static void
 dawg_conf_free(void *conf)
 {
@@ -279,6 +331,7 @@ const struct feed_type feed_type_dawg = {
 	.conf_key = dawg_conf_key,
 	.conf_check = dawg_conf_check,
 	.conf_free = dawg_conf_free,
+	.conf_equal = dawg_conf_equal,
 	.create = dawg_create,
 	.start = dawg_start,
 	.stats = dawg_stats,

@@ -31,6 +31,10 @@ struct feed_file {
 	struct feed_watch watch;
 	struct feed_counters counters;
 	uint64_t bad_lines;         /* under counters.lock */
+	/* The version of the file in the store, under counters.lock: what
+	 * a reload may take over (carry()). */
+	struct file_id loaded;
+	int have_loaded;
 };
 
 /* A load failed, or the file went missing: count it, keep the reason for
@@ -176,6 +180,8 @@ load(struct feed_file *f)
 	feed_counters_update(&f->counters);
 	pthread_mutex_lock(&f->counters.lock);
 	f->bad_lines += bad;
+	f->loaded = before;
+	f->have_loaded = 1;
 	pthread_mutex_unlock(&f->counters.lock);
 	tapir_log(TAPIR_LOG_INFO, "source %s: loaded %llu names from %s%s",
 		f->source_name, (unsigned long long)names, f->conf->path,
@@ -201,6 +207,46 @@ watch_gone(void *arg, int err)
 	reject(f, "cannot open %s: %s", f->conf->path, file_strerror(err));
 }
 
+/* A reload of a source configured as before: share the running feed's
+ * entries instead of starting empty.  1 when the file is still the
+ * version they came from (nothing to load); 0 when it must be loaded,
+ * over the shared entries if there were any, so that only what changed
+ * is stored anew and reported. */
+static int
+carry(struct feed_file *f, struct feed_file *prev)
+{
+	struct file_id loaded, now;
+	struct feed_stats st;
+	uint64_t bad;
+	int have;
+
+	/* The version first, then the entries: a load by prev in between
+	 * leaves the entries newer than the version, which costs a load at
+	 * the first poll, never a missed one. */
+	pthread_mutex_lock(&prev->counters.lock);
+	loaded = prev->loaded;
+	have = prev->have_loaded;
+	st = prev->counters.s;
+	bad = prev->bad_lines;
+	pthread_mutex_unlock(&prev->counters.lock);
+	if (!have || policy_source_share(f->env.store, f->env.source,
+	    prev->env.store, prev->env.source) != 0)
+		return 0;
+	pthread_mutex_lock(&f->counters.lock);
+	f->counters.s = st;
+	f->bad_lines = bad;
+	f->loaded = loaded;
+	f->have_loaded = 1;
+	pthread_mutex_unlock(&f->counters.lock);
+	if (file_id_get(f->conf->path, &now) != 0 ||
+	    !file_id_equal(&loaded, &now))
+		return 0;
+	feed_watch_tried(&f->watch, 0, &now);
+	tapir_log(TAPIR_LOG_INFO, "source %s: %s unchanged, carried over",
+		f->source_name, f->conf->path);
+	return 1;
+}
+
 static void *
 file_create(const void *conf, void *shared, const struct feed_env *env,
 	char *err, size_t errlen)
@@ -224,7 +270,10 @@ file_create(const void *conf, void *shared, const struct feed_env *env,
 	feed_watch_init(&f->watch);
 	/* A failed first load is logged; the source serves nothing until
 	 * the file becomes readable, unless the caller must not start
-	 * without it. */
+	 * without it.  A changed file on a reload loads over the carried
+	 * entries: only the difference is stored anew. */
+	if (env->prev && carry(f, env->prev))
+		return f;
 	if (load(f) != 0 && env->strict) {
 		snprintf(err, errlen, "source %s: cannot load %s (see the "
 			"log)", env->name, f->conf->path);
@@ -354,6 +403,15 @@ file_conf_check(const void *conf, const void *clause, char *err,
 	return 0;
 }
 
+static int
+file_conf_equal(const void *a, const void *b)
+{
+	const struct feed_file_conf *x = a, *y = b;
+
+	return strcmp(x->path, y->path) == 0 && x->format == y->format &&
+	    x->column == y->column;
+}
+
 static void
 file_conf_free(void *conf)
 {
@@ -370,6 +428,7 @@ const struct feed_type feed_type_file = {
 	.conf_key = file_conf_key,
 	.conf_check = file_conf_check,
 	.conf_free = file_conf_free,
+	.conf_equal = file_conf_equal,
 	.create = file_create,
 	.start = file_start,
 	.stats = file_stats,

@@ -15,10 +15,12 @@
  * primary.
  *
  * Messages are built, parsed, signed and verified with ldns; the records
- * go one by one into the zone view (feeds/rpz/rpz.h), which reports
- * changed owners into one policy batch.  The batch is published only after the
+ * go one by one through the zone's transfer state (feeds/rpz/rpz.h),
+ * which reports changed owners into one policy batch and reads owners'
+ * entries back from the store.  The batch is published only after the
  * transfer ended with its final SOA and every message's TSIG verified;
- * anything else aborts it and rolls the view back.
+ * anything else aborts it.  The store holds the zone: the feed keeps
+ * nothing per owner.
  *
  * TSIG: every message of a response must be signed (Knot, BIND and
  * PowerDNS sign each one; RFC 8945 also allows up to 99 unsigned
@@ -73,6 +75,10 @@ struct feed_rpz {
 	struct tapir_thread thread;
 	/* Owned by the feed's thread once it runs (before: the caller). */
 	struct rpz_zone *view;
+	/* The zone in force: the store's entries and the SOA change
+	 * together under it (a reload's new feed reads both,
+	 * feed_rpz_carry()).  The feed's thread reads soa without it. */
+	pthread_mutex_t state_lock;
 	ldns_rr *soa;               /* SOA of the zone in force, or NULL */
 	int notify_fd;              /* UDP */
 	int notify_tcp_fd;          /* listening TCP */
@@ -221,6 +227,7 @@ feed_rpz_create(const struct feed_rpz_params *params)
 	name_to_text(f->p.zone, f->zone_text, sizeof(f->zone_text));
 	tapir_thread_init(&f->thread);
 	pthread_mutex_init(&f->stats_lock, NULL);
+	pthread_mutex_init(&f->state_lock, NULL);
 	return f;
 }
 
@@ -236,6 +243,7 @@ feed_rpz_destroy(struct feed_rpz *f)
 	if (f->notify_tcp_fd >= 0)
 		close(f->notify_tcp_fd);
 	pthread_mutex_destroy(&f->stats_lock);
+	pthread_mutex_destroy(&f->state_lock);
 	rpz_zone_free(f->view);
 	if (f->soa)
 		ldns_rr_free(f->soa);
@@ -282,9 +290,29 @@ sink_remove(void *arg, const uint8_t *name, int subtree)
 }
 
 static int
+sink_current(void *arg, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	struct apply *a = arg;
+
+	return policy_source_get(a->f->p.store, a->f->p.source, name, subtree,
+		e, data, cap);
+}
+
+static int
+sink_pending(void *arg, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	struct apply *a = arg;
+
+	return policy_batch_get(a->batch, name, subtree, e, data, cap);
+}
+
+static int
 apply_begin(struct feed_rpz *f, struct apply *a, int full)
 {
-	struct rpz_sink sink = { sink_put, sink_remove, a };
+	struct rpz_sink sink = { sink_put, sink_remove, sink_current,
+		sink_pending, a };
 
 	memset(a, 0, sizeof(*a));
 	a->f = f;
@@ -305,15 +333,27 @@ apply_abort(struct apply *a)
 	rpz_zone_rollback(a->f->view);
 }
 
+/* The zone in force: its SOA, then every entry of the store's source,
+ * read from a snapshot (the store's writers do not wait for the disk). */
 static int
 write_zone(FILE *out, void *arg)
 {
 	struct feed_rpz *f = arg;
+	struct policy_snapshot *snap;
+	struct policy_snapshot_pos pos;
+	struct policy_entry e;
+	const uint8_t *name;
+	int r = 0;
 
-	ldns_rr_print(out, f->soa);
-	if (rpz_zone_write(f->view, out) != 0)
+	if (!(snap = policy_snapshot_take(f->p.store)))
 		return -1;
-	return ferror(out) ? -1 : 0;
+	ldns_rr_print(out, f->soa);
+	memset(&pos, 0, sizeof(pos));
+	while (r == 0 && policy_snapshot_next(snap, f->p.source, 0, &pos,
+	    &name, &e))
+		r = rpz_zone_write_entry(f->view, name, &e, out);
+	policy_snapshot_release(snap);
+	return r != 0 || ferror(out) ? -1 : 0;
 }
 
 /* Write the zone in force to zone_file (statefile_write()): a crash or a
@@ -349,7 +389,9 @@ apply_commit(struct apply *a, ldns_rr *soa, const char *how)
 		set_error(f, "out of memory applying the zone");
 		return -1;
 	}
+	pthread_mutex_lock(&f->state_lock);
 	if (policy_batch_commit(b, f->p.changed, f->p.changed_arg) != 0) {
+		pthread_mutex_unlock(&f->state_lock);
 		rpz_zone_rollback(f->view);
 		ldns_rr_free(soa);
 		set_error(f, "out of memory publishing the zone");
@@ -359,6 +401,7 @@ apply_commit(struct apply *a, ldns_rr *soa, const char *how)
 	if (f->soa)
 		ldns_rr_free(f->soa);
 	f->soa = soa;
+	pthread_mutex_unlock(&f->state_lock);
 	c = rpz_zone_counts(f->view);
 	pthread_mutex_lock(&f->stats_lock);
 	f->stats.serial = soa_field(soa, 2);
@@ -565,6 +608,44 @@ feed_rpz_load_text(struct feed_rpz *f, FILE *in, const char *what)
 		what, why[0] ? why : "out of memory");
 	set_error(f, msg);
 	return -1;
+}
+
+int
+feed_rpz_carry(struct feed_rpz *f, struct feed_rpz *prev)
+{
+	struct feed_rpz_stats st;
+	ldns_rr *soa = NULL;
+	size_t entries = 0;
+	int r = -1;
+
+	/* The entries and the SOA as one: prev's thread may be applying a
+	 * transfer right now. */
+	pthread_mutex_lock(&prev->state_lock);
+	if (prev->soa && (soa = ldns_rr_clone(prev->soa)) &&
+	    policy_source_share(f->p.store, f->p.source, prev->p.store,
+	    prev->p.source) == 0) {
+		entries = rpz_zone_entries(prev->view);
+		r = 0;
+	}
+	pthread_mutex_unlock(&prev->state_lock);
+	if (r != 0) {
+		if (soa)
+			ldns_rr_free(soa);
+		return -1;
+	}
+	feed_rpz_get_stats(prev, &st);
+	pthread_mutex_lock(&f->state_lock);
+	f->soa = soa;
+	rpz_zone_set_entries(f->view, entries);
+	pthread_mutex_unlock(&f->state_lock);
+	pthread_mutex_lock(&f->stats_lock);
+	f->stats = st;
+	f->stats.serial = soa_field(soa, 2);
+	pthread_mutex_unlock(&f->stats_lock);
+	tapir_log(TAPIR_LOG_INFO, "source %s: zone %s serial %u carried over: "
+		"%zu entries", f->source_name, f->zone_text,
+		(unsigned)soa_field(soa, 2), entries);
+	return 0;
 }
 
 /* ---- TCP ---- */

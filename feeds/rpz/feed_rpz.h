@@ -144,6 +144,20 @@ int feed_rpz_load_saved(struct feed_rpz *f);
 int feed_rpz_load_text(struct feed_rpz *f, FILE *in, const char *what);
 
 /**
+ * Take over the zone a running feed of the same source holds, as a
+ * reload does for a source configured as before: the store's entries
+ * are shared (policy_source_share()), the SOA and the counters copied,
+ * so nothing is read again and the first refresh asks the primary for
+ * what changed since that serial (a zone file or URL loaded after it is
+ * compared with it: only the difference is stored).  Consistent with a
+ * transfer or load prev applies meanwhile: before it or after it, never
+ * half.
+ * @return 0, or -1 when prev holds no zone yet (or out of memory): load
+ *	the saved zone instead.
+ */
+int feed_rpz_carry(struct feed_rpz *f, struct feed_rpz *prev);
+
+/**
  * Start the thread: first transfer, SOA polling, NOTIFY listener.
  * @return 0, or an errno value.
  */

@@ -3,13 +3,22 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
- * The view is a chained hash table of owners.  A node holds the owner's
- * resolved state (action, and the local data blob for REDIRECT), not its
- * records: the state is all the policy needs, and the records can be
- * rebuilt from it (rpz_zone_write()).  A transaction never changes a
- * node in place: a changed owner gets a new, "fresh" node, and the node
- * it replaces goes to an undo list, so a rollback only has to look at the
- * owners it touched.
+ * The zone's state lives in the policy store alone: an owner's entry
+ * (its action, and for REDIRECT the local data blob) is all the policy
+ * needs, and the records can be rebuilt from it (rpz_zone_write_entry()).
+ * A transaction holds only what it is changing:
+ *  * an IXFR delta reads an owner's entry in force through the sink
+ *    (current()), and keeps the owners it changes in a small chained hash
+ *    table until rpz_zone_end() hands them to the sink; a rollback frees
+ *    that table;
+ *  * a whole zone puts each owner as soon as its records are complete.
+ *    Primaries send a zone in canonical order, so an owner that sorts
+ *    after the one before is new to the transfer and starts empty; once
+ *    an owner comes out of order (the transfer may list an owner's
+ *    records apart), every owner starts from what the transfer put for
+ *    it so far (pending(), which indexes the batch from then on).
+ * So a zone of a million owners costs the store's 30-odd bytes per name
+ * and nothing beside, and a transfer holds twice only what it changes.
  */
 #include "tapir_config.h"
 #include "feeds/rpz/rpz.h"
@@ -19,15 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One owner's state. */
+/* An owner the open IXFR changed: its state now. */
 struct rpz_node {
-	struct rpz_node *next;  /* hash chain, or the undo list */
+	struct rpz_node *next;  /* hash chain */
 	uint32_t hash;
-	uint32_t gen;           /* last whole-zone transfer that listed it */
-	uint8_t action;         /* enum policy_action */
+	uint8_t action;         /* enum policy_action; NONE: no entry now */
 	uint8_t subtree;
-	uint8_t cname;          /* the state comes from a CNAME record */
-	uint8_t fresh;          /* made by the open transaction */
+	uint8_t existed;        /* it had an entry before the transaction */
 	uint8_t name_len;       /* names are at most 255 octets */
 	uint16_t data_len;
 	uint8_t bytes[];        /* name, then local data */
@@ -42,25 +49,34 @@ struct rpz_scratch {
 	uint32_t hash;
 	enum policy_action action;  /* NONE: no records */
 	int cname;
+	int existed;    /* IXFR: had an entry before the transaction */
+	int listed;     /* whole zone: the transfer put it before */
+	int changed;    /* a record changed the state since it was read */
 	struct localdata ld;
 };
 
 struct rpz_zone {
 	uint8_t apex[NAME_WIRE_MAX];
 	size_t apex_len;
+	/* The apex as owners end in presentation format: "zone." ("" for
+	 * the root), for rpz_zone_write_entry(). */
+	char apex_text[NAME_TEXT_MAX];
+	size_t entries;             /* owners with an entry, committed */
+	size_t txn_entries;         /* the same, as the transaction stands */
+	/* The open transaction. */
+	int open;
+	int full;
+	struct rpz_sink sink;
+	/* IXFR: the owners it changed. */
 	struct rpz_node **buckets;
 	size_t mask;
 	size_t count;
 	size_t bytes;               /* node allocations */
-	/* The open transaction. */
-	int open;
-	int full;
-	uint32_t gen;
-	struct rpz_sink sink;
-	struct rpz_node *undo;
-	/* Keys of the owners whose node changed: {subtree, len, name}. */
-	uint8_t *touched;
-	size_t touched_len, touched_cap;
+	/* Whole zone: the last owner it listed ("*" label included), while
+	 * owners come in canonical order. */
+	uint8_t last[NAME_WIRE_MAX + 2];
+	size_t last_len;
+	int unordered;
 	struct rpz_counts counts;
 	struct rpz_scratch cur;
 };
@@ -177,7 +193,7 @@ rpz_record_parse(const ldns_rr *rr, const uint8_t *zone, size_t zone_len,
 	return out->kind = RPZ_TRIGGER;
 }
 
-/* ---- the table ---- */
+/* ---- the IXFR's owners ---- */
 
 static uint32_t
 key_hash(const uint8_t *name, size_t len, int subtree)
@@ -229,36 +245,22 @@ grow(struct rpz_zone *z)
 	return 0;
 }
 
-static size_t
-node_size(const struct rpz_node *n)
-{
-	return sizeof(*n) + n->name_len + n->data_len + NODE_OVERHEAD;
-}
-
+/* Forget the transaction's owners. */
 static void
-node_free(struct rpz_zone *z, struct rpz_node *n)
+nodes_clear(struct rpz_zone *z)
 {
-	z->bytes -= node_size(n);
-	free(n);
-}
+	size_t i;
 
-static void
-link_insert(struct rpz_zone *z, struct rpz_node **link, struct rpz_node *n)
-{
-	n->next = *link;
-	*link = n;
-	z->count++;
-}
-
-static struct rpz_node *
-link_remove(struct rpz_zone *z, struct rpz_node **link)
-{
-	struct rpz_node *n = *link;
-
-	*link = n->next;
-	n->next = NULL;
-	z->count--;
-	return n;
+	for (i = 0; i <= z->mask; i++) {
+		struct rpz_node *n = z->buckets[i], *next;
+		for (; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+		z->buckets[i] = NULL;
+	}
+	z->count = 0;
+	z->bytes = 0;
 }
 
 struct rpz_zone *
@@ -270,7 +272,10 @@ rpz_zone_create(const uint8_t *zone, size_t zone_len)
 		return NULL;
 	memcpy(z->apex, zone, zone_len);
 	z->apex_len = zone_len;
-	z->mask = 1023;
+	if (name_to_text(zone, z->apex_text, sizeof(z->apex_text)) < 0 ||
+	    strcmp(z->apex_text, ".") == 0)
+		z->apex_text[0] = 0;
+	z->mask = 63;
 	if (!(z->buckets = calloc(z->mask + 1, sizeof(*z->buckets)))) {
 		free(z);
 		return NULL;
@@ -278,61 +283,70 @@ rpz_zone_create(const uint8_t *zone, size_t zone_len)
 	return z;
 }
 
-static void
-free_chain(struct rpz_node *n)
-{
-	while (n) {
-		struct rpz_node *next = n->next;
-		free(n);
-		n = next;
-	}
-}
-
 void
 rpz_zone_free(struct rpz_zone *z)
 {
-	size_t i;
-
 	if (!z)
 		return;
-	for (i = 0; i <= z->mask; i++)
-		free_chain(z->buckets[i]);
-	free_chain(z->undo);
+	nodes_clear(z);
 	free(z->buckets);
-	free(z->touched);
 	free(z);
+}
+
+void
+rpz_zone_set_entries(struct rpz_zone *z, size_t entries)
+{
+	z->entries = z->txn_entries = entries;
 }
 
 /* ---- transactions ---- */
 
-static void
-node_entry(const struct rpz_node *n, struct policy_entry *e)
+/* Canonical order of two wire names (RFC 4034 6.1): by labels from the
+ * root, each compared as octets, a shorter label first. */
+static int
+canonical_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	memset(e, 0, sizeof(*e));
-	e->action = (enum policy_action)n->action;
-	e->subtree = n->subtree;
-	if (n->data_len) {
-		e->data = n->bytes + n->name_len;
-		e->data_len = n->data_len;
+	uint16_t la[128], lb[128];
+	size_t na = 0, nb = 0, pos;
+
+	for (pos = 0; pos < alen && a[pos] && na < 128; pos += 1u + a[pos])
+		la[na++] = (uint16_t)pos;
+	for (pos = 0; pos < blen && b[pos] && nb < 128; pos += 1u + b[pos])
+		lb[nb++] = (uint16_t)pos;
+	while (na && nb) {
+		const uint8_t *x = a + la[--na], *y = b + lb[--nb];
+		size_t n = x[0] < y[0] ? x[0] : y[0];
+		int c = memcmp(x + 1, y + 1, n);
+		if (c)
+			return c;
+		if (x[0] != y[0])
+			return x[0] < y[0] ? -1 : 1;
 	}
+	return na ? 1 : nb ? -1 : 0;
 }
 
+/* Whole zone: whether the owner (a policy name, and "*." for a subtree
+ * one) sorts after the last one listed; if so it becomes the last. */
 static int
-touch(struct rpz_zone *z, const uint8_t *name, size_t len, int subtree)
+owner_in_order(struct rpz_zone *z, const uint8_t *name, size_t len,
+	int subtree)
 {
-	if (z->touched_len + len + 2 > z->touched_cap) {
-		size_t cap = z->touched_cap ? z->touched_cap * 2 : 4096;
-		uint8_t *t = realloc(z->touched, cap);
-		if (!t)
-			return -1;
-		z->touched = t;
-		z->touched_cap = cap;
+	uint8_t owner[NAME_WIRE_MAX + 2];
+	size_t olen = 0;
+
+	if (subtree) {
+		owner[0] = 1;
+		owner[1] = '*';
+		olen = 2;
 	}
-	z->touched[z->touched_len++] = (uint8_t)subtree;
-	z->touched[z->touched_len++] = (uint8_t)len;
-	memcpy(z->touched + z->touched_len, name, len);
-	z->touched_len += len;
-	return 0;
+	memcpy(owner + olen, name, len);
+	olen += len;
+	if (z->last_len && canonical_cmp(owner, olen, z->last,
+	    z->last_len) <= 0)
+		return 0;
+	memcpy(z->last, owner, olen);
+	z->last_len = olen;
+	return 1;
 }
 
 void
@@ -340,105 +354,154 @@ rpz_zone_begin(struct rpz_zone *z, int full, const struct rpz_sink *sink)
 {
 	z->open = 1;
 	z->full = full;
-	if (full)
-		z->gen++;
 	if (sink)
 		z->sink = *sink;
 	else
 		memset(&z->sink, 0, sizeof(z->sink));
-	z->touched_len = 0;
+	z->txn_entries = full ? 0 : z->entries;
+	z->last_len = 0;
+	z->unordered = 0;
 	memset(&z->counts, 0, sizeof(z->counts));
 	z->cur.active = 0;
 }
 
-/* Whether a node is part of the zone the transaction is building: in a
- * whole-zone transfer only what the transfer listed so far. */
-static int
-node_visible(const struct rpz_zone *z, const struct rpz_node *n)
+/* The scratch's state as a policy entry. */
+static void
+scratch_entry(const struct rpz_scratch *c, struct policy_entry *e)
 {
-	return n && (!z->full || n->gen == z->gen);
+	memset(e, 0, sizeof(*e));
+	e->action = c->action;
+	e->subtree = c->subtree;
+	if (c->ld.len) {
+		e->data = c->ld.buf;
+		e->data_len = (uint16_t)c->ld.len;
+	}
 }
 
-static int
-scratch_equals_node(const struct rpz_scratch *c, const struct rpz_node *n)
-{
-	return n && n->action == c->action && n->cname == c->cname &&
-	    n->data_len == c->ld.len &&
-	    memcmp(n->bytes + n->name_len, c->ld.buf, c->ld.len) == 0;
-}
-
-/* Make the scratch owner's state the node's, reporting it to the sink in
- * a whole-zone transfer (a delta reports in rpz_zone_end()). */
+/* Finish the scratch owner: in a whole zone, put it; in an IXFR, note
+ * its state among the transaction's owners if a record changed it. */
 static int
 flush(struct rpz_zone *z)
 {
 	struct rpz_scratch *c = &z->cur;
-	struct rpz_node **link, *old, *n = NULL;
+	struct rpz_node **link, *n;
 	struct policy_entry e;
 
 	if (!c->active)
 		return 0;
 	c->active = 0;
-	link = node_link(z, c->name, c->name_len, c->subtree, c->hash);
-	old = *link;
-	if (!old && c->action == POLICY_ACTION_NONE)
+	if (z->full) {
+		/* A whole zone only adds: an owner here has records. */
+		if (c->action == POLICY_ACTION_NONE)
+			return 0;
+		if (!c->listed)
+			z->txn_entries++;
+		scratch_entry(c, &e);
+		return z->sink.put ? z->sink.put(z->sink.arg, c->name, &e) : 0;
+	}
+	if (!c->changed)
 		return 0;
-	/* An owner the transfer leaves as it was keeps its node: a reload
-	 * of a zone that changed little copies little. */
-	if (c->action == POLICY_ACTION_NONE || !scratch_equals_node(c, old)) {
-		if (c->action != POLICY_ACTION_NONE) {
-			n = malloc(sizeof(*n) + c->name_len + c->ld.len);
-			if (!n)
-				return -1;
-			memset(n, 0, sizeof(*n));
-			n->hash = c->hash;
-			n->gen = z->gen;
-			n->action = (uint8_t)c->action;
-			n->subtree = (uint8_t)c->subtree;
-			n->cname = (uint8_t)c->cname;
-			n->fresh = 1;
-			n->name_len = (uint8_t)c->name_len;
-			n->data_len = (uint16_t)c->ld.len;
-			memcpy(n->bytes, c->name, c->name_len);
-			memcpy(n->bytes + c->name_len, c->ld.buf, c->ld.len);
-			z->bytes += node_size(n);
-		}
-		if (old) {
-			old = link_remove(z, link);
-			if (old->fresh) {
-				node_free(z, old);
-			} else {
-				old->next = z->undo;
-				z->undo = old;
-			}
-		}
-		if (touch(z, c->name, c->name_len, c->subtree) != 0) {
-			if (n)
-				node_free(z, n);
-			return -1;
-		}
-		if (n)
-			link_insert(z, link, n);
-		if (z->count > z->mask + 1 && grow(z) != 0)
-			return -1;
+	if (!(n = malloc(sizeof(*n) + c->name_len + c->ld.len)))
+		return -1;
+	memset(n, 0, sizeof(*n));
+	n->hash = c->hash;
+	n->action = (uint8_t)c->action;
+	n->subtree = (uint8_t)c->subtree;
+	n->existed = (uint8_t)c->existed;
+	n->name_len = (uint8_t)c->name_len;
+	n->data_len = (uint16_t)c->ld.len;
+	memcpy(n->bytes, c->name, c->name_len);
+	memcpy(n->bytes + c->name_len, c->ld.buf, c->ld.len);
+	link = node_link(z, c->name, c->name_len, c->subtree, c->hash);
+	if (*link) {
+		struct rpz_node *old = *link;
+		n->next = old->next;
+		z->bytes -= sizeof(*old) + old->name_len + old->data_len +
+			NODE_OVERHEAD;
+		free(old);
+		*link = n;
 	} else {
-		n = old;
-		n->gen = z->gen;
+		n->next = NULL;
+		*link = n;
+		z->count++;
 	}
-	if (z->full && n && z->sink.put) {
-		node_entry(n, &e);
-		return z->sink.put(z->sink.arg, c->name, &e);
-	}
+	z->bytes += sizeof(*n) + n->name_len + n->data_len + NODE_OVERHEAD;
+	if (z->count > z->mask + 1 && grow(z) != 0)
+		return -1;
 	return 0;
 }
 
-/* Point the scratch at a record's owner, loading its current state. */
+/* Load an owner's state from an entry whose local data is already in the
+ * scratch's buffer.  A state that is not a redirect, or a redirect to a
+ * CNAME target, comes from a CNAME record. */
+static void
+scratch_from_entry(struct rpz_scratch *c, const struct policy_entry *e)
+{
+	size_t pos = 0;
+	uint16_t type = 0, rdlen;
+	const uint8_t *rdata;
+
+	c->action = e->action;
+	c->ld.len = e->data_len;
+	if (e->action == POLICY_ACTION_REDIRECT)
+		localdata_next(c->ld.buf, c->ld.len, &pos, &type, &rdata,
+			&rdlen);
+	c->cname = e->action != POLICY_ACTION_REDIRECT ||
+		type == LDNS_RR_TYPE_CNAME;
+}
+
+/* The state an owner has when the transaction reaches it: in a whole
+ * zone none, unless the transfer listed it before; in an IXFR what the
+ * transaction made of it, else its entry in force. */
+static int
+load_owner(struct rpz_zone *z, struct rpz_scratch *c)
+{
+	struct policy_entry e;
+	int (*get)(void *, const uint8_t *, int, struct policy_entry *,
+		uint8_t *, size_t);
+	struct rpz_node *n;
+	int r;
+
+	c->action = POLICY_ACTION_NONE;
+	c->cname = 0;
+	c->ld.len = 0;
+	c->existed = c->listed = c->changed = 0;
+	if (z->full) {
+		if (!z->unordered && owner_in_order(z, c->name, c->name_len,
+		    c->subtree))
+			return 0;
+		z->unordered = 1;
+		get = z->sink.pending;
+	} else {
+		n = *node_link(z, c->name, c->name_len, c->subtree, c->hash);
+		if (n) {
+			c->existed = n->existed;
+			c->action = (enum policy_action)n->action;
+			c->ld.len = n->data_len;
+			memcpy(c->ld.buf, n->bytes + n->name_len, n->data_len);
+			e.action = c->action;
+			e.data_len = n->data_len;
+			if (c->action != POLICY_ACTION_NONE)
+				scratch_from_entry(c, &e);
+			return 0;
+		}
+		get = z->sink.current;
+	}
+	if (!get || (r = get(z->sink.arg, c->name, c->subtree, &e, c->ld.buf,
+	    sizeof(c->ld.buf))) == 0)
+		return 0;
+	if (r < 0)
+		return -1;
+	scratch_from_entry(c, &e);
+	c->existed = c->listed = 1;
+	return 0;
+}
+
+/* Point the scratch at a record's owner, loading its state. */
 static int
 select_owner(struct rpz_zone *z, const struct rpz_record *r)
 {
 	struct rpz_scratch *c = &z->cur;
-	struct rpz_node *n;
-	uint32_t hash;
 
 	if (c->active && c->name_len == r->name_len &&
 	    c->subtree == r->subtree &&
@@ -446,26 +509,12 @@ select_owner(struct rpz_zone *z, const struct rpz_record *r)
 		return 0;
 	if (flush(z) != 0)
 		return -1;
-	hash = key_hash(r->name, r->name_len, r->subtree);
-	n = *node_link(z, r->name, r->name_len, r->subtree, hash);
 	c->active = 1;
 	memcpy(c->name, r->name, r->name_len);
 	c->name_len = r->name_len;
 	c->subtree = r->subtree;
-	c->hash = hash;
-	if (node_visible(z, n)) {
-		c->action = (enum policy_action)n->action;
-		c->cname = n->cname;
-		c->ld.len = n->data_len;
-		memcpy(c->ld.buf, n->bytes + n->name_len, n->data_len);
-	} else {
-		/* In a whole-zone transfer an owner starts empty, whatever
-		 * the previous zone had. */
-		c->action = POLICY_ACTION_NONE;
-		c->cname = 0;
-		c->ld.len = 0;
-	}
-	return 0;
+	c->hash = key_hash(r->name, r->name_len, r->subtree);
+	return load_owner(z, c);
 }
 
 /* Offset of a local data record in the scratch blob, or -1. */
@@ -521,6 +570,7 @@ rpz_zone_add(struct rpz_zone *z, const ldns_rr *rr)
 		c->action = r.action;
 		c->cname = 1;
 		c->ld.len = 0;
+		c->changed = 1;
 		if (r.action == POLICY_ACTION_REDIRECT)
 			localdata_add(&c->ld, r.type, r.rdata, r.rdlen);
 		return 0;
@@ -535,6 +585,7 @@ rpz_zone_add(struct rpz_zone *z, const ldns_rr *rr)
 		return 0;
 	}
 	c->action = POLICY_ACTION_REDIRECT;
+	c->changed = 1;
 	return 0;
 }
 
@@ -557,6 +608,7 @@ rpz_zone_del(struct rpz_zone *z, const ldns_rr *rr)
 		c->action = POLICY_ACTION_NONE;
 		c->cname = 0;
 		c->ld.len = 0;
+		c->changed = 1;
 		return 0;
 	}
 	if (c->cname || (at = find_data(c, r.type, r.rdata, r.rdlen)) < 0)
@@ -564,50 +616,46 @@ rpz_zone_del(struct rpz_zone *z, const ldns_rr *rr)
 	memmove(c->ld.buf + at, c->ld.buf + at + 4 + r.rdlen,
 		c->ld.len - (size_t)at - 4 - r.rdlen);
 	c->ld.len -= 4u + r.rdlen;
+	c->changed = 1;
 	if (!c->ld.len)
 		c->action = POLICY_ACTION_NONE;
 	return 0;
 }
 
-/* Step through the touched keys: *pos = 0 first. */
-static int
-next_touched(const struct rpz_zone *z, size_t *pos, const uint8_t **name,
-	size_t *len, int *subtree)
-{
-	if (*pos >= z->touched_len)
-		return 0;
-	*subtree = z->touched[*pos];
-	*len = z->touched[*pos + 1];
-	*name = z->touched + *pos + 2;
-	*pos += 2 + *len;
-	return 1;
-}
-
 int
 rpz_zone_end(struct rpz_zone *z)
 {
-	size_t pos = 0, len;
-	const uint8_t *name;
-	int subtree;
+	size_t i;
 
 	if (flush(z) != 0)
 		return -1;
 	if (z->full)
 		return 0;
-	while (next_touched(z, &pos, &name, &len, &subtree)) {
-		struct rpz_node *n = *node_link(z, name, len, subtree,
-			key_hash(name, len, subtree));
-		struct policy_entry e;
-		int r = 0;
-
-		if (n && z->sink.put) {
-			node_entry(n, &e);
-			r = z->sink.put(z->sink.arg, name, &e);
-		} else if (!n && z->sink.remove) {
-			r = z->sink.remove(z->sink.arg, name, subtree);
+	z->txn_entries = z->entries;
+	for (i = 0; i <= z->mask; i++) {
+		const struct rpz_node *n;
+		for (n = z->buckets[i]; n; n = n->next) {
+			struct policy_entry e;
+			int r = 0;
+			z->txn_entries += (n->action != POLICY_ACTION_NONE) -
+				n->existed;
+			if (n->action != POLICY_ACTION_NONE && z->sink.put) {
+				memset(&e, 0, sizeof(e));
+				e.action = (enum policy_action)n->action;
+				e.subtree = n->subtree;
+				if (n->data_len) {
+					e.data = n->bytes + n->name_len;
+					e.data_len = n->data_len;
+				}
+				r = z->sink.put(z->sink.arg, n->bytes, &e);
+			} else if (n->action == POLICY_ACTION_NONE &&
+			    n->existed && z->sink.remove) {
+				r = z->sink.remove(z->sink.arg, n->bytes,
+					n->subtree);
+			}
+			if (r != 0)
+				return -1;
 		}
-		if (r != 0)
-			return -1;
 	}
 	return 0;
 }
@@ -615,37 +663,8 @@ rpz_zone_end(struct rpz_zone *z)
 void
 rpz_zone_commit(struct rpz_zone *z)
 {
-	size_t i, pos = 0, len;
-	const uint8_t *name;
-	int subtree;
-
-	if (z->full) {
-		/* What the transfer did not list is gone. */
-		for (i = 0; i <= z->mask; i++) {
-			struct rpz_node **p = &z->buckets[i];
-			while (*p) {
-				if ((*p)->gen != z->gen) {
-					node_free(z, link_remove(z, p));
-					continue;
-				}
-				(*p)->fresh = 0;
-				p = &(*p)->next;
-			}
-		}
-	} else {
-		while (next_touched(z, &pos, &name, &len, &subtree)) {
-			struct rpz_node *n = *node_link(z, name, len, subtree,
-				key_hash(name, len, subtree));
-			if (n)
-				n->fresh = 0;
-		}
-	}
-	while (z->undo) {
-		struct rpz_node *n = z->undo;
-		z->undo = n->next;
-		node_free(z, n);
-	}
-	z->touched_len = 0;
+	nodes_clear(z);
+	z->entries = z->txn_entries;
 	z->open = 0;
 	z->cur.active = 0;
 }
@@ -653,27 +672,10 @@ rpz_zone_commit(struct rpz_zone *z)
 void
 rpz_zone_rollback(struct rpz_zone *z)
 {
-	size_t pos = 0, len;
-	const uint8_t *name;
-	int subtree;
-
-	z->cur.active = 0;
-	while (next_touched(z, &pos, &name, &len, &subtree)) {
-		struct rpz_node **link = node_link(z, name, len, subtree,
-			key_hash(name, len, subtree));
-		if (*link && (*link)->fresh)
-			node_free(z, link_remove(z, link));
-	}
-	while (z->undo) {
-		struct rpz_node *n = z->undo;
-		z->undo = n->next;
-		link_insert(z, node_link(z, n->bytes, n->name_len, n->subtree,
-			n->hash), n);
-	}
-	/* Nodes a rolled-back whole-zone transfer saw carry its generation;
-	 * the next one takes a new number, so that is harmless. */
-	z->touched_len = 0;
+	nodes_clear(z);
+	z->txn_entries = z->entries;
 	z->open = 0;
+	z->cur.active = 0;
 }
 
 const struct rpz_counts *
@@ -685,14 +687,13 @@ rpz_zone_counts(const struct rpz_zone *z)
 size_t
 rpz_zone_entries(const struct rpz_zone *z)
 {
-	return z->count;
+	return z->entries;
 }
 
 size_t
 rpz_zone_memory(const struct rpz_zone *z)
 {
-	return sizeof(*z) + (z->mask + 1) * sizeof(*z->buckets) + z->bytes +
-		z->touched_cap;
+	return sizeof(*z) + (z->mask + 1) * sizeof(*z->buckets) + z->bytes;
 }
 
 /* ---- presentation format ---- */
@@ -716,27 +717,27 @@ special_target(enum policy_action a)
 	}
 }
 
-static int
-write_node(const struct rpz_node *n, const char *apex, FILE *out)
+int
+rpz_zone_write_entry(const struct rpz_zone *z, const uint8_t *name,
+	const struct policy_entry *e, FILE *out)
 {
 	char owner[NAME_TEXT_MAX], target[NAME_TEXT_MAX];
-	const char *special;
+	const char *apex = z->apex_text, *special;
 	size_t pos = 0;
 	uint16_t type, rdlen;
 	const uint8_t *rdata;
 
-	if (name_to_text(n->bytes, owner, sizeof(owner)) < 0)
+	if (name_to_text(name, owner, sizeof(owner)) < 0)
 		return 0;
 	/* The policy name is relative to the root; the owner is below the
 	 * apex ("." means the apex itself, as for "*.zone."). */
 	if (strcmp(owner, ".") == 0)
 		owner[0] = 0;
-	if (n->cname && (special = special_target(
-	    (enum policy_action)n->action)))
-		return fprintf(out, "%s%s%s 60 IN CNAME %s\n", n->subtree ?
+	if ((special = special_target(e->action)))
+		return fprintf(out, "%s%s%s 60 IN CNAME %s\n", e->subtree ?
 			"*." : "", owner, apex, special) < 0 ? -1 : 0;
-	while (localdata_next(n->bytes + n->name_len, n->data_len, &pos,
-	    &type, &rdata, &rdlen)) {
+	while (localdata_next(e->data, e->data_len, &pos, &type, &rdata,
+	    &rdlen)) {
 		const char *tname = "CNAME";
 		if (type == LDNS_RR_TYPE_CNAME) {
 			uint8_t tw[NAME_WIRE_MAX];
@@ -752,27 +753,9 @@ write_node(const struct rpz_node *n, const char *apex, FILE *out)
 		} else {
 			continue;
 		}
-		if (fprintf(out, "%s%s%s 60 IN %s %s\n", n->subtree ? "*." : "",
+		if (fprintf(out, "%s%s%s 60 IN %s %s\n", e->subtree ? "*." : "",
 		    owner, apex, tname, target) < 0)
 			return -1;
-	}
-	return 0;
-}
-
-int
-rpz_zone_write(const struct rpz_zone *z, FILE *out)
-{
-	char apex[NAME_TEXT_MAX];
-	size_t i;
-
-	if (name_to_text(z->apex, apex, sizeof(apex)) < 0)
-		return -1;
-	for (i = 0; i <= z->mask; i++) {
-		const struct rpz_node *n;
-		for (n = z->buckets[i]; n; n = n->next)
-			if (write_node(n, strcmp(apex, ".") ? apex : "",
-			    out) != 0)
-				return -1;
 	}
 	return 0;
 }

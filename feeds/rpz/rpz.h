@@ -4,9 +4,9 @@
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  *
  * The pure half of the RPZ feed: no sockets, no threads, no store.  It
- * reads QNAME triggers from ldns records and keeps a compact view of the
- * zone (one state per trigger owner), so that a transfer can be applied
- * record by record:
+ * reads QNAME triggers from ldns records and turns a transfer, record by
+ * record, into the owners' new states (the zone's state itself is kept
+ * by the caller, in the policy store, and read back through the sink):
  *
  *   owner "x.zone."    exact trigger for x.
  *   owner "*.x.zone."  subtree trigger: everything strictly below x.
@@ -25,12 +25,13 @@
  * trigger types: skipped and counted.  Records outside the zone are
  * rejected and counted; the apex (SOA, NS) carries no policy.
  *
- * The view applies a whole-zone transfer (replace-all) or an IXFR delta
- * as one transaction: every owner whose state changes is handed to put()
- * or remove() callbacks (the feed turns them into a policy batch), and
- * the transaction is then committed or rolled back, so a failed transfer
- * leaves the view as it was.  During a whole-zone transfer only the owners
- * that change are held twice.
+ * A transaction applies a whole-zone transfer (replace-all) or an IXFR
+ * delta: every owner whose state it sets is handed to put() or remove()
+ * callbacks (the feed turns them into a policy batch), and it is then
+ * committed or rolled back.  An IXFR reads each owner it changes from
+ * current() (the entry in force) and holds only those owners; a whole
+ * zone holds nothing but the owner at hand, and reads pending() (what it
+ * put before) only for an owner that comes out of canonical order.
  */
 #ifndef TAPIR_RPZ_H
 #define TAPIR_RPZ_H
@@ -87,15 +88,25 @@ struct rpz_record {
 enum rpz_kind rpz_record_parse(const ldns_rr *rr, const uint8_t *zone,
 	size_t zone_len, struct rpz_record *out);
 
-/** The callbacks a transaction reports changed owners to. */
+/** Where a transaction reads owners' states and reports the new ones.
+ *  Names are canonical wire, relative to the root (the policy names). */
 struct rpz_sink {
-	/** Owner name (canonical wire, relative to the root, i.e. the
-	 *  policy name) now has entry e; return 0, or -1 to fail. */
+	/** Owner name now has entry e; return 0, or -1 to fail. */
 	int (*put)(void *arg, const uint8_t *name,
 		const struct policy_entry *e);
 	/** The owner's entry is gone; return 0, or -1 to fail. */
 	int (*remove)(void *arg, const uint8_t *name, int subtree);
-	/** Argument of both. */
+	/** IXFR: the owner's entry in force, its local data copied into
+	 *  data (cap octets); 1, 0 when it has none, -1 to fail.  NULL:
+	 *  none has one. */
+	int (*current)(void *arg, const uint8_t *name, int subtree,
+		struct policy_entry *e, uint8_t *data, size_t cap);
+	/** Whole zone: what the transaction put last for the owner, as
+	 *  current(); asked only for owners out of canonical order.  NULL:
+	 *  nothing. */
+	int (*pending)(void *arg, const uint8_t *name, int subtree,
+		struct policy_entry *e, uint8_t *data, size_t cap);
+	/** Argument of all four. */
 	void *arg;
 };
 
@@ -112,15 +123,21 @@ struct rpz_counts {
 struct rpz_zone;
 
 /**
- * Create an empty view of the zone with that apex.
- * @return the view, or NULL when out of memory.
+ * Create the transfer state of the zone with that apex, with no entries.
+ * @return it, or NULL when out of memory.
  */
 struct rpz_zone *rpz_zone_create(const uint8_t *zone, size_t zone_len);
 
 /**
- * Free the view; NULL is fine.
+ * Free it; NULL is fine.
  */
 void rpz_zone_free(struct rpz_zone *z);
+
+/**
+ * Set the number of owners with an entry, for a zone whose entries the
+ * caller took over (a reload carries them from the feed it replaces).
+ */
+void rpz_zone_set_entries(struct rpz_zone *z, size_t entries);
 
 /**
  * Start a transaction.
@@ -153,12 +170,12 @@ int rpz_zone_del(struct rpz_zone *z, const ldns_rr *rr);
 int rpz_zone_end(struct rpz_zone *z);
 
 /**
- * Make the transaction's changes the view's state.
+ * The caller published the transaction's changes: count them in.
  */
 void rpz_zone_commit(struct rpz_zone *z);
 
 /**
- * Forget the transaction's changes: the view is as before rpz_zone_begin().
+ * Forget the transaction (the caller dropped its batch).
  */
 void rpz_zone_rollback(struct rpz_zone *z);
 
@@ -168,21 +185,25 @@ void rpz_zone_rollback(struct rpz_zone *z);
 const struct rpz_counts *rpz_zone_counts(const struct rpz_zone *z);
 
 /**
- * Number of trigger owners (policy entries) in the view.
+ * Number of trigger owners (policy entries) the committed transactions
+ * left.
  */
 size_t rpz_zone_entries(const struct rpz_zone *z);
 
 /**
- * Memory the view holds, in bytes (approximate: allocator overhead
- * estimated).
+ * Memory the transfer state holds, in bytes (approximate: allocator
+ * overhead estimated): the owners an open IXFR changed.
  */
 size_t rpz_zone_memory(const struct rpz_zone *z);
 
 /**
- * Write the view as zone records in presentation format: the records of
- * every owner, one per line, owners absolute.  The SOA is the caller's.
+ * Write one owner's entry as zone records in presentation format, one
+ * per line, the owner absolute (a "*." label for a subtree entry).
+ * Writing every entry of the zone after its SOA gives the zone back.
+ * @param name: the policy name, canonical wire.
  * @return 0, or -1 on a write error.
  */
-int rpz_zone_write(const struct rpz_zone *z, FILE *out);
+int rpz_zone_write_entry(const struct rpz_zone *z, const uint8_t *name,
+	const struct policy_entry *e, FILE *out);
 
 #endif /* TAPIR_RPZ_H */

@@ -190,6 +190,54 @@ rpz_conf_check(const void *conf, const void *clause, char *err,
 	return -1;
 }
 
+/* Two strings alike, NULL included. */
+static int
+same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every key of the clause counts: another primary or key could serve
+ * another zone under the same name. */
+static int
+rpz_conf_equal(const void *a, const void *b)
+{
+	const struct rpz_conf *x = a, *y = b;
+	const struct feed_rpz_params *p = &x->p, *q = &y->p;
+	unsigned i;
+
+	if (x->zone_len != y->zone_len ||
+	    memcmp(p->zone, q->zone, x->zone_len) != 0 ||
+	    p->num_primaries != q->num_primaries ||
+	    p->num_allow_notify != q->num_allow_notify ||
+	    p->notify_listen_len != q->notify_listen_len ||
+	    memcmp(&p->notify_listen, &q->notify_listen,
+	    p->notify_listen_len) != 0 ||
+	    p->refresh_min != q->refresh_min ||
+	    p->refresh_max != q->refresh_max ||
+	    p->max_transfer_bytes != q->max_transfer_bytes ||
+	    p->transfer_timeout != q->transfer_timeout ||
+	    !same_string(x->tsig_name, y->tsig_name) ||
+	    !same_string(x->tsig_algorithm, y->tsig_algorithm) ||
+	    !same_string(x->tsig_secret, y->tsig_secret) ||
+	    !same_string(x->file, y->file) || !same_string(x->url, y->url) ||
+	    !same_string(x->ca_file, y->ca_file) ||
+	    !same_string(x->cert_file, y->cert_file) ||
+	    !same_string(x->key_file, y->key_file) ||
+	    x->poll_interval != y->poll_interval)
+		return 0;
+	for (i = 0; i < p->num_primaries; i++)
+		if (p->primary_lens[i] != q->primary_lens[i] ||
+		    memcmp(&p->primaries[i], &q->primaries[i],
+		    p->primary_lens[i]) != 0)
+			return 0;
+	for (i = 0; i < p->num_allow_notify; i++)
+		if (memcmp(&p->allow_notify[i], &q->allow_notify[i],
+		    sizeof(p->allow_notify[i])) != 0)
+			return 0;
+	return 1;
+}
+
 static void
 rpz_conf_free(void *conf)
 {
@@ -336,6 +384,7 @@ rpz_create(const void *conf, void *shared, const struct feed_env *env,
 	const struct rpz_conf *c = conf;
 	struct rpz_feed *r = calloc(1, sizeof(*r));
 	struct feed_rpz_params p = c->p;
+	int carried;
 
 	(void)shared;
 	if (!r)
@@ -374,8 +423,12 @@ rpz_create(const void *conf, void *shared, const struct feed_env *env,
 		rpz_destroy(r);
 		return NULL;
 	}
-	/* A zone file is loaded now; the saved zone serves until the
-	 * primary or the URL answers. */
+	/* On a reload of the same source, the zone the running feed holds
+	 * (a zone file is then loaded over it, so only its difference is
+	 * stored); else a zone file is loaded now, and the saved zone
+	 * serves until the primary or the URL answers. */
+	carried = env->prev && feed_rpz_carry(r->f,
+		((struct rpz_feed *)env->prev)->f) == 0;
 	if (c->file) {
 		if (file_load(r) != 0 && env->strict) {
 			snprintf(err, errlen, "source %s: cannot load %s (see "
@@ -383,7 +436,7 @@ rpz_create(const void *conf, void *shared, const struct feed_env *env,
 			rpz_destroy(r);
 			return NULL;
 		}
-	} else
+	} else if (!carried)
 		feed_rpz_load_saved(r->f);
 	return r;
 oom:
@@ -461,6 +514,7 @@ const struct feed_type feed_type_rpz = {
 	.conf_key = rpz_conf_key,
 	.conf_check = rpz_conf_check,
 	.conf_free = rpz_conf_free,
+	.conf_equal = rpz_conf_equal,
 	.create = rpz_create,
 	.start = rpz_start,
 	.stats = rpz_stats,

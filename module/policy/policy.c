@@ -7,18 +7,21 @@
  * levels of a small log-structured merge tree: a large base, a mid level
  * and a small top.  A higher level shadows the lower ones, and a
  * tombstone there hides a lower entry.  A table is an arena of packed
- * records plus an open-addressing array of 64-bit slots, each the
- * record's arena offset and 32 more bits of its hash, so a probe rarely
- * touches the arena of a record that does not match, and a Bloom filter
- * of a byte per key in front of the slots, so that most probes for
- * absent keys (every miss, most steps of a parent walk) cost a cache hit
- * instead of a trip to memory.  A record is
+ * records, an open-addressing array of slots (a byte of the key's hash,
+ * the "tag", and apart from the tags the record's 32-bit arena offset),
+ * sized to its records (a load of 0.9, not the next power of two), and a
+ * Bloom filter of a byte per key in front of them: most probes for absent
+ * keys (every miss, most steps of a parent walk) read one word of the
+ * filter, and a probe for a present key reads a cache line of tags, one
+ * offset and the record.  A record is
  *
  *   name length, wire name, flags, then only the fields the flags say:
  *   action (1), tags (4), expiry (4), local data (2 + n)
  *
  * so a plain list entry costs its name plus two octets, and a million
- * typical names fit in about 42 bytes each with slots and filter.
+ * typical names fit in about 30.5 bytes each with slots and filter (64-bit
+ * slots with 32 bits of hash in a power-of-two table took 41.8: the
+ * lookups were no faster for it).
  *
  * Updates.  Nothing a reader can see is ever modified: the writer builds
  * new tables, publishes a new root with one atomic pointer store and
@@ -64,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 /* Record flags. */
 #define F_SUBTREE 0x01  /* covers the names strictly below the name */
@@ -208,6 +212,61 @@ rec_same_state(const struct rec *a, const struct rec *b)
 	    (!a->data_len || memcmp(a->data, b->data, a->data_len) == 0);
 }
 
+/* ---- memory ---- */
+
+/* Blocks at least this large come straight from mmap.  Freed, they go
+ * back to the system at once, and a growing one moves by mremap without
+ * a copy; glibc's malloc serves blocks below its adaptive threshold from
+ * its heap, which after the first large free grows to 32 MB, and there a
+ * freed table can stay resident, and a growing arena is copied, two
+ * copies at once. */
+#define MEM_MAPPED (256 * 1024)
+
+/* n zeroed octets. */
+static void *
+mem_alloc(size_t n)
+{
+	void *p;
+
+	if (n < MEM_MAPPED)
+		return calloc(1, n ? n : 1);
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		-1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+mem_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < MEM_MAPPED)
+		free(p);
+	else
+		munmap(p, n);
+}
+
+/* A block of old octets resized to n (the new part not zeroed). */
+static void *
+mem_resize(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (!p)
+		return mem_alloc(n);
+	if (old < MEM_MAPPED && n < MEM_MAPPED)
+		return realloc(p, n ? n : 1);
+	if (old >= MEM_MAPPED && n >= MEM_MAPPED) {
+		q = mremap(p, old, n, MREMAP_MAYMOVE);
+		return q == MAP_FAILED ? NULL : q;
+	}
+	if (!(q = mem_alloc(n)))
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	mem_free(p, old);
+	return q;
+}
+
 /* A growable arena of records. */
 struct arena {
 	uint8_t *buf;
@@ -223,12 +282,20 @@ arena_reserve(struct arena *a, size_t more)
 		uint8_t *n;
 		while (cap < a->len + more)
 			cap *= 2;
-		if (!(n = realloc(a->buf, cap)))
+		if (!(n = mem_resize(a->buf, a->cap, cap)))
 			return -1;
 		a->buf = n;
 		a->cap = cap;
 	}
 	return 0;
+}
+
+/* Free an arena's buffer; the arena is empty after. */
+static void
+arena_free(struct arena *a)
+{
+	mem_free(a->buf, a->cap);
+	memset(a, 0, sizeof(*a));
 }
 
 static int
@@ -304,33 +371,77 @@ arena_put(struct arena *a, const uint8_t *name, size_t len,
 /* ---- tables ---- */
 
 struct table {
-	uint64_t *bloom;   /* one 64-bit word per probe, two bits per key */
-	size_t bloom_mask;
-	uint64_t *slots;   /* (hash >> 32) << 32 | (offset + 1); 0 empty */
-	size_t mask;
+	/* A blocked Bloom filter, one 64-bit word per probe and two bits
+	 * per key: most probes for absent keys end here, in a structure of
+	 * a byte per key that stays in the CPU caches longest. */
+	uint64_t *bloom;
+	size_t bloom_words;
+	/* Per slot: 0 empty, else eight bits of the key's hash, so that a
+	 * probe rarely reads the offset or the arena of a record that does
+	 * not match. */
+	uint8_t *tags;
+	uint32_t *offs;    /* per slot: the record's arena offset */
+	size_t nslots;     /* not a power of two: see fast_range() */
 	uint8_t *arena;
 	size_t arena_len;
+	size_t arena_size; /* its allocation */
 	size_t count;      /* records in the slots, tombstones included */
 	size_t live;       /* of which not tombstones */
 	uint64_t exact_depths;  /* label depths of exact keys */
 	uint64_t sub_depths;    /* label depths of subtree keys */
 	int has_expiry;
-	unsigned refs;     /* views and pins using it; writer lock only */
+	/* Views and pins using it.  Writers only, never readers; atomic
+	 * because a reload shares tables between two stores, each with its
+	 * own writer lock (policy_source_share()). */
+	atomic_uint refs;
 };
+
+/* Slots per record when a table is built: a load of at most 0.9.  The
+ * Bloom filter keeps most absent keys from probing at all, and the tags
+ * of a probe sequence (about 5 for a present key, 50 for an absent one
+ * at that load) share a cache line or two: 5.6 bytes of slots per
+ * record instead of the 16 of 64-bit slots in a power-of-two table. */
+#define SLOTS_NUM 10
+#define SLOTS_DEN 9
 
 static size_t
 table_bytes(const struct table *t)
 {
-	return t ? sizeof(*t) + (t->mask + 1 + t->bloom_mask + 1) *
-	    sizeof(uint64_t) + t->arena_len : 0;
+	return t ? sizeof(*t) + t->bloom_words * sizeof(uint64_t) +
+	    t->nslots * (sizeof(uint8_t) + sizeof(uint32_t)) + t->arena_len :
+	    0;
 }
 
-/* Two bits of one 64-bit word (a blocked Bloom filter): one cache line
- * per probe. */
+/* A hash scaled to [0, n): its high bits (Lemire's multiply-shift), so
+ * that a table's size is what its records need, not the next power of
+ * two.  The slot and the Bloom word come from these bits; the tag and
+ * the Bloom bits from the low ones, independent of them. */
+static size_t
+fast_range(uint64_t h, size_t n)
+{
+	return (size_t)(((unsigned __int128)h * n) >> 64);
+}
+
+/* The slot after i: probes are linear, and wrap. */
+static size_t
+slot_next(const struct table *t, size_t i)
+{
+	return i + 1 == t->nslots ? 0 : i + 1;
+}
+
+/* A key's tag: its hash's low eight bits, never 0 (an empty slot). */
+static uint8_t
+slot_tag(uint64_t h)
+{
+	uint8_t g = (uint8_t)h;
+
+	return (uint8_t)(g + !g);
+}
+
 static uint64_t
 bloom_bits(uint64_t h)
 {
-	return (1ULL << ((h >> 20) & 63)) | (1ULL << ((h >> 26) & 63));
+	return (1ULL << ((h >> 8) & 63)) | (1ULL << ((h >> 14) & 63));
 }
 
 static int
@@ -338,7 +449,7 @@ bloom_may_have(const struct table *t, uint64_t h)
 {
 	uint64_t bits = bloom_bits(h);
 
-	return (t->bloom[h & t->bloom_mask] & bits) == bits;
+	return (t->bloom[fast_range(h, t->bloom_words)] & bits) == bits;
 }
 
 static void
@@ -346,9 +457,10 @@ table_free(struct table *t)
 {
 	if (!t)
 		return;
-	free(t->bloom);
-	free(t->slots);
-	free(t->arena);
+	mem_free(t->bloom, t->bloom_words * sizeof(uint64_t));
+	mem_free(t->tags, t->nslots * sizeof(uint8_t));
+	mem_free(t->offs, t->nslots * sizeof(uint32_t));
+	mem_free(t->arena, t->arena_size);
 	free(t);
 }
 
@@ -356,14 +468,15 @@ static struct table *
 table_ref(struct table *t)
 {
 	if (t)
-		t->refs++;
+		atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 	return t;
 }
 
 static void
 table_unref(struct table *t)
 {
-	if (t && --t->refs == 0)
+	if (t && atomic_fetch_sub_explicit(&t->refs, 1,
+	    memory_order_acq_rel) == 1)
 		table_free(t);
 }
 
@@ -373,19 +486,19 @@ static long
 table_lookup(const struct table *t, const uint8_t *name, size_t len,
 	int subtree, uint64_t h)
 {
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint8_t tag = slot_tag(h);
 	size_t i;
 
 	if (!t || !t->count || !bloom_may_have(t, h))
 		return -1;
-	for (i = h & t->mask;; i = (i + 1) & t->mask) {
-		uint64_t sl = t->slots[i];
+	for (i = fast_range(h, t->nslots);; i = slot_next(t, i)) {
+		uint8_t g = t->tags[i];
 		const uint8_t *r;
-		if (!sl)
+		if (!g)
 			return -1;
-		if ((uint32_t)(sl >> 32) != tag)
+		if (g != tag)
 			continue;
-		r = t->arena + ((uint32_t)sl - 1);
+		r = t->arena + t->offs[i];
 		if (r[0] == len && memcmp(r + 1, name, len) == 0 &&
 		    !(r[1 + len] & F_SUBTREE) == !subtree)
 			return (long)i;
@@ -395,7 +508,51 @@ table_lookup(const struct table *t, const uint8_t *name, size_t len,
 static const uint8_t *
 table_slot_rec(const struct table *t, size_t slot)
 {
-	return t->arena + ((uint32_t)t->slots[slot] - 1);
+	return t->arena + t->offs[slot];
+}
+
+/* Records parsed ahead of their insertion by table_build(). */
+#define BUILD_GROUP 32
+
+/* Put the record at arena offset off, of key hash h, into the slots of
+ * a table being built. */
+static void
+table_insert(struct table *t, size_t off, uint64_t h)
+{
+	uint8_t tag = slot_tag(h);
+	struct rec r;
+	size_t i;
+
+	rec_parse(t->arena + off, &r);
+	for (i = fast_range(h, t->nslots);; i = slot_next(t, i)) {
+		const uint8_t *o;
+		if (!t->tags[i]) {
+			t->count++;
+			break;
+		}
+		if (t->tags[i] != tag)
+			continue;
+		o = t->arena + t->offs[i];
+		if (o[0] == r.name_len &&
+		    memcmp(o + 1, r.name, r.name_len) == 0 &&
+		    !(o[1 + r.name_len] & F_SUBTREE) ==
+		    !(r.flags & F_SUBTREE)) {
+			t->live -= !(o[1 + r.name_len] & F_TOMB);
+			break;
+		}
+	}
+	t->tags[i] = tag;
+	t->offs[i] = (uint32_t)off;
+	t->bloom[fast_range(h, t->bloom_words)] |= bloom_bits(h);
+	t->live += !(r.flags & F_TOMB);
+	/* A hint for expiry scans: a replaced record may leave it set for
+	 * nothing. */
+	if (r.flags & F_EXPIRES)
+		t->has_expiry = 1;
+	if (r.flags & F_SUBTREE)
+		t->sub_depths |= depth_bit(name_label_count(r.name));
+	else
+		t->exact_depths |= depth_bit(name_label_count(r.name));
 }
 
 /* Build a table over an arena (taken over): later records of a key win.
@@ -404,82 +561,94 @@ static struct table *
 table_build(struct arena *a)
 {
 	struct table *t = calloc(1, sizeof(*t));
-	size_t nslots = 16, off, i;
+	struct rec r;
+	size_t off;
 
 	if (!t)
 		return NULL;
-	while (nslots * 3 < a->records * 4 + 4)
-		nslots *= 2;
-	if (a->len >= UINT32_MAX || !(t->slots = calloc(nslots,
-	    sizeof(uint64_t)))) {
-		free(t);
-		return NULL;
-	}
-	t->mask = nslots - 1;
 	/* Eight bits per key: about 5% false positives with two bits. */
-	for (i = 1; i * 8 < a->records; i *= 2)
-		;
-	if (!(t->bloom = calloc(i, sizeof(uint64_t)))) {
-		free(t->slots);
+	t->bloom_words = a->records / 8 + 1;
+	/* One empty slot at least, so that every probe ends. */
+	t->nslots = a->records / SLOTS_DEN * SLOTS_NUM +
+		a->records % SLOTS_DEN + 8;
+	if (a->len >= UINT32_MAX ||
+	    !(t->bloom = mem_alloc(t->bloom_words * sizeof(uint64_t))) ||
+	    !(t->tags = mem_alloc(t->nslots * sizeof(uint8_t))) ||
+	    !(t->offs = mem_alloc(t->nslots * sizeof(uint32_t)))) {
+		mem_free(t->bloom, t->bloom_words * sizeof(uint64_t));
+		mem_free(t->tags, t->nslots * sizeof(uint8_t));
 		free(t);
 		return NULL;
 	}
-	t->bloom_mask = i - 1;
 	/* Trim the arena's slack: it is kept for the table's lifetime. */
-	t->arena = a->len && a->len < a->cap ? realloc(a->buf, a->len) : NULL;
+	t->arena = a->len && a->len < a->cap ? mem_resize(a->buf, a->cap,
+		a->len) : NULL;
+	t->arena_size = t->arena ? a->len : a->cap;
 	if (!t->arena)
 		t->arena = a->buf;
 	t->arena_len = a->len;
-	t->refs = 1;
+	atomic_init(&t->refs, 1);
 	a->buf = NULL;
 	a->len = a->cap = a->records = 0;
+	/* In arena order, which reads the arena once from start to end, a
+	 * group at a time: the group's slots and filter words are touched
+	 * first, so that their cache misses overlap instead of queueing.  A
+	 * later record of a key takes its slot, and its predecessor's count
+	 * with it (a key keeps its depth). */
 	for (off = 0; off < t->arena_len;) {
-		struct rec r;
-		uint64_t h;
-		int subtree;
-		rec_parse(t->arena + off, &r);
-		subtree = !!(r.flags & F_SUBTREE);
-		h = key_hash(hash_name(r.name, r.name_len), subtree);
-		for (i = h & t->mask;; i = (i + 1) & t->mask) {
-			uint64_t sl = t->slots[i];
-			const uint8_t *o;
-			if (!sl) {
-				t->count++;
-				break;
-			}
-			o = t->arena + ((uint32_t)sl - 1);
-			if ((uint32_t)(sl >> 32) == (uint32_t)(h >> 32) &&
-			    o[0] == r.name_len &&
-			    memcmp(o + 1, r.name, r.name_len) == 0 &&
-			    !(o[1 + r.name_len] & F_SUBTREE) == !subtree)
-				break;
+		size_t group[BUILD_GROUP];
+		uint64_t hash[BUILD_GROUP];
+		size_t n, k, slot;
+		for (n = 0; n < BUILD_GROUP && off < t->arena_len; n++) {
+			rec_parse(t->arena + off, &r);
+			group[n] = off;
+			hash[n] = key_hash(hash_name(r.name, r.name_len),
+				r.flags & F_SUBTREE);
+			slot = fast_range(hash[n], t->nslots);
+			__builtin_prefetch(&t->tags[slot], 1);
+			__builtin_prefetch(&t->offs[slot], 1);
+			__builtin_prefetch(&t->bloom[fast_range(hash[n],
+				t->bloom_words)], 1);
+			off += r.size;
 		}
-		t->slots[i] = (h >> 32) << 32 | (uint64_t)(off + 1);
-		t->bloom[h & t->bloom_mask] |= bloom_bits(h);
-		off += r.size;
-	}
-	for (i = 0; i <= t->mask; i++) {
-		struct rec r;
-		if (!t->slots[i])
-			continue;
-		rec_parse(table_slot_rec(t, i), &r);
-		if (!(r.flags & F_TOMB))
-			t->live++;
-		if (r.flags & F_EXPIRES)
-			t->has_expiry = 1;
-		if (r.flags & F_SUBTREE)
-			t->sub_depths |= depth_bit(name_label_count(r.name));
-		else
-			t->exact_depths |= depth_bit(name_label_count(r.name));
+		for (k = 0; k < n; k++)
+			table_insert(t, group[k], hash[k]);
 	}
 	return t;
 }
 
 /* ---- views ---- */
 
+/* An external index, counted like the tables: the views of one store
+ * share it from one update to the next, and a reload's new store shares
+ * it with the old one. */
+struct index_ref {
+	struct policy_index idx;
+	atomic_uint refs;
+};
+
+static struct index_ref *
+index_ref(struct index_ref *x)
+{
+	if (x)
+		atomic_fetch_add_explicit(&x->refs, 1, memory_order_relaxed);
+	return x;
+}
+
+static void
+index_unref(struct index_ref *x)
+{
+	if (!x || atomic_fetch_sub_explicit(&x->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	if (x->idx.release)
+		x->idx.release(x->idx.ctx);
+	free(x);
+}
+
 struct source_view {
 	struct table *t[LEVELS];
-	struct policy_index *index;
+	struct index_ref *index;
 	size_t entries;        /* live entries, all levels applied */
 	uint64_t exact_depths; /* union of the levels' masks */
 	uint64_t sub_depths;
@@ -558,9 +727,9 @@ view_foreach(const struct source_view *v,
 		size_t i;
 		if (!t)
 			continue;
-		for (i = 0; i <= t->mask; i++) {
+		for (i = 0; i < t->nslots; i++) {
 			struct rec r;
-			if (!t->slots[i])
+			if (!t->tags[i])
 				continue;
 			rec_parse(table_slot_rec(t, i), &r);
 			if (!(r.flags & F_TOMB) && !rec_shadowed(v, k, &r))
@@ -579,7 +748,7 @@ view_copy(const struct source_view *old)
 	if (v && old) {
 		for (k = 0; k < LEVELS; k++)
 			v->t[k] = table_ref(old->t[k]);
-		v->index = old->index;
+		v->index = index_ref(old->index);
 		v->entries = old->entries;
 	}
 	return v;
@@ -607,10 +776,9 @@ view_finish(struct source_view *v)
 		}
 }
 
-/* Drop a view: its table references, and its index unless the view that
- * replaces it keeps the same one. */
+/* Drop a view: its references to its tables and index. */
 static void
-view_release(struct source_view *v, const struct policy_index *keep)
+view_release(struct source_view *v)
 {
 	int k;
 
@@ -618,11 +786,7 @@ view_release(struct source_view *v, const struct policy_index *keep)
 		return;
 	for (k = 0; k < LEVELS; k++)
 		table_unref(v->t[k]);
-	if (v->index && v->index != keep) {
-		if (v->index->release)
-			v->index->release(v->index->ctx);
-		free(v->index);
-	}
+	index_unref(v->index);
 	free(v);
 }
 
@@ -636,7 +800,7 @@ view_bytes(const struct source_view *v)
 		return 0;
 	for (k = 0; k < LEVELS; k++)
 		n += table_bytes(v->t[k]);
-	return n + sizeof(*v) + (v->index ? v->index->bytes : 0);
+	return n + sizeof(*v) + (v->index ? v->index->idx.bytes : 0);
 }
 
 /* ---- names of things ---- */
@@ -811,7 +975,7 @@ policy_store_destroy(struct policy_store *s)
 	tapir_thread_stop(&s->merger);
 	tapir_thread_destroy(&s->merger);
 	for (i = 0; i < s->num_sources; i++)
-		view_release(current_view(s, i), NULL);
+		view_release(current_view(s, i));
 	epoch_destroy(&s->epoch);
 	pthread_cond_destroy(&s->merge_wake);
 	pthread_mutex_destroy(&s->writer);
@@ -892,7 +1056,7 @@ publish(struct policy_store *s, unsigned source, struct source_view *nv)
 	view_finish(nv);
 	atomic_store_explicit(&s->views[source], nv, memory_order_release);
 	epoch_synchronize(&s->epoch);
-	view_release(ov, nv->index);
+	view_release(ov);
 }
 
 /* ---- changes to report ---- */
@@ -972,7 +1136,7 @@ report_changes(struct changes *c, policy_changed_fn changed, void *arg)
 		changed(arg, c->names.buf + off + 2, c->names.buf[off + 1]);
 		off += 2u + len;
 	}
-	free(c->names.buf);
+	arena_free(&c->names);
 }
 
 /* ---- building levels ---- */
@@ -985,9 +1149,9 @@ append_table(struct arena *a, const struct table *t)
 
 	if (!t)
 		return 0;
-	for (i = 0; i <= t->mask; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		struct rec r;
-		if (!t->slots[i])
+		if (!t->tags[i])
 			continue;
 		rec_parse(table_slot_rec(t, i), &r);
 		if (arena_append(a, r.name - 1, r.size))
@@ -1021,9 +1185,9 @@ table_foreach_from(const struct table *t, size_t from,
 {
 	size_t i;
 
-	for (i = 0; i <= t->mask; i++) {
+	for (i = 0; i < t->nslots; i++) {
 		struct rec r;
-		if (!t->slots[i] || (uint32_t)t->slots[i] - 1 < from)
+		if (!t->tags[i] || t->offs[i] < from)
 			continue;
 		rec_parse(table_slot_rec(t, i), &r);
 		fn(arg, &r);
@@ -1117,8 +1281,8 @@ commit_delta(struct policy_store *s, unsigned source,
 	nv->entries = (size_t)((long long)nv->entries + d.entries);
 	return nv;
 fail:
-	free(a.buf);
-	view_release(nv, nv->index);
+	arena_free(&a);
+	view_release(nv);
 	return NULL;
 }
 
@@ -1136,7 +1300,13 @@ struct policy_batch {
 	struct source_view pin;
 	uint64_t pin_version;
 	size_t keeps;
+	/* policy_batch_get()'s index of the records by key, once asked
+	 * for (batch_index_slot()); 0 empty; a power of two. */
+	uint64_t *index;
+	size_t index_mask, index_used;
 };
+
+static int batch_index_add(struct policy_batch *b, size_t off);
 
 struct policy_batch *
 policy_batch_begin(struct policy_store *s, uint16_t source, int replace_all)
@@ -1176,36 +1346,39 @@ policy_batch_put(struct policy_batch *b, const uint8_t *name,
 	if (arena_put(&b->a, name, len, e, e->subtree, 0))
 		return -1;
 	if (!b->replace_all || !b->pin.entries)
-		return 0;
+		return batch_index_add(b, start);
 	/* Unchanged from the pinned source: keep a reference instead, so
 	 * a reload that changes little holds little memory. */
 	rec_parse(b->a.buf + start, &r);
 	p = view_find(&b->pin, name, len, e->subtree, key_hash(hash_name(name,
 		len), e->subtree), &where);
 	if (!p || r.size < KEEP_SIZE)
-		return 0;
+		return batch_index_add(b, start);
 	rec_parse(p, &o);
 	if (!rec_same_state(&o, &r))
-		return 0;
+		return batch_index_add(b, start);
 	slot = (uint32_t)where.slot;
 	b->a.buf[start] = KEEP_MARK;
 	b->a.buf[start + 1] = (uint8_t)where.level;
 	memcpy(b->a.buf + start + 2, &slot, 4);
 	b->a.len = start + KEEP_SIZE;
 	b->keeps++;
-	return 0;
+	return batch_index_add(b, start);
 }
 
 int
 policy_batch_remove(struct policy_batch *b, const uint8_t *name, int subtree)
 {
 	struct policy_entry none;
+	size_t start = b->a.len;
 
 	/* A replace-all batch lists what stays; removals mean nothing. */
 	if (b->replace_all)
 		return 0;
 	memset(&none, 0, sizeof(none));
-	return arena_put(&b->a, name, name_wire_len(name), &none, subtree, 1);
+	if (arena_put(&b->a, name, name_wire_len(name), &none, subtree, 1))
+		return -1;
+	return batch_index_add(b, start);
 }
 
 /* Drop the batch's pins and memory.  Writer lock held. */
@@ -1216,7 +1389,9 @@ batch_free_locked(struct policy_batch *b)
 
 	for (k = 0; k < LEVELS; k++)
 		table_unref(b->pin.t[k]);
-	free(b->a.buf);
+	arena_free(&b->a);
+	mem_free(b->index, b->index ? (b->index_mask + 1) * sizeof(uint64_t) :
+		0);
 	free(b);
 }
 
@@ -1251,6 +1426,148 @@ batch_rec(const struct policy_batch *b, const uint8_t *p, struct rec *r,
 	keep->slot = (long)slot;
 	rec_parse(table_slot_rec(b->pin.t[p[1]], slot), r);
 	return KEEP_SIZE;
+}
+
+/* The index slot of a key (hash h): the one holding it, or the empty
+ * one where it would go.  A slot is the key's upper 32 hash bits, which
+ * also place it, and the record's arena offset + 1: a probe reads the
+ * arena only for a key with the same 32 bits. */
+static size_t
+batch_index_slot(const struct policy_batch *b, const uint8_t *name,
+	size_t len, int subtree, uint64_t h)
+{
+	uint32_t tag = (uint32_t)(h >> 32);
+	size_t i;
+
+	for (i = tag & b->index_mask;; i = (i + 1) & b->index_mask) {
+		uint64_t sl = b->index[i];
+		struct rec r;
+		struct loc keep;
+		if (!sl)
+			return i;
+		if ((uint32_t)(sl >> 32) != tag)
+			continue;
+		batch_rec(b, b->a.buf + (uint32_t)sl - 1, &r, &keep);
+		if (r.name_len == len && memcmp(r.name, name, len) == 0 &&
+		    !(r.flags & F_SUBTREE) == !subtree)
+			return i;
+	}
+}
+
+/* Index the record at offset off (the last of its key wins), growing
+ * the index at three quarters full.  Nothing until policy_batch_get()
+ * made one. */
+static int
+batch_index_add(struct policy_batch *b, size_t off)
+{
+	struct rec r;
+	struct loc keep;
+	uint64_t h;
+	size_t i;
+
+	if (!b->index)
+		return 0;
+	if (off >= UINT32_MAX)
+		return -1;
+	if ((b->index_used + 1) * 4 > (b->index_mask + 1) * 3) {
+		size_t n = (b->index_mask + 1) * 2, j;
+		uint64_t *old = b->index, *fresh = mem_alloc(n * sizeof(*fresh));
+		if (!fresh)
+			return -1;
+		for (j = 0; j <= b->index_mask; j++) {
+			size_t k;
+			if (!old[j])
+				continue;
+			for (k = (old[j] >> 32) & (n - 1); fresh[k];
+			    k = (k + 1) & (n - 1))
+				;
+			fresh[k] = old[j];
+		}
+		mem_free(old, (b->index_mask + 1) * sizeof(*old));
+		b->index = fresh;
+		b->index_mask = n - 1;
+	}
+	batch_rec(b, b->a.buf + off, &r, &keep);
+	h = key_hash(hash_name(r.name, r.name_len), r.flags & F_SUBTREE);
+	i = batch_index_slot(b, r.name, r.name_len, r.flags & F_SUBTREE, h);
+	b->index_used += !b->index[i];
+	b->index[i] = (h >> 32) << 32 | (uint64_t)(off + 1);
+	return 0;
+}
+
+/* An entry with its local data copied into data (cap octets). */
+static int
+entry_copy(const struct rec *r, struct policy_entry *e, uint8_t *data,
+	size_t cap)
+{
+	if (r->data_len > cap)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	e->tags = r->tags;
+	e->expires = r->expires;
+	e->action = (enum policy_action)r->action;
+	e->subtree = !!(r->flags & F_SUBTREE);
+	if (r->data_len) {
+		memcpy(data, r->data, r->data_len);
+		e->data = data;
+		e->data_len = r->data_len;
+	}
+	return 0;
+}
+
+int
+policy_batch_get(struct policy_batch *b, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	size_t len = name_wire_len(name), off, i;
+	struct rec r;
+	struct loc keep;
+
+	if (!b->index) {
+		/* Index what the batch holds so far, once. */
+		if (!(b->index = mem_alloc(16 * sizeof(*b->index))))
+			return -1;
+		b->index_mask = 15;
+		for (off = 0; off < b->a.len;) {
+			size_t size = batch_rec(b, b->a.buf + off, &r, &keep);
+			if (batch_index_add(b, off) != 0)
+				return -1;
+			off += size;
+		}
+	}
+	i = batch_index_slot(b, name, len, subtree, key_hash(hash_name(name,
+		len), subtree));
+	if (!b->index[i])
+		return 0;
+	batch_rec(b, b->a.buf + (uint32_t)b->index[i] - 1, &r, &keep);
+	if (r.flags & F_TOMB)
+		return 0;
+	return entry_copy(&r, e, data, cap) == 0 ? 1 : -1;
+}
+
+int
+policy_source_get(struct policy_store *s, uint16_t source,
+	const uint8_t *name, int subtree, struct policy_entry *e,
+	uint8_t *data, size_t cap)
+{
+	size_t len = name_wire_len(name);
+	const uint8_t *p;
+	struct rec r;
+	int found = 0;
+
+	if (source >= s->num_sources)
+		return -1;
+	/* Under the lock: a merge may free the tables read here once it
+	 * is published, and the data is copied before that. */
+	pthread_mutex_lock(&s->writer);
+	p = view_find(current_view(s, source), name, len, subtree,
+		key_hash(hash_name(name, len), subtree), NULL);
+	if (p) {
+		rec_parse(p, &r);
+		found = entry_copy(&r, e, data, cap) == 0 ? 1 : -1;
+	}
+	pthread_mutex_unlock(&s->writer);
+	return found;
 }
 
 /* Marks of the pinned entries that a replace-all batch lists. */
@@ -1308,8 +1625,8 @@ replace_as_delta(struct policy_batch *b, struct arena *delta)
 		return 0;
 	for (lv = 0; lv < LEVELS; lv++)
 		if (b->pin.t[lv] && (!(k.bits[lv] = calloc(
-		    (b->pin.t[lv]->mask + 64) / 64, sizeof(uint64_t))) ||
-		    !(k.full[lv] = calloc((b->pin.t[lv]->mask + 64) / 64,
+		    (b->pin.t[lv]->nslots + 63) / 64, sizeof(uint64_t))) ||
+		    !(k.full[lv] = calloc((b->pin.t[lv]->nslots + 63) / 64,
 		    sizeof(uint64_t)))))
 			goto done;
 	/* Mark every pinned entry the batch lists, changed or not. */
@@ -1348,11 +1665,9 @@ replace_as_delta(struct policy_batch *b, struct arena *delta)
 	}
 	ok = 1;
 done:
-	if (!ok) {
-		free(delta->buf);
-		memset(delta, 0, sizeof(*delta));
-	}
-	free(k.tombs.buf);
+	if (!ok)
+		arena_free(delta);
+	arena_free(&k.tombs);
 	for (lv = 0; lv < LEVELS; lv++) {
 		free(k.bits[lv]);
 		free(k.full[lv]);
@@ -1381,20 +1696,19 @@ replace_as_base(struct policy_batch *b, const struct source_view *ov,
 			struct loc where;
 			off += batch_rec(b, b->a.buf + off, &r, &where);
 			if (arena_append(&full, r.name - 1, r.size)) {
-				free(full.buf);
+				arena_free(&full);
 				free(nv);
 				return NULL;
 			}
 		}
-		free(b->a.buf);
-		memset(&b->a, 0, sizeof(b->a));
+		arena_free(&b->a);
 	}
 	if (!(nv->t[L_BASE] = table_build(&full))) {
-		free(full.buf);
+		arena_free(&full);
 		free(nv);
 		return NULL;
 	}
-	nv->index = ov ? ov->index : NULL;
+	nv->index = ov ? index_ref(ov->index) : NULL;
 	nv->entries = nv->t[L_BASE]->live;
 	if (ch) {
 		ch->other = allow ? nv : ov;
@@ -1413,11 +1727,11 @@ observe_changes(struct policy_store *s, struct changes *c, int published,
 	int wholesale)
 {
 	if (!published || !s->observe) {
-		free(c->names.buf);
+		arena_free(&c->names);
 		return;
 	}
 	if (wholesale || c->failed) {
-		free(c->names.buf);
+		arena_free(&c->names);
 		s->observe(s->observe_arg, NULL, 0);
 		return;
 	}
@@ -1460,7 +1774,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 			note_arena(&all, &delta);
 		nv = commit_delta(s, b->source, ov, &delta,
 			changed ? &ch : NULL);
-		free(delta.buf);
+		arena_free(&delta);
 	} else {
 		wholesale = 1;
 		nv = replace_as_base(b, ov, changed ? &ch : NULL);
@@ -1482,7 +1796,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	if (nv && changed && !ch.failed)
 		report_changes(&ch, changed, arg);
 	else
-		free(ch.names.buf);
+		arena_free(&ch.names);
 	observe_changes(s, &all, nv != NULL, wholesale);
 	return nv ? 0 : -1;
 }
@@ -1510,7 +1824,7 @@ merge_source(struct policy_store *s, unsigned source)
 	pthread_mutex_unlock(&s->writer);
 	view_foreach(&snap, append_rec, &c);
 	if (c.failed || !(base = table_build(&c.a)))
-		free(c.a.buf);
+		arena_free(&c.a);
 	pthread_mutex_lock(&s->writer);
 	v = current_view(s, source);
 	/* A replace-all or an expiry meanwhile made the merge moot. */
@@ -1570,26 +1884,54 @@ policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx)
 {
 	struct source_view *nv;
-	struct policy_index *copy = NULL;
+	struct index_ref *copy = NULL;
 
 	if (source >= s->num_sources)
 		return -1;
 	if (idx && !(copy = malloc(sizeof(*copy))))
 		return -1;
-	if (copy)
-		*copy = *idx;
+	if (copy) {
+		copy->idx = *idx;
+		atomic_init(&copy->refs, 1);
+	}
 	pthread_mutex_lock(&s->writer);
 	if (!(nv = view_copy(current_view(s, source)))) {
 		pthread_mutex_unlock(&s->writer);
 		free(copy);
 		return -1;
 	}
+	index_unref(nv->index);
 	nv->index = copy;
 	publish(s, source, nv);
 	pthread_mutex_unlock(&s->writer);
 	/* An index cannot list what changed in it. */
 	if (s->observe)
 		s->observe(s->observe_arg, NULL, 0);
+	return 0;
+}
+
+int
+policy_source_share(struct policy_store *dst, uint16_t dst_source,
+	struct policy_store *src, uint16_t src_source)
+{
+	struct source_view *nv;
+
+	if (dst == src || dst_source >= dst->num_sources ||
+	    src_source >= src->num_sources)
+		return -1;
+	/* One lock at a time: the references keep the tables alive in
+	 * between, whatever src's writers do meanwhile. */
+	pthread_mutex_lock(&src->writer);
+	nv = view_copy(current_view(src, src_source));
+	pthread_mutex_unlock(&src->writer);
+	if (!nv)
+		return -1;
+	/* No merge is asked for: a store that is never written (a reload's
+	 * parked copy) starts no thread, and the next commit asks. */
+	pthread_mutex_lock(&dst->writer);
+	publish(dst, dst_source, nv);
+	dst->version[dst_source]++;
+	pthread_mutex_unlock(&dst->writer);
 	return 0;
 }
 
@@ -1664,10 +2006,13 @@ prefetch_key(const struct source_view *v, uint64_t h)
 
 	for (k = 0; k < LEVELS; k++) {
 		const struct table *t = v->t[k];
+		size_t i;
 		if (!t || !t->count)
 			continue;
-		__builtin_prefetch(&t->bloom[h & t->bloom_mask]);
-		__builtin_prefetch(&t->slots[h & t->mask]);
+		i = fast_range(h, t->nslots);
+		__builtin_prefetch(&t->bloom[fast_range(h, t->bloom_words)]);
+		__builtin_prefetch(&t->tags[i]);
+		__builtin_prefetch(&t->offs[i]);
 	}
 }
 
@@ -1731,7 +2076,8 @@ source_match(const struct source_meta *meta, const struct source_view *v,
 	if (v->index) {
 		int sub = 0;
 		memset(&f->r, 0, sizeof(f->r));
-		if (v->index->match(v->index->ctx, q->name, q->len, &sub)) {
+		if (v->index->idx.match(v->index->idx.ctx, q->name, q->len,
+		    &sub)) {
 			f->subtree = sub;
 			f->owner = q->name;
 			return 1;
@@ -2053,13 +2399,13 @@ policy_store_expire(struct policy_store *s, int64_t now,
 			if (wants_merge(nv))
 				merge_request(s, i);
 		}
-		free(c.tombs.buf);
+		arena_free(&c.tombs);
 	}
 	pthread_mutex_unlock(&s->writer);
 	if (changed)
 		report_changes(&allowed, changed, arg);
 	else
-		free(allowed.names.buf);
+		arena_free(&allowed.names);
 	observe_changes(s, &observed, total > 0, 0);
 	return total;
 }
@@ -2084,7 +2430,8 @@ policy_store_source_stats(struct policy_store *s, uint16_t source,
 	pthread_mutex_lock(&s->writer);
 	out->expired = s->expired[source];
 	if ((v = current_view(s, source)) != NULL) {
-		out->entries = v->entries + (v->index ? v->index->entries : 0);
+		out->entries = v->entries + (v->index ?
+		    v->index->idx.entries : 0);
 		out->bytes = view_bytes(v);
 	}
 	pthread_mutex_unlock(&s->writer);
@@ -2219,10 +2566,10 @@ policy_snapshot_next(const struct policy_snapshot *snap, uint16_t source,
 	v = &snap->views[source];
 	for (; pos->level < LEVELS; pos->level++, pos->slot = 0) {
 		const struct table *t = v->t[pos->level];
-		while (t && pos->slot <= t->mask) {
+		while (t && pos->slot < t->nslots) {
 			size_t i = pos->slot++;
 			struct rec r;
-			if (!t->slots[i])
+			if (!t->tags[i])
 				continue;
 			rec_parse(table_slot_rec(t, i), &r);
 			if ((r.flags & F_TOMB) || rec_expired(&r, now) ||

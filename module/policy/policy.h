@@ -197,6 +197,23 @@ int policy_batch_put(struct policy_batch *b, const uint8_t *name,
 	const struct policy_entry *e);
 
 /**
+ * The entry a batch put last for a key (a feed whose input may list an
+ * owner twice, apart, picks up what it put before).  The first call
+ * indexes what the batch holds; later puts are indexed as they come, so
+ * a feed that asks only when its input is out of order pays for the
+ * index only then.
+ * @param name: canonical wire name.
+ * @param subtree: the exact (0) or the subtree (1) entry.
+ * @param e: out, the entry; e->data points into data.
+ * @param data: where local data is copied.
+ * @param cap: size of data (LOCALDATA_MAX suffices).
+ * @return 1 when the batch put one (and did not remove it after), 0
+ *	when not, -1 when out of memory.
+ */
+int policy_batch_get(struct policy_batch *b, const uint8_t *name,
+	int subtree, struct policy_entry *e, uint8_t *data, size_t cap);
+
+/**
  * Remove the exact or subtree entry of a name (delta batches).
  * @return 0, or -1 when out of memory.
  */
@@ -259,6 +276,22 @@ struct policy_index {
 };
 
 /**
+ * The entry a source holds for a key now (its visible record, lapsed or
+ * not), for a feed that changes its entries record by record (an IXFR
+ * deletes one address of an owner).  Takes the writer lock.
+ * @param name: canonical wire name.
+ * @param subtree: the exact (0) or the subtree (1) entry.
+ * @param e: out, the entry; e->data points into data.
+ * @param data: where local data is copied.
+ * @param cap: size of data (LOCALDATA_MAX suffices).
+ * @return 1 when there is one, 0 when not, -1 on a bad source id or
+ *	data too long for cap.
+ */
+int policy_source_get(struct policy_store *s, uint16_t source,
+	const uint8_t *name, int subtree, struct policy_entry *e,
+	uint8_t *data, size_t cap);
+
+/**
  * Make a source answer from an external index instead of its entries
  * (idx NULL removes it).  The previous index is released after a grace
  * period.
@@ -266,6 +299,22 @@ struct policy_index {
  */
 int policy_source_set_index(struct policy_store *s, uint16_t source,
 	const struct policy_index *idx);
+
+/**
+ * Make a source hold what a source of another store holds, sharing its
+ * tables and its external index (reference counted) instead of copying
+ * them: a reload carries an unchanged source from the running store into
+ * the new one this way, in microseconds and without a second copy.  What
+ * either store's writers do afterwards stays their own.  Nothing is
+ * reported to a change callback: the new store is not serving yet.
+ * @param dst: the store that takes the contents (not src).
+ * @param dst_source: its source.
+ * @param src: the store that holds them.
+ * @param src_source: its source.
+ * @return 0, or -1 (a bad id, or out of memory).
+ */
+int policy_source_share(struct policy_store *dst, uint16_t dst_source,
+	struct policy_store *src, uint16_t src_source);
 
 /**
  * Enter a read section as reader (0 .. num_readers-1): no lock and no

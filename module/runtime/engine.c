@@ -323,10 +323,38 @@ create_shared(struct engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* On a reload, the running feed of a source configured exactly as
+ * before: the new feed may take its data over (feed_env.prev). */
+static void *
+prev_feed(const struct engine *prev, const struct tapir_conf_source *src)
+{
+	const struct tapir_conf_source *o;
+	unsigned i;
+
+	if (!prev || !src->type->conf_equal)
+		return NULL;
+	for (o = prev->cfg->sources, i = 0; o; o = o->next, i++)
+		if (strcmp(o->name, src->name) == 0)
+			return o->type == src->type && o->list == src->list &&
+			    o->flags == src->flags && i < prev->num_sources &&
+			    src->type->conf_equal(o->conf, src->conf) ?
+			    prev->slots[i].feed : NULL;
+	return NULL;
+}
+
 struct engine *
 engine_create(struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
 	policy_changed_fn changed, void *changed_arg, char *err,
 	size_t errlen)
+{
+	return engine_create_from(NULL, cfg, flags, num_readers, changed,
+		changed_arg, err, errlen);
+}
+
+struct engine *
+engine_create_from(struct engine *prev, struct tapir_conf *cfg,
+	unsigned flags, unsigned num_readers, policy_changed_fn changed,
+	void *changed_arg, char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	const struct tapir_conf_source *src;
@@ -386,6 +414,7 @@ engine_create(struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
 			.state_dir = cfg->state_dir,
 			.poll_ms = cfg->file_poll_ms,
 			.strict = !!(flags & ENGINE_STRICT),
+			.prev = prev_feed(prev, src),
 		};
 		if (!(e->slots[i].feed = src->type->create(src->conf,
 		    e->shared[feed_type_index(src->type)], &env, err,

@@ -12,7 +12,10 @@
  * per init/deinit cycle, and a reload builds a second one beside it:
  *
  *   engine_save(old);               the old engine's state on disk now
- *   new = engine_create(cfg, ENGINE_STRICT);   loads everything; a bad
+ *   new = engine_create_from(old, cfg, ENGINE_STRICT);   a source
+ *                                   configured as before takes the old
+ *                                   one's data over if it is still
+ *                                   current, the others load; a bad
  *                                   source fails it, the old one runs on
  *   (the adapter swaps the store pointer and waits out its readers)
  *   engine_destroy(old);            its threads end, its last save done
@@ -60,6 +63,21 @@ struct engine;
 struct engine *engine_create(struct tapir_conf *cfg, unsigned flags,
 	unsigned num_readers, policy_changed_fn changed, void *changed_arg,
 	char *err, size_t errlen);
+
+/**
+ * engine_create() for a reload, beside the running engine prev: each
+ * source configured exactly as in prev (type, list, flags, and its
+ * type's conf_equal()) is created with prev's feed at hand, and takes
+ * its data over (sharing the store's tables, policy_source_share())
+ * instead of loading it when that data is still current: a reload that
+ * changed nothing costs neither the time nor the memory of a load.
+ * @param prev: the running engine, or NULL (then this is engine_create()).
+ * Other parameters and the result as engine_create().
+ */
+struct engine *engine_create_from(struct engine *prev,
+	struct tapir_conf *cfg, unsigned flags, unsigned num_readers,
+	policy_changed_fn changed, void *changed_arg, char *err,
+	size_t errlen);
 
 /**
  * Start the feeds and the maintenance thread.  After a reload (handover

@@ -321,7 +321,8 @@ flush_hook(void *arg, const uint8_t *name, int subtree)
 }
 
 /* "reload": the configuration file and every source again, into a new
- * engine built beside the running one; queries keep using the old one
+ * engine built beside the running one (unchanged sources carried over
+ * from it, engine_create_from()); queries keep using the old one
  * until the new one is complete, then the store pointer is swapped and the
  * old engine freed once no worker can still be inside it.  server:
  * settings (answer-ttl, policy-zone, control-socket) need Unbound's own
@@ -343,9 +344,11 @@ reload_hook(void *arg, FILE *out)
 	 * what the running engine holds now, not its last periodic save. */
 	engine_save(old);
 	/* A source that is bad now keeps the whole policy in force: the
-	 * running engine still holds its last good contents.  The new
-	 * feeds start once the old ones have ended (engine.h). */
-	fresh = engine_create(cfg, ENGINE_STRICT, m->num_readers,
+	 * running engine still holds its last good contents.  Sources
+	 * configured as before take the running engine's data over when
+	 * it is still current.  The new feeds start once the old ones have
+	 * ended (engine.h). */
+	fresh = engine_create_from(old, cfg, ENGINE_STRICT, m->num_readers,
 		name_changed, m, err, sizeof(err));
 	if (!fresh) {
 		log_err("tapir-pop: reload: %s", err);
@@ -402,6 +405,34 @@ make_nudge_name(struct tapir_module *m, const struct tapir_conf *cfg)
 static int query_response_cb(struct module_qstate *qstate,
 	struct dns_msg *response, int id, void *arg);
 
+/* What deinit kept for the next init (park()), or NULL.  init and deinit
+ * run on Unbound's main thread, one after the other. */
+static struct engine *parked;
+
+/* unbound-control reload runs deinit, then init at once.  So that init
+ * need not load every source again, deinit keeps a copy of the running
+ * engine that shares its data (engine_create_from(): the sources its
+ * configuration file still has as they are; the others load into it
+ * now) and starts nothing: no thread, no socket, only memory.  The
+ * library stays mapped (-z nodelete), and init takes the copy over as a
+ * reload takes the running engine over.  deinit cannot tell a reload from
+ * Unbound's exit, where the copy is left for the process's end. */
+static void
+park(struct tapir_module *m)
+{
+	struct tapir_conf *cfg;
+	char err[1024];
+
+	engine_destroy(parked);
+	parked = NULL;
+	engine_save(m->engine);
+	if (tapir_conf_read(m->conf_path, &cfg, err, sizeof(err)) == 0 &&
+	    !(parked = engine_create_from(m->engine, cfg, 0, 1, NULL, NULL,
+	    err, sizeof(err))))
+		log_info("tapir-pop: nothing kept for the next init: %s",
+			err);
+}
+
 int
 init(struct module_env *env, int id)
 {
@@ -412,6 +443,7 @@ init(struct module_env *env, int id)
 	char err[1024];
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	int handover;
 
 	tapir_log_set_sink(unbound_log_sink);
 	if (!unbound_identity_matches()) {
@@ -452,8 +484,12 @@ init(struct module_env *env, int id)
 		free(m);
 		return 0;
 	}
-	m->engine = engine_create(cfg, 0, m->num_readers, name_changed, m, err,
-		sizeof(err));
+	/* After unbound-control reload, take deinit's copy over. */
+	m->engine = engine_create_from(parked, cfg, 0, m->num_readers,
+		name_changed, m, err, sizeof(err));
+	handover = parked != NULL;
+	engine_destroy(parked);
+	parked = NULL;
 	if (!m->engine) {
 		log_err("tapir-pop: %s", err);
 		flushq_destroy(m->flushq);
@@ -469,7 +505,7 @@ init(struct module_env *env, int id)
 		log_err("tapir-pop: out of memory");
 		goto fail;
 	}
-	if (engine_start(m->engine, 0, err, sizeof(err)) != 0) {
+	if (engine_start(m->engine, handover, err, sizeof(err)) != 0) {
 		log_err("tapir-pop: %s", err);
 		goto fail;
 	}
@@ -537,6 +573,7 @@ deinit(struct module_env *env, int id)
 	 * push into the flush queue. */
 	metrics_stop(m->metrics);
 	control_stop(m->control);
+	park(m);
 	engine_destroy(m->engine);
 	flushq_destroy(m->flushq);
 	ub_cache_sweep_destroy(m->sweep);

@@ -135,6 +135,24 @@ sink_remove(void *arg, const uint8_t *name, int subtree)
 	return policy_batch_remove(((struct run *)arg)->b, name, subtree);
 }
 
+static int
+sink_current(void *arg, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	struct run *r = arg;
+
+	return policy_source_get(r->store, r->src, name, subtree, e, data,
+		cap);
+}
+
+static int
+sink_pending(void *arg, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	return policy_batch_get(((struct run *)arg)->b, name, subtree, e,
+		data, cap);
+}
+
 /* What the feed does with one received message. */
 static void
 apply_msg(struct run *r, struct msg *m)
@@ -162,7 +180,9 @@ apply_msg(struct run *r, struct msg *m)
 }
 
 /* Name i's record: every tenth an address, the rest CNAME . ; variant
- * changes the action of one name in a hundred. */
+ * changes the action of one name in a hundred.  Labels of one width, so
+ * that the names' order is the zone's canonical order, as a primary
+ * sends them. */
 static void
 add_name(struct run *r, struct msg *m, unsigned i, unsigned variant)
 {
@@ -170,7 +190,7 @@ add_name(struct run *r, struct msg *m, unsigned i, unsigned variant)
 	uint8_t a[4] = { 192, 0, 2, (uint8_t)i };
 	char label[32];
 
-	snprintf(label, sizeof(label), "n%u", i);
+	snprintf(label, sizeof(label), "n%08u", i);
 	for (;;) {
 		int ok;
 		if (i % 10 == 0)
@@ -189,7 +209,8 @@ static double
 full_transfer(struct run *r, unsigned names, unsigned variant,
 	struct msg *m)
 {
-	struct rpz_sink sink = { sink_put, sink_remove, r };
+	struct rpz_sink sink = { sink_put, sink_remove, sink_current,
+		sink_pending, r };
 	double t0 = now_s();
 	unsigned i;
 
@@ -212,7 +233,8 @@ full_transfer(struct run *r, unsigned names, unsigned variant,
 static double
 ixfr(struct run *r, unsigned names, unsigned changes, struct msg *m)
 {
-	struct rpz_sink sink = { sink_put, sink_remove, r };
+	struct rpz_sink sink = { sink_put, sink_remove, sink_current,
+		sink_pending, r };
 	double t0 = now_s();
 	unsigned i;
 
@@ -278,8 +300,8 @@ main(int argc, char **argv)
 	before = peak_begin();
 	t = full_transfer(&r, names, 0, m);
 	report("AXFR, first load", t, before);
-	printf("  store %zu MiB, view %zu MiB, %zu entries\n",
-		policy_store_memory(r.store) >> 20, rpz_zone_memory(r.z) >> 20,
+	printf("  store %zu MiB, transfer state %zu kiB, %zu entries\n",
+		policy_store_memory(r.store) >> 20, rpz_zone_memory(r.z) >> 10,
 		rpz_zone_entries(r.z));
 
 	before = peak_begin();
@@ -295,7 +317,15 @@ main(int argc, char **argv)
 		return 1;
 	t = now_s();
 	fputs("rpz.bench. 60 IN SOA ns. host. 1 3600 600 86400 60\n", out);
-	rpz_zone_write(r.z, out);
+	{
+		struct policy_snapshot *snap = policy_snapshot_take(r.store);
+		struct policy_snapshot_pos pos = { 0, 0 };
+		struct policy_entry e;
+		const uint8_t *name;
+		while (policy_snapshot_next(snap, r.src, 0, &pos, &name, &e))
+			rpz_zone_write_entry(r.z, name, &e, out);
+		policy_snapshot_release(snap);
+	}
 	fclose(out);
 	printf("%-34s %8.1f ms\n", "save the zone file", (now_s() - t) * 1e3);
 	rpz_zone_free(r.z);

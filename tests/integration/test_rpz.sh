@@ -186,10 +186,24 @@ check "the next change arrives by NOTIFY and IXFR again" \
 check "... applied by IXFR" \
 	grep -q "source feed-rpz: zone rpz.test. serial 4 applied by IXFR" "$D/unbound.log"
 
-# Unbound restarts while the primary is down: the saved zone serves.
+# A reload with the source as before takes the running feed's zone over
+# (nothing is transferred again), and the next change comes by IXFR from
+# the serial it carried.
+check "reload with the RPZ source unchanged" quiet ctl reload
+check "the zone is carried over, not transferred again" \
+	grep -q "source feed-rpz: zone rpz.test. serial 4 carried over: 7 entries" "$D/unbound.log"
+check "the carried zone blocks, with its local data and subtrees" \
+	sh -c 'rc=$(dig +tries=1 -p "$1" @127.0.0.1 x.ads.example A | grep -c "status: NXDOMAIN"); [ "$rc" = 1 ] && [ "$(dig +short +tries=1 -p "$1" @127.0.0.1 www2.example A)" = 192.0.2.98 ]' - "$PORT"
+check "the carried zone counts its entries" \
+	test "$(ctl stats | sed -n 's/^source\.feed-rpz\.entries=//p')" = 7
 rpz_zone 5 "$V3"
 knotc -c "$D/knot.conf" -b zone-reload rpz.test >/dev/null 2>&1
-wait_for 2 rcode_is "$PORT" later.example A NXDOMAIN
+check "after the reload a change is applied within 2 s" \
+	wait_for 2 rcode_is "$PORT" later.example A NXDOMAIN
+check "... by IXFR from the carried serial" \
+	grep -q "source feed-rpz: zone rpz.test. serial 5 applied by IXFR" "$D/unbound.log"
+
+# Unbound restarts while the primary is down: the saved zone serves.
 stop_pid "$KNOT_PID"
 stop_pid "$UB_PID"
 cat "$D/unbound.log" >> "$D/unbound.log.1"

@@ -2,7 +2,8 @@
  * tests/unit/test_engine.c - runtime overrides and switched-off sources:
  * what a command reports is what is in force, now and after a restart,
  * when the state file cannot be written; an unreadable file is kept
- * aside; what a switch may block is handed to the change callback.
+ * aside; what a switch may block is handed to the change callback.  A
+ * reload carries unchanged sources over and reports only what changed.
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dawg/dawg_build.h"
 #include "module/runtime/conf.h"
 #include "module/runtime/engine.h"
 #include "module/base/fileio.h"
@@ -261,6 +263,137 @@ test_broken_file(void **state)
 	engine_destroy(e);
 }
 
+/* What a reload reported to the cache flush. */
+struct reported {
+	unsigned names;
+	char last[NAME_TEXT_MAX];
+};
+
+static void
+count_reported(void *arg, const uint8_t *name, int subtree)
+{
+	struct reported *r = arg;
+
+	(void)subtree;
+	r->names++;
+	name_to_text(name, r->last, sizeof(r->last));
+}
+
+/* An engine over conf text, beside prev when it is a reload. */
+static struct engine *
+reload(struct engine *prev, const char *text, struct reported *r)
+{
+	struct tapir_conf *cfg = NULL;
+	struct engine *e;
+	char err[256] = "";
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(tapir_conf_parse("t.conf", text, strlen(text), &cfg,
+		err, sizeof(err)), 0);
+	e = engine_create_from(prev, cfg, prev ? ENGINE_STRICT : 0, 1,
+		count_reported, r, err, sizeof(err));
+	if (!e)
+		fail_msg("engine_create_from: %s", err);
+	return e;
+}
+
+/* A list of n names, one per line, and b.example last. */
+static void
+put_list(const char *path, unsigned n, int with_b)
+{
+	FILE *f = fopen(path, "w");
+	unsigned i;
+
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "n%u.big.example\n", i);
+	if (with_b)
+		fprintf(f, "b.example\n");
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Reloads that carry sources over: an unchanged list and DAWG are taken
+ * from the running engine (nothing reported to the cache flush, their
+ * data outlives the old engine), a changed list is loaded over what it
+ * held and reports only its new names, and a source whose list class
+ * changed is loaded anew. */
+static void
+test_reload_carry(void **state)
+{
+	char sub[256], big[256], small[256], dawg[256], text[1024];
+	struct reported r;
+	struct engine *e1, *e2, *e3;
+	struct dawg_builder *db;
+	uint8_t *image;
+	size_t len;
+
+	(void)state;
+	/* A state directory of its own: no overrides from other tests. */
+	snprintf(sub, sizeof(sub), "%s/carry", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(big, sizeof(big), "%s/big.txt", sub);
+	snprintf(small, sizeof(small), "%s/small.txt", sub);
+	snprintf(dawg, sizeof(dawg), "%s/allow.dawg", sub);
+	put_list(big, 500, 0);
+	put_file(small, "a.example\n", 10);
+	assert_non_null(db = dawg_builder_new());
+	assert_int_equal(dawg_builder_add(db, "n7.big.example.", 15), 0);
+	assert_int_equal(dawg_builder_finish(db, &image, &len), 0);
+	dawg_builder_free(db);
+	put_file(dawg, (const char *)image, len);
+	free(image);
+	snprintf(text, sizeof(text), "server:\n    state-dir: \"%s\"\n"
+		"source:\n    name: big\n    list: denylist\n"
+		"    file: \"%s\"\n"
+		"source:\n    name: small\n    list: denylist\n"
+		"    file: \"%s\"\n"
+		"source:\n    name: ok\n    list: allowlist\n    type: dawg\n"
+		"    file: \"%s\"\n", sub, big, small, dawg);
+	/* Every name of the lists, and the root for the DAWG. */
+	e1 = reload(NULL, text, &r);
+	assert_int_equal(r.names, 502);
+	assert_int_equal(action_of(e1, "n3.big.example"),
+		POLICY_ACTION_NXDOMAIN);
+
+	/* small changes: one name more. */
+	put_file(small, "a.example\nb.example\n", 20);
+	e2 = reload(e1, text, &r);
+	assert_int_equal(r.names, 1);
+	assert_string_equal(r.last, "b.example.");
+	engine_destroy(e1);
+	assert_int_equal(action_of(e2, "n3.big.example"),
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(action_of(e2, "n7.big.example"),
+		POLICY_ACTION_PASSTHRU);
+	assert_int_equal(action_of(e2, "a.example"), POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(action_of(e2, "b.example"), POLICY_ACTION_NXDOMAIN);
+
+	/* Nothing changed: nothing to report. */
+	e3 = reload(e2, text, &r);
+	assert_int_equal(r.names, 0);
+	engine_destroy(e2);
+	assert_int_equal(action_of(e3, "n499.big.example"),
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(action_of(e3, "n7.big.example"),
+		POLICY_ACTION_PASSTHRU);
+
+	/* big becomes a doubtlist: its data is loaded anew. */
+	snprintf(text, sizeof(text), "server:\n    state-dir: \"%s\"\n"
+		"source:\n    name: big\n    list: doubtlist\n"
+		"    file: \"%s\"\n"
+		"source:\n    name: small\n    list: denylist\n"
+		"    file: \"%s\"\n", sub, big, small);
+	e1 = reload(e3, text, &r);
+	assert_int_equal(r.names, 500);
+	engine_destroy(e3);
+	assert_int_equal(action_of(e1, "n3.big.example"), POLICY_ACTION_NONE);
+	assert_int_equal(action_of(e1, "b.example"), POLICY_ACTION_NXDOMAIN);
+	engine_destroy(e1);
+	assert_int_equal(unlink(big), 0);
+	assert_int_equal(unlink(small), 0);
+	assert_int_equal(unlink(dawg), 0);
+}
+
 /* Names handed to the change callback. */
 struct flushed {
 	unsigned n;
@@ -369,6 +502,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unwritable),
 		cmocka_unit_test(test_broken_file),
+		cmocka_unit_test(test_reload_carry),
 		cmocka_unit_test(test_source_switch),
 	};
 

@@ -174,6 +174,7 @@ struct fixture {
 	uint16_t src;
 	struct rpz_zone *z;
 	struct policy_batch *b;
+	unsigned pending_asked;  /* pending() calls */
 };
 
 static int
@@ -190,6 +191,26 @@ fx_remove(void *arg, const uint8_t *name, int subtree)
 	struct fixture *fx = arg;
 
 	return policy_batch_remove(fx->b, name, subtree);
+}
+
+static int
+fx_current(void *arg, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	struct fixture *fx = arg;
+
+	return policy_source_get(fx->store, fx->src, name, subtree, e, data,
+		cap);
+}
+
+static int
+fx_pending(void *arg, const uint8_t *name, int subtree,
+	struct policy_entry *e, uint8_t *data, size_t cap)
+{
+	struct fixture *fx = arg;
+
+	fx->pending_asked++;
+	return policy_batch_get(fx->b, name, subtree, e, data, cap);
 }
 
 static int
@@ -223,7 +244,8 @@ teardown(void **state)
 static void
 apply(struct fixture *fx, int full, const char *const *rrs, int rollback)
 {
-	struct rpz_sink sink = { fx_put, fx_remove, fx };
+	struct rpz_sink sink = { fx_put, fx_remove, fx_current, fx_pending,
+		fx };
 	size_t i;
 
 	fx->b = policy_batch_begin(fx->store, fx->src, full);
@@ -445,7 +467,157 @@ test_rollback(void **state)
 		POLICY_ACTION_NONE);
 }
 
-/* The written view reads back as the same policy. */
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The source's entries as zone lines, sorted: the policy the store holds
+ * for the zone, whatever its order inside. */
+static char *
+zone_text(struct fixture *fx)
+{
+	char *buf = NULL, *line, *save = NULL, *lines[256], *text;
+	size_t size = 0, n = 0, i, len = 0;
+	FILE *out = open_memstream(&buf, &size);
+	struct policy_snapshot *snap;
+	struct policy_snapshot_pos pos = { 0, 0 };
+	struct policy_entry e;
+	const uint8_t *name;
+
+	assert_non_null(out);
+	assert_non_null(snap = policy_snapshot_take(fx->store));
+	while (policy_snapshot_next(snap, fx->src, 0, &pos, &name, &e))
+		assert_int_equal(rpz_zone_write_entry(fx->z, name, &e, out), 0);
+	policy_snapshot_release(snap);
+	fclose(out);
+	for (line = strtok_r(buf, "\n", &save); line && n < 256;
+	    line = strtok_r(NULL, "\n", &save))
+		lines[n++] = line;
+	qsort(lines, n, sizeof(*lines), line_cmp);
+	assert_non_null(text = malloc(size + 2));
+	text[0] = 0;
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "%s\n", lines[i]);
+	free(buf);
+	return text;
+}
+
+/* An IXFR whose deletions and additions of an owner are apart, reads
+ * each owner's entry in force once and builds on what it changed; a
+ * rolled-back one leaves the store's source exactly as it was. */
+static void
+test_ixfr_spread(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const delta[] = {
+		"-web.example.rpz.test. A 192.0.2.1",
+		/* Deleted and added again as another kind of record. */
+		"-nx.example.rpz.test. CNAME .",
+		"nx.example.rpz.test. A 192.0.2.7",
+		/* web again, apart from its first record. */
+		"web.example.rpz.test. A 192.0.2.9",
+		/* Deleted and added as it was. */
+		"-drop.example.rpz.test. CNAME rpz-drop.",
+		"drop.example.rpz.test. CNAME rpz-drop.",
+		"-web.example.rpz.test. AAAA 2001:db8::1",
+		"-nx2.example.rpz.test. CNAME .",
+		"nx2.example.rpz.test. CNAME *.",
+		"-split.example.rpz.test. A 192.0.2.3",
+		"-nx.example.rpz.test. A 192.0.2.7",
+		"-split.example.rpz.test. A 192.0.2.4",
+		"nx.example.rpz.test. A 192.0.2.8",
+		NULL
+	};
+	static const char *const broken[] = {
+		"-web.example.rpz.test. A 192.0.2.2",
+		"-nx.example.rpz.test. A 192.0.2.8",
+		"nx.example.rpz.test. CNAME rpz-drop.",
+		"gone.example.rpz.test. CNAME .",
+		"-web.example.rpz.test. A 192.0.2.9",
+		"-cn.example.rpz.test. CNAME walled.example.",
+		NULL
+	};
+	char *before, *after;
+
+	apply(fx, 1, zone1, 0);
+	apply(fx, 0, delta, 0);
+	assert_string_equal(data_text(fx, "web.example"),
+		"A 192.0.2.2 A 192.0.2.9 ");
+	assert_string_equal(data_text(fx, "nx.example"), "A 192.0.2.8 ");
+	assert_int_equal(decide(fx, "drop.example").action, POLICY_ACTION_DROP);
+	assert_int_equal(decide(fx, "nx2.example").action,
+		POLICY_ACTION_NODATA);
+	assert_int_equal(decide(fx, "split.example").action,
+		POLICY_ACTION_NONE);
+	assert_int_equal(rpz_zone_entries(fx->z), 11);
+
+	before = zone_text(fx);
+	apply(fx, 0, broken, 1);
+	after = zone_text(fx);
+	assert_string_equal(before, after);
+	assert_int_equal(rpz_zone_entries(fx->z), 11);
+	free(after);
+	/* The same delta committed: web and cn gone, gone.example added. */
+	apply(fx, 0, broken, 0);
+	assert_int_equal(decide(fx, "web.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(fx, "cn.example").action, POLICY_ACTION_NONE);
+	assert_int_equal(decide(fx, "nx.example").action, POLICY_ACTION_DROP);
+	assert_int_equal(rpz_zone_entries(fx->z), 10);
+	after = zone_text(fx);
+	assert_string_not_equal(before, after);
+	free(before);
+	free(after);
+}
+
+/* A zone in canonical order, as primaries send it, asks pending() for
+ * nothing; an owner listed again later, apart, gets the records it had
+ * before, and a CNAME the owner had still wins over a later address. */
+static void
+test_zone_order(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const ordered[] = {
+		"a.example.rpz.test. A 192.0.2.1",
+		"a.example.rpz.test. A 192.0.2.2",
+		"*.a.example.rpz.test. CNAME .",
+		"b.a.example.rpz.test. CNAME rpz-drop.",
+		"b.example.rpz.test. CNAME *.",
+		"c.example.rpz.test. AAAA 2001:db8::1",
+		NULL
+	};
+	static const char *const apart[] = {
+		"a.example.rpz.test. A 192.0.2.1",
+		"b.example.rpz.test. CNAME .",
+		"c.example.rpz.test. CNAME *.",
+		"a.example.rpz.test. A 192.0.2.2",
+		"b.example.rpz.test. A 192.0.2.3",
+		"d.example.rpz.test. CNAME rpz-drop.",
+		NULL
+	};
+
+	apply(fx, 1, ordered, 0);
+	assert_int_equal(fx->pending_asked, 0);
+	assert_int_equal(rpz_zone_entries(fx->z), 5);
+	assert_string_equal(data_text(fx, "a.example"),
+		"A 192.0.2.1 A 192.0.2.2 ");
+	assert_int_equal(decide(fx, "x.a.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(fx, "b.a.example").action, POLICY_ACTION_DROP);
+	apply(fx, 1, apart, 0);
+	assert_true(fx->pending_asked > 0);
+	assert_int_equal(rpz_zone_entries(fx->z), 4);
+	assert_string_equal(data_text(fx, "a.example"),
+		"A 192.0.2.1 A 192.0.2.2 ");
+	assert_int_equal(decide(fx, "b.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	assert_int_equal(decide(fx, "c.example").action, POLICY_ACTION_NODATA);
+	assert_int_equal(decide(fx, "d.example").action, POLICY_ACTION_DROP);
+	assert_int_equal(decide(fx, "x.a.example").action, POLICY_ACTION_NONE);
+}
+
+/* The zone written from the store reads back as the same policy. */
 static void
 test_write_roundtrip(void **state)
 {
@@ -455,10 +627,17 @@ test_write_roundtrip(void **state)
 	const char *lines[64];
 	size_t n = 0;
 	FILE *out;
+	struct policy_snapshot *snap;
+	struct policy_snapshot_pos pos = { 0, 0 };
+	struct policy_entry e;
+	const uint8_t *name;
 
 	apply(fx, 1, zone1, 0);
 	out = open_memstream(&buf, &size);
-	assert_int_equal(rpz_zone_write(fx->z, out), 0);
+	assert_non_null(snap = policy_snapshot_take(fx->store));
+	while (policy_snapshot_next(snap, fx->src, 0, &pos, &name, &e))
+		assert_int_equal(rpz_zone_write_entry(fx->z, name, &e, out), 0);
+	policy_snapshot_release(snap);
 	fclose(out);
 	for (line = strtok_r(buf, "\n", &save); line && n < 63;
 	    line = strtok_r(NULL, "\n", &save))
@@ -627,6 +806,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ixfr_delta, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_spread, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_zone_order, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_write_roundtrip, setup,
 			teardown),
