@@ -65,7 +65,8 @@ clean-fuzz-work:
 # cost blocked queries.
 EXTRA_DIST += tests/bench/side-by-side.sh tests/bench/sbs_names.awk \
 	tests/bench/rpz-side-by-side.sh tests/bench/dump-memory.sh \
-	tests/bench/metrics-cost.sh
+	tests/bench/metrics-cost.sh tests/bench/bench-env.sh \
+	tests/bench/reload-memory.sh
 
 # Debian packages: contrib/build-packages.sh's unbound and tapir-pop
 # installed with apt-get into a throw-away Debian 12 root, Unbound started

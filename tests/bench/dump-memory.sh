@@ -17,17 +17,9 @@
 # check: it prints figures.
 set -u
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [NAMES]" >&2; exit 2; }
-top_builddir=$(cd "$1" && pwd) || exit 2
+USAGE="[NAMES]"
+. "$top_srcdir/tests/bench/bench-env.sh"
 NAMES=${2:-1000000}
-UNBOUND_SBIN=${UNBOUND_SBIN:-$(sed -n 's/^UNBOUND_SBIN = //p' "$top_builddir/Makefile")}
-if [ -n "$(sed -n 's/^SAN_LIBASAN = //p' "$top_builddir/Makefile")" ]; then
-	echo "$1 is built with sanitizers; configure a build without them" >&2
-	exit 2
-fi
-SAN_LIBASAN=
-export top_srcdir top_builddir UNBOUND_SBIN SAN_LIBASAN
-. "$top_srcdir/tests/integration/lib.sh"
 command -v python3 >/dev/null || { echo "python3 not installed" >&2; exit 2; }
 [ -x "$UNBOUND_SBIN/unbound" ] && [ -f "$MODULE_SO" ] ||
 	{ echo "no unbound or module in $1" >&2; exit 2; }

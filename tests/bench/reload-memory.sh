@@ -21,18 +21,10 @@
 # prints figures.
 set -u
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [NAMES [ROUNDS]]" >&2; exit 2; }
-top_builddir=$(cd "$1" && pwd) || exit 2
+USAGE="[NAMES [ROUNDS]]"
+. "$top_srcdir/tests/bench/bench-env.sh"
 NAMES=${2:-1000000}
 ROUNDS=${3:-3}
-UNBOUND_SBIN=${UNBOUND_SBIN:-$(sed -n 's/^UNBOUND_SBIN = //p' "$top_builddir/Makefile")}
-if [ -n "$(sed -n 's/^SAN_LIBASAN = //p' "$top_builddir/Makefile")" ]; then
-	echo "$1 is built with sanitizers; configure a build without them" >&2
-	exit 2
-fi
-SAN_LIBASAN=
-export top_srcdir top_builddir UNBOUND_SBIN SAN_LIBASAN
-. "$top_srcdir/tests/integration/lib.sh"
 [ -x "$UNBOUND_SBIN/unbound" ] && [ -f "$MODULE_SO" ] ||
 	{ echo "no unbound or module in $1" >&2; exit 2; }
 

@@ -16,18 +16,10 @@
 # the same configuration but the module, and the same Knot primary.
 set -u
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [NAMES [CHANGES]]" >&2; exit 2; }
-top_builddir=$(cd "$1" && pwd) || exit 2
+USAGE="[NAMES [CHANGES]]"
+. "$top_srcdir/tests/bench/bench-env.sh"
 NAMES=${2:-1000000}
 CHANGES=${3:-10000}
-UNBOUND_SBIN=${UNBOUND_SBIN:-$(sed -n 's/^UNBOUND_SBIN = //p' "$top_builddir/Makefile")}
-if [ -n "$(sed -n 's/^SAN_LIBASAN = //p' "$top_builddir/Makefile")" ]; then
-	echo "$1 is built with sanitizers; configure a build without them" >&2
-	exit 2
-fi
-SAN_LIBASAN=
-export top_srcdir top_builddir UNBOUND_SBIN SAN_LIBASAN
-. "$top_srcdir/tests/integration/lib.sh"
 for c in knotd knotc dig awk; do
 	command -v "$c" >/dev/null || { echo "$c not installed" >&2; exit 2; }
 done
