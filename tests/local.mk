@@ -60,10 +60,11 @@ clean-fuzz-work:
 .PHONY: clean-fuzz-work
 
 # Benchmarks of the whole resolver, run by hand (they need minutes and a
-# quiet machine): Unbound / its rpz: / tapir-pop side by side, the RPZ
-# feed against Knot, what a dump costs, what the counters and /metrics
-# cost blocked queries.
+# quiet machine): Unbound / its rpz: / tapir-pop side by side, and that
+# at 100k to 10M names (scale.sh), the RPZ feed against Knot, what a dump
+# costs, what the counters and /metrics cost blocked queries.
 EXTRA_DIST += tests/bench/side-by-side.sh tests/bench/sbs_names.awk \
+	tests/bench/scale.sh \
 	tests/bench/rpz-side-by-side.sh tests/bench/dump-memory.sh \
 	tests/bench/metrics-cost.sh tests/bench/bench-env.sh \
 	tests/bench/reload-memory.sh

@@ -75,7 +75,12 @@ noinst_PROGRAMS += tests/bench/bench_obs
 tests_bench_bench_obs_SOURCES = tests/bench/bench_obs.c tests/bench/bench.h
 tests_bench_bench_obs_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 tests_bench_bench_obs_LDADD = $(TAPIR_LDADD)
-EXTRA_DIST += tests/bench/mqtt-load.sh
+# Publish at the broker to the first NXDOMAIN at the resolver.
+noinst_PROGRAMS += tests/bench/bench_publish
+tests_bench_bench_publish_SOURCES = tests/bench/bench_publish.c \
+	tests/bench/bench.h
+tests_bench_bench_publish_LDADD = $(TAPIR_LDADD)
+EXTRA_DIST += tests/bench/mqtt-load.sh tests/bench/publish-latency.sh
 
 # DNS TAPIR's signed reference messages (see tests/fixtures/jws/README),
 # and the fuzz targets (built and run by tests/fuzz/run.sh) with seeds.

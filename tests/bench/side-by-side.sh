@@ -11,12 +11,15 @@
 #   --builddir    the build directory (default: $top_builddir, or the
 #                 current directory); configure it WITHOUT
 #                 --enable-sanitizers and with CFLAGS="-O2 -g"
-#   OUTDIR        where results.md, results.dat and results.png go
+#   OUTDIR        where results.md, summary.dat and results.png go
 #                 (default: a fresh temporary directory)
 #
 # Environment: UNBOUND_SBIN (default: read from the build's Makefile),
 # NAMES, HIT_NAMES, ROUNDS, SECS, LAT_QPS, LAT_SECS override the run's
-# sizes.
+# sizes; WAIT (default 600) bounds, in seconds, each wait for a load or
+# a delta to show.  A configuration that does not answer within WAIT
+# gets n/a and the others still run; the exit status is then 1.
+# tests/bench/scale.sh runs this at several sizes.
 # Not part of make check: it needs minutes and a quiet machine.
 #
 # BENCH_PACKAGES (Debian): dnsperf gnuplot-nox
@@ -124,6 +127,7 @@ else
 	LAT_SECS=${LAT_SECS:-3}
 fi
 LAT_QPS=${LAT_QPS:-5000}
+WAIT=${WAIT:-600}
 DELTA=10000
 # A work directory of our own: other test runs clean up tapir-pop-test.*.
 W=$(mktemp -d "${TMPDIR:-/tmp}/tapir-pop-sbs-work.XXXXXX") || exit 1
@@ -145,13 +149,26 @@ say "side-by-side: $NAMES names, $ROUNDS rounds of ${SECS} s runs; work in $W, r
 
 # ---- inputs ----
 # One generator run: the N listed names, then 10k for the delta, then
-# HIT_NAMES for the cache-hit workload (so none of those is listed).
-awk -v n=$((NAMES + DELTA + HIT_NAMES)) -f "$top_srcdir/tests/bench/sbs_names.awk" > "$W/all.txt"
+# candidates for the cache-hit workload.  Those are kept only when
+# neither they nor a parent of theirs is listed: tapir-pop blocks a
+# listed name's subdomains too, Unbound's rpz: here only the names, and
+# a blocked name is no cache hit (one in nine candidates at 10M names).
+awk -v n=$((NAMES + DELTA + 2 * HIT_NAMES)) -f "$top_srcdir/tests/bench/sbs_names.awk" > "$W/all.txt"
 head -n "$NAMES" "$W/all.txt" > "$W/deny.txt"
 sed -n "$((NAMES + 1)),$((NAMES + DELTA))p" "$W/all.txt" > "$W/delta.txt"
-tail -n "$HIT_NAMES" "$W/all.txt" | sed 's/$/ A/' > "$W/hit.q"
-tail -n 100 "$W/hit.q" > "$W/hot.q"
 cat "$W/deny.txt" "$W/delta.txt" > "$W/deny-delta.txt"
+tail -n +$((NAMES + DELTA + 1)) "$W/all.txt" |
+	awk 'NR == FNR { listed[$1]; next }
+	     { n = $1
+	       for (;;) { if (n in listed) next
+			  if (!sub(/^[^.]*\./, "", n)) break }
+	       print }' "$W/deny-delta.txt" - |
+	head -n "$HIT_NAMES" | sed 's/$/ A/' > "$W/hit.q"
+if [ "$(wc -l < "$W/hit.q")" -ne "$HIT_NAMES" ]; then
+	say "fewer than $HIT_NAMES unlisted names for the cache-hit workload"
+	exit 1
+fi
+tail -n 100 "$W/hit.q" > "$W/hot.q"
 sed 's/$/ A/' "$W/deny.txt" > "$W/blocked.q"
 LAST=$(tail -n 1 "$W/deny.txt")
 LAST_DELTA=$(tail -n 1 "$W/delta.txt")
@@ -288,21 +305,20 @@ p99() {
 			v[int(NR * 0.99 + 0.999)] * 1000; else print "?" }'
 }
 
-# first_answer CFG NAME RCODE T0: poll until NAME gets RCODE; prints the
-# seconds since T0.  Before Unbound's "start of service" a dig would
-# only sit in the socket's queue, so the log is watched first.
+# first_answer CFG NAME RCODE T0 PID: poll until NAME gets RCODE; prints
+# the seconds since T0, or "?" after WAIT seconds or if PID exited.
+# Before Unbound's "start of service" a dig would only sit in the
+# socket's queue, so the log is watched first.
 first_answer() {
-	n=0
+	end=$(( $(date +%s) + WAIT ))
 	while ! grep -q "start of service" "$W/$1/unbound.log" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -gt 60000 ] && { echo "?"; return; }
+		{ [ "$(date +%s)" -ge "$end" ] || ! kill -0 "$5" 2>/dev/null; } &&
+			{ echo "?"; return; }
 		sleep 0.005
 	done
-	n=0
 	while ! dig +tries=1 +time=1 -p "$PORT" @127.0.0.1 "$2" A 2>/dev/null |
 	    grep -q "status: $3"; do
-		n=$((n + 1))
-		[ $n -gt 30000 ] && { echo "?"; return; }
+		[ "$(date +%s)" -ge "$end" ] && { echo "?"; return; }
 	done
 	elapsed "$4" "$(now)"
 }
@@ -326,10 +342,9 @@ apply_delta() {
 		cp "$W/deny-delta.txt" "$W/C/deny.new"
 		mv "$W/C/deny.new" "$W/C/deny.txt"
 	fi
-	n=0
+	end=$(( $(date +%s) + WAIT ))
 	while ! blocked "$LAST_DELTA"; do
-		n=$((n + 1))
-		[ $n -gt 30000 ] && { echo "?"; return; }
+		[ "$(date +%s)" -ge "$end" ] && { echo "?"; return; }
 	done
 	t=$(elapsed "$t0" "$(now)")
 	# The last new name stands for the delta: check a sample of the rest.
@@ -373,14 +388,15 @@ run_cfg() {
 	pid=$!
 	T_PIDS="$T_PIDS $pid"
 	if [ "$c" = A ]; then
-		ttfa=$(first_answer A "$PROBE" NOERROR "$t0")
+		ttfa=$(first_answer A "$PROBE" NOERROR "$t0" "$pid")
 	else
-		ttfa=$(first_answer "$c" "$LAST" NXDOMAIN "$t0")
+		ttfa=$(first_answer "$c" "$LAST" NXDOMAIN "$t0" "$pid")
 	fi
 	printf '  %s:' "$c" >&2
 	record "$c" ttfa "$ttfa"
 	if [ "$ttfa" = "?" ]; then
-		say " no answer; log:"; tail -n 20 "$W/$c/unbound.log" >&2
+		say " no answer within ${WAIT} s (VmHWM $(awk '/^VmHWM:/ { print $2, $3 }' /proc/$pid/status 2>/dev/null)); log:"
+		tail -n 20 "$W/$c/unbound.log" >&2
 		stop_pid "$pid"
 		return 1
 	fi
@@ -409,12 +425,16 @@ run_cfg() {
 	stop_pid "$pid"
 }
 
+# A configuration that failed once is not started again: at the largest
+# sizes a failure is usually memory or time that a retry would not get.
+FAILED=""
 round=0
 while [ $round -lt "$ROUNDS" ]; do
 	round=$((round + 1))
 	say "round $round of $ROUNDS"
 	for cfg in A B C; do
-		run_cfg "$cfg" || exit 1
+		case " $FAILED " in *" $cfg "*) continue ;; esac
+		run_cfg "$cfg" || FAILED="$FAILED $cfg"
 	done
 done
 
@@ -445,8 +465,14 @@ for c in A B C; do
 	done
 done
 # Bytes per listed name above Unbound alone (RSS is in kB).
-mpn_B=$(awk -v b="$rss_B" -v a="$rss_A" -v n="$NAMES" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
-mpn_C=$(awk -v b="$rss_C" -v a="$rss_A" -v n="$NAMES" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
+per_name() {
+	case "$1$2" in
+	*"?"*) echo "?" ;;
+	*) awk -v b="$1" -v a="$2" -v n="$NAMES" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }' ;;
+	esac
+}
+mpn_B=$(per_name "$rss_B" "$rss_A")
+mpn_C=$(per_name "$rss_C" "$rss_A")
 
 {
 	echo "## tapir-pop side by side: $NAMES names, medians of $ROUNDS rounds"
@@ -464,10 +490,11 @@ mpn_C=$(awk -v b="$rss_C" -v a="$rss_A" -v n="$NAMES" 'BEGIN { printf "%.0f", (b
 	echo "| p99 latency, blocked at $LAT_QPS q/s (ms) | n/a | $(fmt "$p99blocked_B" 1 3) | $(fmt "$p99blocked_C" 1 3) | | |"
 	echo "| p99 latency, cache miss at $LAT_QPS q/s (ms) | $(fmt "$p99miss_A" 1 3) | $(fmt "$p99miss_B" 1 3) | $(fmt "$p99miss_C" 1 3) | | |"
 	echo "| RSS after load (MB) | $(fmt "$rss_A" 1024 1) | $(fmt "$rss_B" 1024 1) | $(fmt "$rss_C" 1024 1) | | |"
-	echo "| memory per name (bytes) | | $mpn_B | $mpn_C | $(ratio "$mpn_B" "$mpn_C")x less | |"
+	echo "| memory per name (bytes) | | $(fmt "$mpn_B" 1 0) | $(fmt "$mpn_C" 1 0) | $(ratio "$mpn_B" "$mpn_C")x less | |"
 	echo "| time to first answer (s) | $(fmt "$ttfa_A" 1 3) | $(fmt "$ttfa_B" 1 3) | $(fmt "$ttfa_C" 1 3) | $(ratio "$ttfa_B" "$ttfa_C")x faster | |"
 	echo "| time to apply a 10k-name delta (s) | n/a | $(fmt "$delta_B" 1 3) | $(fmt "$delta_C" 1 3) | $(ratio "$delta_B" "$delta_C")x faster | |"
 	echo
+	[ -n "$FAILED" ] && echo "Failed (no answer within $WAIT s, or died):$FAILED" && echo
 	echo "Every run (A B C per round, in order):"
 	echo
 	for c in A B C; do
@@ -481,6 +508,15 @@ cat "$OUT/results.md"
 
 # The plot: four panels of bars, one bar per configuration.
 na() { [ "$1" = "?" ] && echo "?" || echo "$1"; }
+# The medians for tests/bench/scale.sh, one metric a line: name A B C.
+{
+	echo "# names $NAMES rounds $ROUNDS"
+	for m in ttfa rss hit hitshare hot blocked miss p99hit p99blocked \
+	    p99miss delta; do
+		eval "echo $m \$${m}_A \$${m}_B \$${m}_C"
+	done
+	echo "mpn ? $(na "$mpn_B") $(na "$mpn_C")"
+} > "$OUT/summary.dat"
 {
 	echo "# metric A B C"
 	echo "cache-hit $(na "$hit_A") $(na "$hit_B") $(na "$hit_C")"
@@ -525,3 +561,4 @@ plot "$OUT/time.dat" using 2:xtic(1) title "A", '' using 3 title "B", '' using 4
 unset multiplot
 EOF
 say "wrote $OUT/results.md and $OUT/results.png"
+[ -z "$FAILED" ]
