@@ -1061,12 +1061,22 @@ publish(struct policy_store *s, unsigned source, struct source_view *nv)
 
 /* ---- changes to report ---- */
 
+/* Past this many names a commit reports everything (the root and its
+ * subtree) instead of each name.  A cache flush is one sweep of the
+ * caches whatever it looks for, and a change this big empties them
+ * nearly as surely; noting the names of a first load of ten million
+ * costs seconds and hundreds of megabytes, on the way to a cache that
+ * is still empty. */
+#define CHANGES_MAX 262144
+
 /* Names to report after publishing, copied (old tables are freed by
  * then). */
 struct changes {
 	struct arena names;
+	size_t count;
 	const struct source_view *other;   /* the view to compare with */
-	int failed;
+	/* Too many names, or no memory to note them: report everything. */
+	int everything;
 };
 
 static void
@@ -1074,8 +1084,12 @@ note_change(struct changes *c, const struct rec *r)
 {
 	uint8_t hdr[2] = { r->name_len, (uint8_t)(r->flags & F_SUBTREE) };
 
-	if (arena_reserve(&c->names, 2u + r->name_len)) {
-		c->failed = 1;
+	if (c->everything)
+		return;
+	if (++c->count > CHANGES_MAX ||
+	    arena_reserve(&c->names, 2u + r->name_len)) {
+		c->everything = 1;
+		arena_free(&c->names);
 		return;
 	}
 	memcpy(c->names.buf + c->names.len, hdr, 2);
@@ -1088,11 +1102,13 @@ static void
 note_if_new(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct changes *c = arg;
-	const uint8_t *o = view_find_rec(c->other, r);
+	const uint8_t *o;
 
 	(void)level;
 	(void)slot;
-	if (o) {
+	if (c->everything)
+		return;
+	if ((o = view_find_rec(c->other, r))) {
 		struct rec or;
 		rec_parse(o, &or);
 		if (rec_same_state(&or, r))
@@ -1129,8 +1145,11 @@ note_arena(struct changes *c, const struct arena *a)
 static void
 report_changes(struct changes *c, policy_changed_fn changed, void *arg)
 {
+	static const uint8_t root[] = { 0 };
 	size_t off = 0;
 
+	if (c->everything)
+		changed(arg, root, 1);
 	while (off < c->names.len) {
 		uint8_t len = c->names.buf[off];
 		changed(arg, c->names.buf + off + 2, c->names.buf[off + 1]);
@@ -1730,7 +1749,7 @@ observe_changes(struct policy_store *s, struct changes *c, int published,
 		arena_free(&c->names);
 		return;
 	}
-	if (wholesale || c->failed) {
+	if (wholesale || c->everything) {
 		arena_free(&c->names);
 		s->observe(s->observe_arg, NULL, 0);
 		return;
@@ -1793,7 +1812,7 @@ policy_batch_commit(struct policy_batch *b, policy_changed_fn changed,
 	pthread_mutex_unlock(&s->writer);
 	/* Only now, with the new policy visible, may caches be flushed:
 	 * earlier, a query could cache the old answer again. */
-	if (nv && changed && !ch.failed)
+	if (nv && changed)
 		report_changes(&ch, changed, arg);
 	else
 		arena_free(&ch.names);

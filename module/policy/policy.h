@@ -222,7 +222,10 @@ int policy_batch_remove(struct policy_batch *b, const uint8_t *name,
 
 /** Called for a name whose decision a commit may have made stricter;
  *  subtree is set when the names below it may be affected too (a subtree
- *  entry, or any entry of a match-subdomains source). */
+ *  entry, or any entry of a match-subdomains source).  A commit that
+ *  changed more names than are worth listing (a quarter million), or
+ *  that ran out of memory listing them, calls it once with the root and
+ *  subtree set: everything. */
 typedef void (*policy_changed_fn)(void *arg, const uint8_t *name,
 	int subtree);
 

@@ -687,6 +687,55 @@ fill(struct policy_batch *b, int from, int to, const char *fmt)
 	}
 }
 
+/* Counts changed() calls; keeps whether the root's subtree came. */
+struct tally {
+	size_t calls;
+	int everything;
+};
+
+static void
+tally_change(void *arg, const uint8_t *name, int subtree)
+{
+	struct tally *t = arg;
+
+	t->calls++;
+	if (name[0] == 0 && subtree)
+		t->everything = 1;
+}
+
+/* A commit that may make more names stricter than are worth listing
+ * (a first load of a big feed) reports everything once, the root and
+ * its subtree, instead of each name; a small one still lists its
+ * names. */
+static void
+test_changes_too_many(void **state)
+{
+	struct policy_rules r;
+	struct policy_store *s;
+	struct policy_batch *b;
+	struct tally t = { 0 };
+	uint16_t deny;
+
+	(void)state;
+	policy_rules_default(&r);
+	s = store_with(&r);
+	policy_source_add(s, "deny", POLICY_LIST_DENY, 0, &deny);
+	b = policy_batch_begin(s, deny, 1);
+	fill(b, 0, 300000, "n%d.example");
+	assert_int_equal(policy_batch_commit(b, tally_change, &t), 0);
+	assert_int_equal(t.calls, 1);
+	assert_true(t.everything);
+	assert_int_equal(decide(s, "n299999.example").action,
+		POLICY_ACTION_NXDOMAIN);
+	memset(&t, 0, sizeof(t));
+	b = policy_batch_begin(s, deny, 0);
+	fill(b, 0, 10, "m%d.example");
+	assert_int_equal(policy_batch_commit(b, tally_change, &t), 0);
+	assert_int_equal(t.calls, 10);
+	assert_false(t.everything);
+	policy_store_destroy(s);
+}
+
 /* A replace-all that changes a little is committed as a difference: the
  * omitted names go, changed and new ones are reported, unchanged ones
  * are not; one that changes much builds a new base; and a replace-all
@@ -1107,6 +1156,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_monitor_and_switch),
 		cmocka_unit_test(test_batches_and_changes),
+		cmocka_unit_test(test_changes_too_many),
 		cmocka_unit_test(test_overlay_merge),
 		cmocka_unit_test(test_replace_all_diff),
 		cmocka_unit_test(test_redirect_order_independent),
