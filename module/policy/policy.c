@@ -712,10 +712,12 @@ rec_shadowed(const struct source_view *v, int level, const struct rec *r)
 	return 0;
 }
 
-/* Call fn on every visible live record of a view, with where it is. */
+/* Call fn on every visible live record of a view, with where it is,
+ * until fn returns non-zero: the walk visits slots in hash order, a
+ * cache miss a record, so a caller that has learnt enough stops it. */
 static void
 view_foreach(const struct source_view *v,
-	void (*fn)(void *arg, const struct rec *r, int level, size_t slot),
+	int (*fn)(void *arg, const struct rec *r, int level, size_t slot),
 	void *arg)
 {
 	int k;
@@ -732,8 +734,9 @@ view_foreach(const struct source_view *v,
 			if (!t->tags[i])
 				continue;
 			rec_parse(table_slot_rec(t, i), &r);
-			if (!(r.flags & F_TOMB) && !rec_shadowed(v, k, &r))
-				fn(arg, &r, k, i);
+			if (!(r.flags & F_TOMB) && !rec_shadowed(v, k, &r) &&
+			    fn(arg, &r, k, i))
+				return;
 		}
 	}
 }
@@ -1097,8 +1100,9 @@ note_change(struct changes *c, const struct rec *r)
 	c->names.len += 2u + r->name_len;
 }
 
-/* A record that is new, or differs from the other view's. */
-static void
+/* A record that is new, or differs from the other view's; stops the
+ * walk once everything is to be reported. */
+static int
 note_if_new(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct changes *c = arg;
@@ -1106,15 +1110,14 @@ note_if_new(void *arg, const struct rec *r, int level, size_t slot)
 
 	(void)level;
 	(void)slot;
-	if (c->everything)
-		return;
 	if ((o = view_find_rec(c->other, r))) {
 		struct rec or;
 		rec_parse(o, &or);
 		if (rec_same_state(&or, r))
-			return;
+			return 0;
 	}
 	note_change(c, r);
+	return c->everything;
 }
 
 /* Report the names noted from offset from on as subtrees: every name of
@@ -1184,7 +1187,7 @@ struct append_ctx {
 	int failed;
 };
 
-static void
+static int
 append_rec(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct append_ctx *c = arg;
@@ -1193,6 +1196,7 @@ append_rec(void *arg, const struct rec *r, int level, size_t slot)
 	(void)slot;
 	if (arena_append(&c->a, r->name - 1, r->size))
 		c->failed = 1;
+	return c->failed;
 }
 
 /* Call fn for the records of a table from arena offset from on: in a
@@ -1613,17 +1617,18 @@ marked(uint64_t **bits, const struct loc *where)
 	    (1ULL << ((size_t)where->slot % 64)));
 }
 
-static void
+static int
 kept_unlisted(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct kept *k = arg;
 	struct loc where = { level, (long)slot };
 
-	if (k->failed || marked(k->bits, &where))
-		return;
+	if (marked(k->bits, &where))
+		return 0;
 	if (++k->unlisted > k->max_unlisted || arena_put(&k->tombs, r->name,
 	    r->name_len, NULL, r->flags & F_SUBTREE, 1))
 		k->failed = 1;
+	return k->failed;
 }
 
 /* A replace-all whose batch changes at most an eighth of the pinned
@@ -2353,7 +2358,7 @@ struct expire_ctx {
 	int failed;
 };
 
-static void
+static int
 tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct expire_ctx *c = arg;
@@ -2361,7 +2366,7 @@ tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 	(void)level;
 	(void)slot;
 	if (!rec_expired(r, c->now))
-		return;
+		return 0;
 	if (arena_put(&c->tombs, r->name, r->name_len, NULL,
 	    r->flags & F_SUBTREE, 1))
 		c->failed = 1;
@@ -2369,6 +2374,7 @@ tomb_expired(void *arg, const struct rec *r, int level, size_t slot)
 		note_change(c->allowed, r);
 	if (c->observed)
 		note_change(c->observed, r);
+	return c->failed;
 }
 
 size_t
@@ -2490,7 +2496,7 @@ entry_from_rec(const struct rec *r, struct policy_entry *e)
 	e->data_len = r->data_len;
 }
 
-static void
+static int
 foreach_rec(void *arg, const struct rec *r, int level, size_t slot)
 {
 	struct foreach_ctx *c = arg;
@@ -2498,10 +2504,11 @@ foreach_rec(void *arg, const struct rec *r, int level, size_t slot)
 
 	(void)level;
 	(void)slot;
-	if (rec_expired(r, c->now))
-		return;
-	entry_from_rec(r, &e);
-	c->fn(c->arg, r->name, &e);
+	if (!rec_expired(r, c->now)) {
+		entry_from_rec(r, &e);
+		c->fn(c->arg, r->name, &e);
+	}
+	return 0;
 }
 
 void
