@@ -273,6 +273,16 @@ feed_watch_tried(struct feed_watch *w, int err, const struct file_id *id)
 }
 
 int
+feed_start_result(int r, const char *source, char *err, size_t errlen)
+{
+	if (r == 0)
+		return 0;
+	snprintf(err, errlen, "source %s: cannot start thread: %s", source,
+		strerror(r));
+	return -1;
+}
+
+int
 feed_watch_start(struct feed_watch *w)
 {
 	return tapir_thread_start(&w->thread, watch_thread, w);

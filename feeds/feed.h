@@ -346,6 +346,13 @@ void feed_watch_tried(struct feed_watch *w, int err,
 /** Start the watcher's thread; 0, or an errno value. */
 int feed_watch_start(struct feed_watch *w);
 
+/**
+ * What a type's start returns after starting its thread: 0 when r (an
+ * errno value) is 0, else -1 with "source NAME: cannot start thread:
+ * ..." in err.
+ */
+int feed_start_result(int r, const char *source, char *err, size_t errlen);
+
 /** Stop and join it; also when it never started. */
 void feed_watch_destroy(struct feed_watch *w);
 

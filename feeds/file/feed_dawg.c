@@ -256,12 +256,9 @@ static int
 dawg_start(void *feed, char *err, size_t errlen)
 {
 	struct feed_dawg *f = feed;
-	int r = feed_watch_start(&f->watch);
 
-	if (r != 0)
-		snprintf(err, errlen, "source %s: cannot start thread: %s",
-			f->source_name, strerror(r));
-	return r ? -1 : 0;
+	return feed_start_result(feed_watch_start(&f->watch), f->source_name,
+		err, errlen);
 }
 
 static void

@@ -454,10 +454,7 @@ rpz_start(void *feed, char *err, size_t errlen)
 		tapir_thread_start(&r->fetcher, fetcher_main, r) :
 		feed_rpz_start(r->f);
 
-	if (e != 0)
-		snprintf(err, errlen, "source %s: cannot start thread: %s",
-			r->name, strerror(e));
-	return e ? -1 : 0;
+	return feed_start_result(e, r->name, err, errlen);
 }
 
 static void

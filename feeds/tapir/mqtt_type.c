@@ -1346,11 +1346,8 @@ obs_start(void *feed, char *err, size_t errlen)
 	struct obs_shared *s = o->shared;
 	int r = feed_obs_start(o->f);
 
-	if (r != 0) {
-		snprintf(err, errlen, "source %s: cannot start thread: %s",
-			o->name, strerror(r));
+	if (feed_start_result(r, o->name, err, errlen) != 0)
 		return -1;
-	}
 	/* The engine starts its sources one after the other, each after
 	 * its handover: the last one starts the connection. */
 	if (++s->started == s->created && (r = start_shared(s)) != 0) {
