@@ -35,6 +35,7 @@
 #include "module/base/log.h"
 #include "module/base/statefile.h"
 #include "module/base/thread.h"
+#include "module/base/netaddr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -152,24 +153,6 @@ set_error(struct feed_rpz *f, const char *msg)
 	snprintf(f->stats.last_failure_reason,
 		sizeof(f->stats.last_failure_reason), "%s", msg);
 	pthread_mutex_unlock(&f->stats_lock);
-}
-
-static void
-addr_text(const struct sockaddr_storage *a, char *buf, size_t size)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
-		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
-		port = ntohs(s->sin_port);
-	} else if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)a;
-		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
-		port = ntohs(s->sin6_port);
-	}
-	snprintf(buf, size, "%s@%u", host, port);
 }
 
 /* ---- creating and freeing ---- */
@@ -688,7 +671,7 @@ conn_open(struct conn *c, const struct sockaddr_storage *addr,
 	int err = 0;
 	socklen_t elen = sizeof(err);
 
-	addr_text(addr, c->who, sizeof(c->who));
+	netaddr_text(addr, c->who, sizeof(c->who));
 	c->fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
@@ -1351,7 +1334,7 @@ notify_socket(struct feed_rpz *f, int type)
 	    f->p.notify_listen_len) == 0 &&
 	    (type != SOCK_STREAM || listen(fd, 16) == 0))
 		return fd;
-	addr_text(&f->p.notify_listen, a, sizeof(a));
+	netaddr_text(&f->p.notify_listen, a, sizeof(a));
 	tapir_log(TAPIR_LOG_ERR, "source %s: cannot listen for NOTIFY on %s "
 		"(%s): %s (retrying)", f->source_name, a, type == SOCK_STREAM ?
 		"TCP" : "UDP", strerror(errno));
@@ -1423,7 +1406,7 @@ notify_handle(struct feed_rpz *f, const uint8_t *buf, size_t n,
 	const ldns_rr *qr;
 	size_t len;
 
-	addr_text(from, who, sizeof(who));
+	netaddr_text(from, who, sizeof(who));
 	if (ldns_wire2pkt(&q, buf, n) != LDNS_STATUS_OK) {
 		notify_refused(f, who, "malformed message");
 		return NULL;
@@ -1505,7 +1488,7 @@ notify_read_tcp(struct feed_rpz *f)
 		SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (c.fd < 0)
 		return;
-	addr_text(&from, c.who, sizeof(c.who));
+	netaddr_text(&from, c.who, sizeof(c.who));
 	c.deadline = now_ms() + NOTIFY_TCP_MS;
 	if (conn_io(&c, lenbuf, 2, 0) == STEP_OK) {
 		len = (size_t)lenbuf[0] << 8 | lenbuf[1];

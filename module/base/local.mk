@@ -12,6 +12,7 @@ module_base_libtapir_base_la_SOURCES = \
 	module/base/csv.c module/base/csv.h \
 	module/base/nameset.c module/base/nameset.h \
 	module/base/log.c module/base/log.h \
+	module/base/netaddr.c module/base/netaddr.h \
 	module/base/thread.c module/base/thread.h \
 	module/base/fileio.c module/base/fileio.h \
 	module/base/statefile.c module/base/statefile.h \

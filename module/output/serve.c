@@ -20,6 +20,7 @@
 #include "tapir_config.h"
 #include "module/output/output_int.h"
 #include "module/base/log.h"
+#include "module/base/netaddr.h"
 #include "module/policy/policy_zone.h"
 
 #include <arpa/inet.h>
@@ -117,24 +118,6 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-addr_text(const struct sockaddr_storage *a, char *buf, size_t size)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
-		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
-		port = ntohs(s->sin_port);
-	} else if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)a;
-		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
-		port = ntohs(s->sin6_port);
-	}
-	snprintf(buf, size, "%s@%u", host, port);
 }
 
 static void
@@ -645,7 +628,7 @@ udp_one(struct output *o)
 		&fromlen);
 	if (n <= 0 || ldns_wire2pkt(&q, buf, (size_t)n) != LDNS_STATUS_OK)
 		return;
-	addr_text(&from, who, sizeof(who));
+	netaddr_text(&from, who, sizeof(who));
 	if (ldns_pkt_qr(q)) {
 		if (ldns_pkt_get_opcode(q) == LDNS_PACKET_NOTIFY)
 			notify_answered(o, q, &from, fromlen);
@@ -806,7 +789,7 @@ tcp_accept(struct output *o)
 		return;
 	for (i = 0; i < o->c.max_transfers && sv->conns[i].fd >= 0; i++)
 		;
-	addr_text(&from, who, sizeof(who));
+	netaddr_text(&from, who, sizeof(who));
 	if (i == o->c.max_transfers) {
 		refuse(o, who, "too many clients (max-transfers)");
 		close(fd);
@@ -1018,7 +1001,7 @@ socket_open(struct output *o, int type, char *err, size_t errlen)
 		    listen(fd, 64) == 0))
 			return fd;
 	}
-	addr_text(&o->c.listen, a, sizeof(a));
+	netaddr_text(&o->c.listen, a, sizeof(a));
 	snprintf(err, errlen, "output %s: cannot listen on %s (%s): %s",
 		o->c.name, a, type == SOCK_STREAM ? "TCP" : "UDP",
 		strerror(errno));
@@ -1044,7 +1027,7 @@ serve_open(struct output *o, char *err, size_t errlen)
 	for (i = 0; i < o->c.max_transfers; i++)
 		sv->conns[i].fd = -1;
 	for (i = 0; i < o->c.num_notify; i++)
-		addr_text(&o->c.notify[i], sv->targets[i].who,
+		netaddr_text(&o->c.notify[i], sv->targets[i].who,
 			sizeof(sv->targets[i].who));
 	tapir_thread_init(&sv->thread);
 	if (o->c.tsig_name)

@@ -3,7 +3,7 @@
  *
  * Copyright (c) 2026, DNS TAPIR project.  BSD 3-Clause licence, see LICENSE.
  */
-/* fuzz-sources: module/runtime/conf.c module/runtime/feed_types.c feeds/ module/base/csv.c dawg/dawg.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/policy/policy.c module/policy/epoch.c module/output/output.c module/output/serve.c module/output/zone.c module/policy/policy_zone.c */
+/* fuzz-sources: module/runtime/conf.c module/runtime/feed_types.c feeds/ module/base/csv.c dawg/dawg.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/base/netaddr.c module/policy/policy.c module/policy/epoch.c module/output/output.c module/output/serve.c module/output/zone.c module/policy/policy_zone.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 

@@ -16,7 +16,7 @@
  * (dump) is produced piece by piece, as the socket thread does, and must
  * end with its count line.
  */
-/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/engine.c module/runtime/overrides.c module/runtime/conf.c module/runtime/feed_types.c feeds/ module/base/csv.c dawg/dawg.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/policy/policy.c module/policy/epoch.c module/output/output.c module/output/serve.c module/output/zone.c module/policy/policy_zone.c module/runtime/disabled.c module/runtime/counters.c */
+/* fuzz-sources: module/runtime/control.c module/runtime/commands.c module/runtime/engine.c module/runtime/overrides.c module/runtime/conf.c module/runtime/feed_types.c feeds/ module/base/csv.c dawg/dawg.c module/base/names.c module/base/fileio.c module/base/statefile.c module/base/thread.c module/base/workpool.c module/base/log.c module/base/netaddr.c module/policy/policy.c module/policy/epoch.c module/output/output.c module/output/serve.c module/output/zone.c module/policy/policy_zone.c module/runtime/disabled.c module/runtime/counters.c */
 /* fuzz-libs: -lpthread -lldns -lpaho-mqtt3cs -lcurl -ljansson -lcrypto */
 #include "tapir_config.h"
 
