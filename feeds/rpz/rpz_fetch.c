@@ -6,25 +6,13 @@
  */
 #include "tapir_config.h"
 #include "feeds/rpz/rpz_fetch.h"
+#include "feeds/https.h"
 #include "module/base/fileio.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <curl/curl.h>
-
-/* libcurl's process-wide state, once (module/base/thread.h). */
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static CURLcode init_result;
-
-static void
-init_curl(void)
-{
-	init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* One transfer's body and headers. */
 struct body {
@@ -111,6 +99,7 @@ rpz_fetch(const struct rpz_fetch_options *o, struct rpz_fetch_state *s,
 	char *err, size_t errlen)
 {
 	struct body b;
+	struct feed_https req;
 	struct curl_slist *hdrs = NULL;
 	char line[400], errbuf[CURL_ERROR_SIZE] = "";
 	enum rpz_fetch_result res = RPZ_FETCH_FAIL;
@@ -120,6 +109,7 @@ rpz_fetch(const struct rpz_fetch_options *o, struct rpz_fetch_state *s,
 	int bad = 0, i, r;
 
 	memset(&b, 0, sizeof(b));
+	memset(&req, 0, sizeof(req));
 	b.o = o;
 	b.s = s;
 	s->body = NULL;
@@ -133,8 +123,7 @@ rpz_fetch(const struct rpz_fetch_options *o, struct rpz_fetch_state *s,
 				file_strerror(r));
 			return RPZ_FETCH_FAIL;
 		}
-	if (pthread_once(&init_once, init_curl) != 0 ||
-	    init_result != CURLE_OK || !(h = curl_easy_init())) {
+	if (feed_https_init() != 0 || !(h = curl_easy_init())) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return RPZ_FETCH_RETRY;
 	}
@@ -147,37 +136,18 @@ rpz_fetch(const struct rpz_fetch_options *o, struct rpz_fetch_state *s,
 			s->last_modified);
 		hdrs = curl_slist_append(hdrs, line);
 	}
+	req.url = o->url;
+	req.ca_file = o->ca_file;
+	req.cert_file = o->cert_file;
+	req.key_file = o->key_file;
+	req.headers = hdrs;
+	req.max_body = o->max_bytes;
+	req.on_body = on_body;
+	req.on_header = on_header;
+	req.on_progress = on_progress;
+	req.arg = &b;
+	bad = feed_https_setup(h, &req);
 #define SET(opt, v) bad |= curl_easy_setopt(h, opt, v) != CURLE_OK
-	SET(CURLOPT_URL, o->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	SET(CURLOPT_PROTOCOLS_STR, "https");
-#else
-	SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file) {
-		SET(CURLOPT_CAINFO, o->ca_file);
-		SET(CURLOPT_CAPATH, NULL);
-	}
-	if (o->cert_file) {
-		SET(CURLOPT_SSLCERT, o->cert_file);
-		SET(CURLOPT_SSLCERTTYPE, "PEM");
-		SET(CURLOPT_SSLKEY, o->key_file);
-		SET(CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	SET(CURLOPT_ACCEPT_ENCODING, "");
-	SET(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	SET(CURLOPT_HTTPHEADER, hdrs);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
-	SET(CURLOPT_WRITEFUNCTION, on_body);
-	SET(CURLOPT_WRITEDATA, &b);
-	SET(CURLOPT_HEADERFUNCTION, on_header);
-	SET(CURLOPT_HEADERDATA, &b);
-	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
-	SET(CURLOPT_XFERINFODATA, &b);
-	SET(CURLOPT_NOPROGRESS, 0L);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, o->timeout_ms < 10000 ?

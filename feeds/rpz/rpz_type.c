@@ -8,6 +8,7 @@
 #include "feeds/rpz/rpz_type.h"
 #include "feeds/rpz/feed_rpz.h"
 #include "feeds/rpz/rpz_fetch.h"
+#include "feeds/https.h"
 #include "module/base/fileio.h"
 #include "module/base/log.h"
 #include "module/base/names.h"
@@ -389,6 +390,14 @@ rpz_create(const void *conf, void *shared, const struct feed_env *env,
 	(void)shared;
 	if (!r)
 		goto oom;
+	/* libcurl's global set-up, once per process: when the engine is
+	 * created (at start-up, before any thread), not in the fetcher. */
+	if (c->url && feed_https_init() != 0) {
+		free(r);
+		snprintf(err, errlen, "source %s: cannot initialise libcurl",
+			env->name);
+		return NULL;
+	}
 	r->name = env->name;
 	r->conf = c;
 	tapir_thread_init(&r->fetcher);

@@ -5,10 +5,10 @@
  */
 #include "tapir_config.h"
 #include "feeds/tapir/bootstrap.h"
+#include "feeds/https.h"
 #include "module/base/fileio.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 /* How often a pause between attempts looks at the stop callback. */
@@ -36,23 +35,10 @@ struct fetch {
 	int too_large, nomem, stopped;
 };
 
-/* libcurl's global state, once per process (module/base/thread.h says
- * how), and what its set-up returned. */
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static CURLcode init_result = CURLE_FAILED_INIT;
-
-static void
-init_curl(void)
-{
-	init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 int
 bootstrap_global_init(void)
 {
-	if (pthread_once(&init_once, init_curl) != 0)
-		return BOOTSTRAP_ERR_INIT;
-	return init_result == CURLE_OK ? BOOTSTRAP_OK : BOOTSTRAP_ERR_INIT;
+	return feed_https_init() == 0 ? BOOTSTRAP_OK : BOOTSTRAP_ERR_INIT;
 }
 
 static void
@@ -235,46 +221,20 @@ static int
 setup_handle(CURL *h, struct fetch *f, struct curl_slist *hdrs)
 {
 	const struct bootstrap_options *opt = f->opt;
-	int bad = 0;
+	struct feed_https req = {
+		.url = opt->url,
+		.ca_file = opt->ca_file,
+		.cert_file = opt->client_cert,
+		.key_file = opt->client_key,
+		.headers = hdrs,
+		.max_body = f->max_body,
+		.on_body = on_body,
+		.on_header = on_header,
+		.on_progress = on_progress,
+		.arg = f,
+	};
 
-#define SET(o, v) bad |= curl_easy_setopt(h, o, v) != CURLE_OK
-	SET(CURLOPT_URL, opt->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	SET(CURLOPT_PROTOCOLS_STR, "https");
-#else
-	SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-	/* No SIGALRM for timeouts.  The resolver threads libcurl starts
-	 * inherit the calling thread's mask: every signal blocked on a
-	 * module thread (module/base/thread.h). */
-	SET(CURLOPT_NOSIGNAL, 1L);
-	/* Authenticate the server by the configured CA only. */
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_CAINFO, opt->ca_file);
-	SET(CURLOPT_CAPATH, NULL);
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (opt->client_cert) {
-		SET(CURLOPT_SSLCERT, opt->client_cert);
-		SET(CURLOPT_SSLCERTTYPE, "PEM");
-		SET(CURLOPT_SSLKEY, opt->client_key);
-		SET(CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	/* Snapshots compress well; max_body bounds the decoded size, so a
-	 * compression bomb is cut off like any other large body. */
-	SET(CURLOPT_ACCEPT_ENCODING, "");
-	SET(CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	SET(CURLOPT_HTTPHEADER, hdrs);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_body);
-	SET(CURLOPT_WRITEFUNCTION, on_body);
-	SET(CURLOPT_WRITEDATA, f);
-	SET(CURLOPT_HEADERFUNCTION, on_header);
-	SET(CURLOPT_HEADERDATA, f);
-	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
-	SET(CURLOPT_XFERINFODATA, f);
-	SET(CURLOPT_NOPROGRESS, 0L);
-#undef SET
-	return bad ? -1 : 0;
+	return feed_https_setup(h, &req);
 }
 
 /* Whether another attempt may succeed where this one failed. */
