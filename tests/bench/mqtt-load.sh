@@ -63,22 +63,7 @@ say "signing $MESSAGES observations"
 MOSQUITTO_EXTRA="max_queued_messages 0" start_mosquitto "$D/pki" "$MQ_PORT" ||
 	{ say "mosquitto did not start"; exit 1; }
 write_unbound_conf "$D" "$PORT"
-mkdir -p "$D/state"
-cat > "$D/tapir-pop.conf" <<EOF
-server:
-    state-dir: "$D/state"
-    control-socket: "$D/tapir-pop.sock"
-policy:
-    tags: "newly_registered" nxdomain
-$(mqtt_tls_clause "$D/pki" "$MQ_PORT" "$D/keys.json")
-source:
-    name: "dns-tapir"
-    list: doubtlist
-    type: mqtt
-    topic: "$TOPIC"
-EOF
-start_unbound "$D" "$PORT" || { say "unbound did not start"; exit 1; }
-wait_for 10 grep -q "subscribed to" "$D/unbound.log" || { say "no subscription"; exit 1; }
+start_edge "$D" "$PORT" "$MQ_PORT" "$TOPIC" || exit 1
 counter() {
 	TAPIR_POP_CONF="$D/tapir-pop.conf" "$CTL" stats_noreset |
 		sed -n "s/^source\.dns-tapir\.$1=//p"

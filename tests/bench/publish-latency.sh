@@ -83,22 +83,7 @@ sed -i "s|zonefile: \".*/contrib/demo/example.zone\"|zonefile: \"$D/example.zone
 	"$D/unbound.conf"
 grep -q "zonefile: \"$D/example.zone\"" "$D/unbound.conf" ||
 	{ say "cannot point the upstream zone at $D/example.zone"; exit 1; }
-mkdir -p "$D/state"
-cat > "$D/tapir-pop.conf" <<EOF
-server:
-    state-dir: "$D/state"
-    control-socket: "$D/tapir-pop.sock"
-policy:
-    tags: "newly_registered" nxdomain
-$(mqtt_tls_clause "$D/pki" "$MQ_PORT" "$D/keys.json")
-source:
-    name: "dns-tapir"
-    list: doubtlist
-    type: mqtt
-    topic: "$TOPIC"
-EOF
-start_unbound "$D" "$PORT" || { say "unbound did not start"; exit 1; }
-wait_for 10 grep -q "subscribed to" "$D/unbound.log" || { say "no subscription"; exit 1; }
+start_edge "$D" "$PORT" "$MQ_PORT" "$TOPIC" || exit 1
 ub_stat() {
 	"$UNBOUND_SBIN/unbound-control" -c "$D/unbound.conf" stats_noreset |
 		sed -n "s/^total\.num\.$1=//p"

@@ -308,6 +308,31 @@ mqtt:
 MQTT
 }
 
+# start_edge DIR PORT MQ_PORT TOPIC: the module as a DNS TAPIR edge in
+# DIR (its unbound.conf written, make_test_pki's PKI in DIR/pki, the keys
+# in DIR/keys.json): one doubtlist mqtt source "dns-tapir" on TOPIC of
+# the broker on MQ_PORT, newly registered names blocked; Unbound started
+# on PORT and subscribed.  Non-zero, with the reason on stderr, if not.
+start_edge() {
+	mkdir -p "$1/state"
+	cat > "$1/tapir-pop.conf" <<EOF
+server:
+    state-dir: "$1/state"
+    control-socket: "$1/tapir-pop.sock"
+policy:
+    tags: "newly_registered" nxdomain
+$(mqtt_tls_clause "$1/pki" "$3" "$1/keys.json")
+source:
+    name: "dns-tapir"
+    list: doubtlist
+    type: mqtt
+    topic: "$4"
+EOF
+	start_unbound "$1" "$2" || { echo "unbound did not start" >&2; return 1; }
+	wait_for 10 grep -q "subscribed to" "$1/unbound.log" ||
+		{ echo "no subscription" >&2; return 1; }
+}
+
 # make_test_pki DIR: a throw-away CA, a server certificate for 127.0.0.1
 # and a client certificate, as an enrolled DNS TAPIR edge has them
 # (ca.crt, tls.crt, tls.key).  EC P-256 keys keep it fast.
